@@ -1,0 +1,202 @@
+import { Partitioners } from 'kafkajs';
+import {
+  BatchHandler,
+  BusMessage,
+  DEFAULT_MAX_BATCH_MESSAGES,
+  MessageBus,
+  OutgoingMessage,
+  PartitionLag,
+  Subscription,
+  SubscriptionOptions,
+  TopicDeclaration,
+} from './message-bus';
+
+interface Member {
+  readonly id: number;
+  readonly topics: readonly string[];
+  readonly handler: BatchHandler;
+  readonly maxBatch: number;
+  assigned: Array<{ topic: string; partition: number }>;
+  stopping: boolean;
+  wake: () => void;
+  loop?: Promise<void>;
+}
+
+interface Group {
+  readonly members: Member[];
+  /** Next offset to deliver per "topic:partition". */
+  readonly committed: Map<string, number>;
+  readonly inFlight: Set<string>;
+}
+
+const tpKey = (topic: string, partition: number) => `${topic}:${partition}`;
+
+/**
+ * Kafka semantics inside one process, for the embedded default and tests:
+ * keyed partitioning with Kafka's own partitioner, consumer groups that split
+ * partitions between members, and offsets committed only after the handler
+ * succeeded (a failed batch is redelivered). Nothing survives a restart.
+ */
+export class InMemoryMessageBus implements MessageBus {
+  readonly kind = 'in-memory' as const;
+  private readonly topics = new Map<string, BusMessage[][]>();
+  private readonly groups = new Map<string, Group>();
+  private readonly lagListeners: Array<(lag: PartitionLag) => void> = [];
+  private readonly partitioner = Partitioners.DefaultPartitioner();
+  private nextMemberId = 1;
+  private closed = false;
+
+  constructor(private readonly onHandlerError: (error: unknown, batch: { topic: string; partition: number }) => void = () => undefined) {}
+
+  async ensureTopics(topics: readonly TopicDeclaration[]): Promise<void> {
+    for (const t of topics) {
+      if (!this.topics.has(t.name)) {
+        this.topics.set(t.name, Array.from({ length: t.partitions }, () => []));
+      }
+    }
+    for (const group of this.groups.values()) this.rebalance(group);
+  }
+
+  async publish(topic: string, messages: readonly OutgoingMessage[]): Promise<void> {
+    const partitions = this.topics.get(topic);
+    if (!partitions) throw new Error(`topic ${topic} does not exist (topics are not auto-created)`);
+    const partitionMetadata = partitions.map((_, partitionId) => ({ partitionId, leader: 0 }));
+    for (const m of messages) {
+      const key = m.key === undefined || m.key === null ? null : Buffer.isBuffer(m.key) ? m.key : Buffer.from(m.key);
+      const partition = this.partitioner({ topic, partitionMetadata, message: { key, value: null } });
+      const log = partitions[partition];
+      log.push({
+        topic,
+        partition,
+        offset: String(log.length),
+        key,
+        value: Buffer.isBuffer(m.value) ? m.value : Buffer.from(m.value),
+        headers: { ...(m.headers ?? {}) },
+        timestampMs: Date.now(),
+      });
+    }
+    for (const group of this.groups.values()) for (const member of group.members) member.wake();
+  }
+
+  async subscribe(options: SubscriptionOptions): Promise<Subscription> {
+    for (const topic of options.topics) {
+      if (!this.topics.has(topic)) throw new Error(`topic ${topic} does not exist (topics are not auto-created)`);
+    }
+    let group = this.groups.get(options.groupId);
+    if (!group) {
+      group = { members: [], committed: new Map(), inFlight: new Set() };
+      this.groups.set(options.groupId, group);
+    }
+    if (options.fromBeginning === false) {
+      for (const topic of options.topics) {
+        this.topics.get(topic)!.forEach((log, p) => {
+          if (!group!.committed.has(tpKey(topic, p))) group!.committed.set(tpKey(topic, p), log.length);
+        });
+      }
+    }
+    const member: Member = {
+      id: this.nextMemberId++,
+      topics: [...options.topics],
+      handler: options.handler,
+      maxBatch: options.maxBatchMessages ?? DEFAULT_MAX_BATCH_MESSAGES,
+      assigned: [],
+      stopping: false,
+      wake: () => undefined,
+    };
+    group.members.push(member);
+    this.rebalance(group);
+    member.loop = this.runMember(options.groupId, group, member);
+    const ownGroup = group;
+    return {
+      stop: async () => {
+        member.stopping = true;
+        member.wake();
+        await member.loop;
+        ownGroup.members.splice(ownGroup.members.indexOf(member), 1);
+        this.rebalance(ownGroup);
+      },
+    };
+  }
+
+  /** Round-robin assignment of every partition of every subscribed topic. */
+  private rebalance(group: Group): void {
+    for (const m of group.members) m.assigned = [];
+    const topics = new Set(group.members.flatMap((m) => m.topics));
+    for (const topic of topics) {
+      const members = group.members.filter((m) => m.topics.includes(topic) && !m.stopping);
+      const partitions = this.topics.get(topic)?.length ?? 0;
+      for (let p = 0; p < partitions && members.length > 0; p++) {
+        members[p % members.length].assigned.push({ topic, partition: p });
+      }
+    }
+    for (const m of group.members) m.wake();
+  }
+
+  private async runMember(groupId: string, group: Group, member: Member): Promise<void> {
+    while (!member.stopping && !this.closed) {
+      let delivered = false;
+      for (const { topic, partition } of member.assigned) {
+        if (member.stopping) break;
+        const key = tpKey(topic, partition);
+        if (group.inFlight.has(key)) continue;
+        const log = this.topics.get(topic)![partition];
+        const from = group.committed.get(key) ?? 0;
+        if (from >= log.length) continue;
+        const messages = log.slice(from, from + member.maxBatch);
+        group.inFlight.add(key);
+        try {
+          const stillAssigned = () => member.assigned.some((a) => a.topic === topic && a.partition === partition);
+          await member.handler(
+            { topic, partition, messages },
+            { isActive: () => !member.stopping && !this.closed && stillAssigned(), heartbeat: async () => undefined },
+          );
+          const next = from + messages.length;
+          group.committed.set(key, next);
+          for (const l of this.lagListeners) l({ groupId, topic, partition, lag: log.length - next });
+          delivered = true;
+        } catch (error) {
+          this.onHandlerError(error, { topic, partition });
+          await new Promise((r) => setTimeout(r, 200));
+        } finally {
+          group.inFlight.delete(key);
+        }
+      }
+      if (!delivered && !member.stopping) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, 250);
+          member.wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        member.wake = () => undefined;
+      }
+    }
+  }
+
+  /** Messages of a topic in partition order (for tests and diagnostics). */
+  read(topic: string): BusMessage[] {
+    return (this.topics.get(topic) ?? []).flat();
+  }
+
+  onLag(listener: (lag: PartitionLag) => void): void {
+    this.lagListeners.push(listener);
+  }
+
+  isReady(): boolean {
+    return !this.closed;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const loops: Array<Promise<void> | undefined> = [];
+    for (const group of this.groups.values()) {
+      for (const m of group.members) {
+        m.stopping = true;
+        m.wake();
+        loops.push(m.loop);
+      }
+    }
+    await Promise.all(loops);
+  }
+}

@@ -1,0 +1,3 @@
+export * from './message-bus';
+export * from './kafka-message-bus';
+export * from './in-memory-message-bus';

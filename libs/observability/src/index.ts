@@ -1,0 +1,3 @@
+export * from './metrics-registry';
+export * from './readiness';
+export * from './observability.module';

@@ -1,0 +1,71 @@
+import * as fs from 'fs';
+import { DataSource, DataSourceOptions } from 'typeorm';
+import { CatalogEventEntity } from './entities/catalog-event.entity';
+import { CatalogItemEntity } from './entities/catalog-item.entity';
+import { ClickstreamEventEntity } from './entities/clickstream-event.entity';
+import { InitialSchema1763800000000 } from './migrations/1763800000000-initial-schema';
+
+export const Entities = [ClickstreamEventEntity, CatalogEventEntity, CatalogItemEntity];
+export const Migrations = [InitialSchema1763800000000];
+
+export type StoreProfile =
+  | { readonly kind: 'mysql'; readonly url: string; readonly poolSize?: number }
+  /** SQLite compiled to WebAssembly: no server, optional file persistence. */
+  | { readonly kind: 'embedded'; readonly file?: string };
+
+export function dataSourceOptions(profile: StoreProfile): DataSourceOptions {
+  if (profile.kind === 'mysql') {
+    return {
+      type: 'mysql',
+      url: profile.url,
+      entities: Entities,
+      migrations: Migrations,
+      // Schema changes go through reviewed migrations only.
+      synchronize: false,
+      migrationsRun: false,
+      poolSize: profile.poolSize ?? 8,
+      supportBigNumbers: true,
+      bigNumberStrings: false,
+      charset: 'utf8mb4_bin',
+      connectTimeout: 10_000,
+    };
+  }
+  return {
+    type: 'sqljs',
+    entities: Entities,
+    synchronize: true,
+    location: profile.file || undefined,
+    autoSave: Boolean(profile.file),
+    database: profile.file && fs.existsSync(profile.file) ? fs.readFileSync(profile.file) : undefined,
+  };
+}
+
+/**
+ * Opens the store and brings its schema up to date. On MySQL, migrations run
+ * under a named lock so instances starting together do not race.
+ */
+export async function openStore(profile: StoreProfile): Promise<DataSource> {
+  const dataSource = new DataSource(dataSourceOptions(profile));
+  try {
+    await dataSource.initialize();
+  } catch (error) {
+    const target = profile.kind === 'mysql' ? profile.url.replace(/\/\/[^@]*@/, '//***@') : 'embedded store';
+    throw new Error(`cannot open ${target}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  if (profile.kind === 'mysql') {
+    const runner = dataSource.createQueryRunner();
+    try {
+      await runner.connect();
+      const [{ locked }] = await runner.query("SELECT GET_LOCK('recmesh_migrations', 60) AS locked");
+      if (Number(locked) !== 1) throw new Error('timed out waiting for the migration lock');
+      try {
+        await dataSource.runMigrations({ transaction: 'each' });
+      } finally {
+        await runner.query("SELECT RELEASE_LOCK('recmesh_migrations')");
+      }
+    } finally {
+      await runner.release();
+    }
+  }
+  return dataSource;
+}

@@ -1,0 +1,52 @@
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { bigintAsNumber } from './bigint-number.transformer';
+
+/** One accepted clickstream event. event_id is the dedup key. */
+@Entity({ name: 'clickstream_events' })
+@Index('ix_clickstream_user_ts', ['userId', 'tsMs'])
+@Index('ix_clickstream_item', ['itemId'])
+export class ClickstreamEventEntity {
+  @PrimaryColumn({ name: 'event_id', type: 'varchar', length: 128 })
+  eventId!: string;
+
+  @Column({ name: 'user_id', type: 'varchar', length: 128 })
+  userId!: string;
+
+  @Column({ name: 'session_id', type: 'varchar', length: 128, default: '' })
+  sessionId!: string;
+
+  @Column({ name: 'item_id', type: 'varchar', length: 128 })
+  itemId!: string;
+
+  /** recmesh.events.v1.Action number. */
+  @Column({ type: 'smallint' })
+  action!: number;
+
+  @Column({ type: 'int', default: 1 })
+  quantity!: number;
+
+  @Column({ type: 'double', nullable: true })
+  price!: number | null;
+
+  @Column({ type: 'varchar', length: 3, default: '' })
+  currency!: string;
+
+  @Column({ type: 'double', nullable: true })
+  rating!: number | null;
+
+  @Column({ name: 'ts_ms', type: 'bigint', transformer: bigintAsNumber })
+  tsMs!: number;
+
+  @Column({ name: 'rec_id', type: 'varchar', length: 128, default: '' })
+  recId!: string;
+
+  @Column({ type: 'simple-json', nullable: true })
+  context!: Record<string, unknown> | null;
+
+  @Column({ name: 'ingested_at_ms', type: 'bigint', transformer: bigintAsNumber })
+  ingestedAtMs!: number;
+
+  /** 0 until the event is on the normalized topic: a crash in between makes redelivery forward it. */
+  @Column({ type: 'smallint', default: 0 })
+  forwarded!: number;
+}

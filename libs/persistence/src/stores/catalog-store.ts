@@ -1,0 +1,68 @@
+import { DataSource, EntityManager, In } from 'typeorm';
+import { CatalogEventEntity } from '../entities/catalog-event.entity';
+import { CatalogItemEntity } from '../entities/catalog-item.entity';
+import { IdempotentInsertResult, insertIdempotently, markForwarded } from './idempotent-insert';
+
+export type CatalogEventRow = Omit<CatalogEventEntity, 'forwarded'>;
+
+export type CatalogChange =
+  | { readonly kind: 'upsert'; readonly eventId: string; readonly tsMs: number; readonly item: Omit<CatalogItemEntity, 'deleted' | 'updatedTsMs' | 'leafCategory'> }
+  | { readonly kind: 'delete'; readonly eventId: string; readonly tsMs: number; readonly itemId: string };
+
+/** Catalog change log plus the current item table derived from it. */
+export class CatalogStore {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /**
+   * Logs the changes and applies the new ones to catalog_items in one
+   * transaction. Older changes never overwrite newer state (ts_ms ordering),
+   * so replays and out-of-order delivery converge to the same table.
+   */
+  applyBatch(events: readonly CatalogEventRow[], changes: readonly CatalogChange[]): Promise<IdempotentInsertResult> {
+    if (events.length === 0) return Promise.resolve({ inserted: [], toForward: new Set(), duplicates: [] });
+    return this.dataSource.transaction(async (manager) => {
+      const result = await insertIdempotently(manager, CatalogEventEntity, events.map((e) => ({ ...e, forwarded: 0 })));
+      const fresh = new Set(result.inserted);
+      await this.applyChanges(manager, changes.filter((c) => fresh.has(c.eventId)));
+      return result;
+    });
+  }
+
+  private async applyChanges(manager: EntityManager, changes: readonly CatalogChange[]): Promise<void> {
+    if (changes.length === 0) return;
+    const repo = manager.getRepository(CatalogItemEntity);
+    const itemIdOf = (c: CatalogChange) => (c.kind === 'upsert' ? c.item.itemId : c.itemId);
+    const ids = [...new Set(changes.map(itemIdOf))];
+    const current = new Map((await repo.find({ where: { itemId: In(ids) } })).map((i) => [i.itemId, i]));
+    const next = new Map<string, CatalogItemEntity>();
+    for (const change of [...changes].sort((a, b) => a.tsMs - b.tsMs)) {
+      const id = itemIdOf(change);
+      const existing = next.get(id) ?? current.get(id);
+      if (existing && existing.updatedTsMs > change.tsMs) continue;
+      if (change.kind === 'upsert') {
+        next.set(id, {
+          ...change.item,
+          leafCategory: change.item.categoryPath[change.item.categoryPath.length - 1] ?? '',
+          deleted: 0,
+          updatedTsMs: change.tsMs,
+        });
+      } else if (existing) {
+        next.set(id, { ...existing, deleted: 1, updatedTsMs: change.tsMs });
+      }
+    }
+    if (next.size > 0) await repo.save([...next.values()], { chunk: 200 });
+  }
+
+  markForwarded(eventIds: readonly string[]): Promise<void> {
+    if (eventIds.length === 0) return Promise.resolve();
+    return markForwarded(this.dataSource.manager, CatalogEventEntity, eventIds);
+  }
+
+  findItem(itemId: string): Promise<CatalogItemEntity | null> {
+    return this.dataSource.getRepository(CatalogItemEntity).findOne({ where: { itemId } });
+  }
+
+  countEvents(): Promise<number> {
+    return this.dataSource.getRepository(CatalogEventEntity).count();
+  }
+}

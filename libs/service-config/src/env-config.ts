@@ -1,0 +1,91 @@
+/**
+ * Typed configuration from environment variables, validated once at start-up.
+ * Every problem is reported in one error so an operator fixes them in one go.
+ */
+type FieldSpec =
+  | { type: 'string'; default?: string; description: string; pattern?: RegExp }
+  | { type: 'int'; default?: number; description: string; min?: number; max?: number }
+  | { type: 'bool'; default?: boolean; description: string }
+  | { type: 'enum'; values: readonly string[]; default?: string; description: string }
+  | { type: 'list'; default?: readonly string[]; description: string };
+
+export type ConfigSchema = Record<string, FieldSpec>;
+
+type ValueOf<F extends FieldSpec> = F extends { type: 'int' }
+  ? number
+  : F extends { type: 'bool' }
+    ? boolean
+    : F extends { type: 'list' }
+      ? string[]
+      : F extends { type: 'enum'; values: readonly (infer V)[] }
+        ? V
+        : string;
+
+export type Config<S extends ConfigSchema> = { readonly [K in keyof S]: ValueOf<S[K]> };
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export function loadConfig<S extends ConfigSchema>(schema: S, env: NodeJS.ProcessEnv = process.env): Config<S> {
+  const problems: string[] = [];
+  const out: Record<string, unknown> = {};
+  for (const [name, spec] of Object.entries(schema)) {
+    const raw = env[name]?.trim();
+    if (raw === undefined || raw === '') {
+      if (spec.default === undefined) problems.push(`${name} is required (${spec.description})`);
+      else out[name] = spec.type === 'list' ? [...spec.default] : spec.default;
+      continue;
+    }
+    switch (spec.type) {
+      case 'string':
+        if (spec.pattern && !spec.pattern.test(raw)) problems.push(`${name}=${JSON.stringify(raw)} does not match ${spec.pattern} (${spec.description})`);
+        else out[name] = raw;
+        break;
+      case 'int': {
+        const n = Number(raw);
+        if (!/^-?\d+$/.test(raw) || !Number.isSafeInteger(n)) problems.push(`${name}=${JSON.stringify(raw)} is not an integer (${spec.description})`);
+        else if (spec.min !== undefined && n < spec.min) problems.push(`${name}=${n} is below the minimum ${spec.min}`);
+        else if (spec.max !== undefined && n > spec.max) problems.push(`${name}=${n} is above the maximum ${spec.max}`);
+        else out[name] = n;
+        break;
+      }
+      case 'bool':
+        if (!['true', 'false', '1', '0'].includes(raw.toLowerCase())) problems.push(`${name}=${JSON.stringify(raw)} must be true or false`);
+        else out[name] = ['true', '1'].includes(raw.toLowerCase());
+        break;
+      case 'enum':
+        if (!spec.values.includes(raw)) problems.push(`${name}=${JSON.stringify(raw)} must be one of ${spec.values.join(', ')}`);
+        else out[name] = raw;
+        break;
+      case 'list':
+        out[name] = raw.split(',').map((s) => s.trim()).filter(Boolean);
+        if ((out[name] as string[]).length === 0) problems.push(`${name} must list at least one value`);
+        break;
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return out as Config<S>;
+}
+
+/** Settings shared by every service: where it listens and which profile it runs. */
+export const CommonConfigSchema = {
+  RECMESH_PROFILE: {
+    type: 'enum',
+    values: ['embedded', 'kafka-mysql'],
+    default: 'embedded',
+    description: 'embedded = in-process bus + embedded SQL; kafka-mysql = Kafka brokers + MySQL/MariaDB',
+  },
+  KAFKA_BROKERS: { type: 'list', default: ['127.0.0.1:9092'], description: 'comma-separated host:port list (kafka-mysql profile)' },
+  MYSQL_URL: {
+    type: 'string',
+    default: 'mysql://recmesh:recmesh@127.0.0.1:3306/recmesh',
+    pattern: /^mysql:\/\/.+/,
+    description: 'mysql://user:password@host:port/database (kafka-mysql profile)',
+  },
+  EMBEDDED_DB_FILE: { type: 'string', default: '', description: 'file the embedded SQL store persists to; empty = memory only' },
+  LOG_LEVEL: { type: 'enum', values: ['error', 'warn', 'info', 'debug'], default: 'info', description: 'log verbosity' },
+} as const satisfies ConfigSchema;
