@@ -26,6 +26,10 @@ export default [
             { sourceTag: 'scope:synthetic-shop', onlyDependOnLibsWithTags: ['scope:contracts'] },
             { sourceTag: 'scope:model-runtime', onlyDependOnLibsWithTags: [] },
             {
+              sourceTag: 'scope:service-runtime',
+              onlyDependOnLibsWithTags: ['scope:service-config', 'scope:observability', 'scope:messaging', 'scope:persistence'],
+            },
+            {
               sourceTag: 'scope:ingestion',
               onlyDependOnLibsWithTags: ['scope:contracts', 'scope:messaging', 'scope:persistence', 'scope:observability'],
             },

@@ -60,7 +60,7 @@ export class InMemoryMessageBus implements MessageBus {
   async publish(topic: string, messages: readonly OutgoingMessage[]): Promise<void> {
     const partitions = this.topics.get(topic);
     if (!partitions) throw new Error(`topic ${topic} does not exist (topics are not auto-created)`);
-    const partitionMetadata = partitions.map((_, partitionId) => ({ partitionId, leader: 0 }));
+    const partitionMetadata = partitions.map((_, partitionId) => ({ partitionId, leader: 0, partitionErrorCode: 0, replicas: [0], isr: [0] }));
     for (const m of messages) {
       const key = m.key === undefined || m.key === null ? null : Buffer.isBuffer(m.key) ? m.key : Buffer.from(m.key);
       const partition = this.partitioner({ topic, partitionMetadata, message: { key, value: null } });

@@ -28,7 +28,7 @@ export async function insertIdempotently<T extends ObjectLiteral & { eventId: st
       select: { eventId: true, forwarded: true } as never,
       where: { eventId: In(ids.slice(i, i + CHUNK)) } as never,
     });
-    for (const row of found as Array<{ eventId: string; forwarded: number }>) existing.set(row.eventId, row.forwarded);
+    for (const row of found as unknown as Array<{ eventId: string; forwarded: number }>) existing.set(row.eventId, row.forwarded);
   }
   const fresh = rows.filter((r) => !existing.has(r.eventId));
   for (let i = 0; i < fresh.length; i += CHUNK) {

@@ -1,0 +1,205 @@
+import { toBinary, toJsonString } from '@bufbuild/protobuf';
+import { Logger } from '@nestjs/common';
+import {
+  CatalogEvent,
+  CatalogEventSchema,
+  ClickstreamEvent,
+  ClickstreamEventSchema,
+  ContentTypeHeader,
+  ContentTypes,
+  DeadLetterHeaders,
+  Topics,
+} from '@recmesh/contracts';
+import { BusMessage, MessageBatch, MessageBus, OutgoingMessage } from '@recmesh/messaging';
+import { CatalogChange, CatalogEventRow, CatalogStore, ClickstreamEventRow, ClickstreamEventStore } from '@recmesh/persistence';
+import { CatalogEventValidator } from './catalog-event-validator';
+import { ClickstreamEventValidator } from './clickstream-event-validator';
+import { IngestMetrics, Stream } from './ingest-metrics';
+import { Rejection } from './rejection';
+import { ValidationLimits } from './validation-limits';
+
+export interface IngestPipelineOptions {
+  readonly bus: MessageBus;
+  readonly clickstreamStore: ClickstreamEventStore;
+  readonly catalogStore: CatalogStore;
+  readonly metrics: IngestMetrics;
+  readonly limits: ValidationLimits;
+  readonly clock?: () => number;
+}
+
+interface Accepted<T> {
+  readonly source: BusMessage;
+  readonly eventId: string;
+  readonly event: T;
+}
+
+/**
+ * Turns a batch of raw records into stored, forwarded events and dead letters.
+ * Order of effects: store (idempotent) → publish normalized + dead letters →
+ * mark forwarded; the caller commits offsets only after this resolves, so a
+ * crash anywhere replays the batch without loss and without double storage.
+ */
+export class IngestPipeline {
+  private readonly logger = new Logger(IngestPipeline.name);
+  private readonly clickstreamValidator: ClickstreamEventValidator;
+  private readonly catalogValidator: CatalogEventValidator;
+  private readonly clock: () => number;
+
+  constructor(private readonly options: IngestPipelineOptions) {
+    this.clock = options.clock ?? Date.now;
+    this.clickstreamValidator = new ClickstreamEventValidator(options.limits, this.clock);
+    this.catalogValidator = new CatalogEventValidator(options.limits, this.clock);
+  }
+
+  async handle(batch: MessageBatch): Promise<void> {
+    const stream: Stream = batch.topic === Topics.catalogRaw.name ? 'catalog' : 'clickstream';
+    try {
+      if (stream === 'catalog') await this.handleCatalog(batch);
+      else await this.handleClickstream(batch);
+    } catch (error) {
+      this.options.metrics.batchFailures.inc({ stream });
+      this.logger.error(`batch ${batch.topic}[${batch.partition}] failed, will be redelivered: ${(error as Error).message}`);
+      throw error;
+    }
+  }
+
+  private async handleClickstream(batch: MessageBatch): Promise<void> {
+    const { accepted, rejected } = this.sort(batch, 'clickstream', (m) => this.clickstreamValidator.parse(m.value, m.headers));
+    const now = this.clock();
+    const rows: ClickstreamEventRow[] = accepted.map(({ event: e }) => ({
+      eventId: e.eventId,
+      userId: e.userId,
+      sessionId: e.sessionId,
+      itemId: e.itemId,
+      action: e.action,
+      quantity: e.quantity,
+      price: e.price ?? null,
+      currency: e.currency,
+      rating: e.rating ?? null,
+      tsMs: Number(e.tsMs),
+      recId: e.recId,
+      context: e.context ? { page: e.context.page, device: e.context.device, referrer: e.context.referrer, locale: e.context.locale, extra: e.context.extra } : null,
+      ingestedAtMs: now,
+    }));
+    const stored = await this.timedWrite('clickstream', () => this.options.clickstreamStore.storeBatch(rows));
+    const forward = accepted.filter((a) => stored.toForward.has(a.eventId));
+    await this.publish(
+      Topics.clickstreamNormalized.name,
+      forward.map((a) => this.normalizedRecord(a.event.userId, a.eventId, toBinary(ClickstreamEventSchema, a.event))),
+      rejected,
+    );
+    await this.options.clickstreamStore.markForwarded(forward.map((a) => a.eventId));
+    this.count('clickstream', stored.inserted.length, stored.duplicates.length);
+  }
+
+  private async handleCatalog(batch: MessageBatch): Promise<void> {
+    const { accepted, rejected } = this.sort(batch, 'catalog', (m) => this.catalogValidator.parse(m.value, m.headers));
+    const now = this.clock();
+    const itemIdOf = (e: CatalogEvent) => (e.change.case === 'upsert' || e.change.case === 'delete' ? e.change.value.itemId : '');
+    const rows: CatalogEventRow[] = accepted.map(({ event: e }) => ({
+      eventId: e.eventId,
+      itemId: itemIdOf(e),
+      kind: e.change.case ?? 'unknown',
+      tsMs: Number(e.tsMs),
+      payload: toJsonString(CatalogEventSchema, e),
+      ingestedAtMs: now,
+    }));
+    const changes: CatalogChange[] = accepted.map(({ event: e }) => {
+      const tsMs = Number(e.tsMs);
+      if (e.change.case === 'upsert') {
+        const i = e.change.value;
+        return {
+          kind: 'upsert',
+          eventId: e.eventId,
+          tsMs,
+          item: {
+            itemId: i.itemId, title: i.title, description: i.description, categoryPath: [...i.categoryPath], brand: i.brand,
+            price: i.price ?? null, currency: i.currency, inStock: i.inStock === false ? 0 : 1, attributes: { ...i.attributes },
+          },
+        };
+      }
+      return { kind: 'delete', eventId: e.eventId, tsMs, itemId: itemIdOf(e) };
+    });
+    const stored = await this.timedWrite('catalog', () => this.options.catalogStore.applyBatch(rows, changes));
+    const forward = accepted.filter((a) => stored.toForward.has(a.eventId));
+    await this.publish(
+      Topics.catalogNormalized.name,
+      forward.map((a) => this.normalizedRecord(itemIdOf(a.event), a.eventId, toBinary(CatalogEventSchema, a.event))),
+      rejected,
+    );
+    await this.options.catalogStore.markForwarded(forward.map((a) => a.eventId));
+    this.count('catalog', stored.inserted.length, stored.duplicates.length);
+  }
+
+  /** Splits a batch into accepted events (first occurrence per event_id) and dead letters. */
+  private sort<T extends { eventId: string }>(
+    batch: MessageBatch,
+    stream: Stream,
+    parse: (m: BusMessage) => T | Rejection,
+  ): { accepted: Accepted<T>[]; rejected: OutgoingMessage[] } {
+    const accepted: Accepted<T>[] = [];
+    const rejected: OutgoingMessage[] = [];
+    const seen = new Set<string>();
+    let inBatchDuplicates = 0;
+    for (const message of batch.messages) {
+      const result = parse(message);
+      if (result instanceof Rejection) {
+        this.options.metrics.rejected.inc({ stream, reason: result.code });
+        rejected.push(this.deadLetter(message, result));
+      } else if (seen.has(result.eventId)) {
+        inBatchDuplicates++;
+      } else {
+        seen.add(result.eventId);
+        accepted.push({ source: message, eventId: result.eventId, event: result });
+      }
+    }
+    if (inBatchDuplicates > 0) this.options.metrics.duplicates.inc({ stream }, inBatchDuplicates);
+    return { accepted, rejected };
+  }
+
+  private deadLetter(message: BusMessage, rejection: Rejection): OutgoingMessage {
+    return {
+      key: message.key,
+      value: message.value ?? Buffer.alloc(0),
+      headers: {
+        ...message.headers,
+        [DeadLetterHeaders.reason]: rejection.code,
+        [DeadLetterHeaders.detail]: rejection.detail.slice(0, 1000),
+        [DeadLetterHeaders.sourceTopic]: message.topic,
+        [DeadLetterHeaders.sourcePartition]: String(message.partition),
+        [DeadLetterHeaders.sourceOffset]: message.offset,
+        [DeadLetterHeaders.rejectedAtMs]: String(this.clock()),
+      },
+    };
+  }
+
+  private normalizedRecord(key: string, eventId: string, value: Uint8Array): OutgoingMessage {
+    return {
+      key,
+      value: Buffer.from(value.buffer, value.byteOffset, value.byteLength),
+      headers: { [ContentTypeHeader]: ContentTypes.protobuf, 'recmesh.event_id': eventId },
+    };
+  }
+
+  private async publish(topic: string, normalized: OutgoingMessage[], deadLetters: OutgoingMessage[]): Promise<void> {
+    await Promise.all([
+      this.options.bus.publish(topic, normalized),
+      this.options.bus.publish(Topics.ingestDeadLetter.name, deadLetters),
+    ]);
+  }
+
+  private async timedWrite<R>(stream: Stream, write: () => Promise<R>): Promise<R> {
+    const end = this.options.metrics.batchWriteSeconds.startTimer({ stream });
+    try {
+      return await write();
+    } finally {
+      end();
+    }
+  }
+
+  private count(stream: Stream, inserted: number, duplicates: number): void {
+    this.options.metrics.accepted.inc({ stream }, inserted);
+    if (duplicates > 0) this.options.metrics.duplicates.inc({ stream }, duplicates);
+  }
+}
+

@@ -1,0 +1,44 @@
+import { InMemoryMessageBus, KafkaMessageBus, MessageBus } from '@recmesh/messaging';
+import { openStore } from '@recmesh/persistence';
+import { Logger } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+
+export interface InfrastructureConfig {
+  readonly RECMESH_PROFILE: 'embedded' | 'kafka-mysql';
+  readonly KAFKA_BROKERS: readonly string[];
+  readonly MYSQL_URL: string;
+  readonly EMBEDDED_DB_FILE: string;
+}
+
+/** The bus and the store a service runs on, chosen by RECMESH_PROFILE. */
+export interface Infrastructure {
+  readonly profile: InfrastructureConfig['RECMESH_PROFILE'];
+  readonly bus: MessageBus;
+  readonly dataSource: DataSource;
+  close(): Promise<void>;
+}
+
+export async function openInfrastructure(config: InfrastructureConfig, clientId: string): Promise<Infrastructure> {
+  const logger = new Logger('Infrastructure');
+  const bus: MessageBus =
+    config.RECMESH_PROFILE === 'kafka-mysql'
+      ? new KafkaMessageBus({ brokers: config.KAFKA_BROKERS, clientId })
+      : new InMemoryMessageBus((error, tp) => logger.error(`handler failed on ${tp.topic}[${tp.partition}]: ${(error as Error).message}`));
+  const dataSource = await openStore(
+    config.RECMESH_PROFILE === 'kafka-mysql' ? { kind: 'mysql', url: config.MYSQL_URL } : { kind: 'embedded', file: config.EMBEDDED_DB_FILE },
+  );
+  logger.log(
+    config.RECMESH_PROFILE === 'kafka-mysql'
+      ? `profile kafka-mysql: brokers ${config.KAFKA_BROKERS.join(',')}, store ${config.MYSQL_URL.replace(/\/\/[^@]*@/, '//***@')}`
+      : `profile embedded: in-process bus, embedded SQL store${config.EMBEDDED_DB_FILE ? ` in ${config.EMBEDDED_DB_FILE}` : ' in memory'}`,
+  );
+  return {
+    profile: config.RECMESH_PROFILE,
+    bus,
+    dataSource,
+    close: async () => {
+      await bus.close();
+      if (dataSource.isInitialized) await dataSource.destroy();
+    },
+  };
+}

@@ -1,0 +1,48 @@
+import { DynamicModule, INestApplication, Logger, LogLevel } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { ConfigError } from '@recmesh/service-config';
+
+const LEVELS: Record<string, LogLevel[]> = {
+  error: ['fatal', 'error'],
+  warn: ['fatal', 'error', 'warn'],
+  info: ['fatal', 'error', 'warn', 'log'],
+  debug: ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'],
+};
+
+export interface RunServiceOptions {
+  readonly service: string;
+  /** Loads config and builds the root module; a ConfigError here ends the process with a clear message. */
+  readonly bootstrap: () => Promise<ServiceBootstrap> | ServiceBootstrap;
+}
+
+export interface ServiceBootstrap {
+  readonly module: DynamicModule;
+  readonly port: number;
+  readonly logLevel?: string;
+}
+
+/**
+ * Starts a NestJS service the same way everywhere: graceful shutdown on
+ * SIGTERM/SIGINT (Nest's shutdown hooks drain consumers before exit), a
+ * clear message and exit code 1 on bad configuration or failed start.
+ */
+export async function runService(options: RunServiceOptions): Promise<INestApplication | undefined> {
+  const logger = new Logger(options.service);
+  try {
+    const { module, port, logLevel } = await options.bootstrap();
+    const app = await NestFactory.create(module, { logger: LEVELS[logLevel ?? 'info'] ?? LEVELS['info'] });
+    app.enableShutdownHooks();
+    await app.listen(port, '0.0.0.0');
+    logger.log(`${options.service} listening on :${port} (/health, /ready, /metrics)`);
+    return app;
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      logger.error(`${options.service} cannot start, ${error.message}`);
+    } else {
+      logger.error(`${options.service} failed to start: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
+    }
+    process.exitCode = 1;
+    setTimeout(() => process.exit(1), 100).unref();
+    return undefined;
+  }
+}
