@@ -31,7 +31,14 @@ export default [
             },
             {
               sourceTag: 'scope:ingestion',
-              onlyDependOnLibsWithTags: ['scope:contracts', 'scope:messaging', 'scope:persistence', 'scope:observability'],
+              onlyDependOnLibsWithTags: [
+                'scope:contracts',
+                'scope:messaging',
+                'scope:persistence',
+                'scope:observability',
+                'scope:service-config',
+                'scope:service-runtime',
+              ],
             },
           ],
         },

@@ -1,7 +1,6 @@
+import { IngestConfigSchema, IngestModule } from '@recmesh/ingestion';
 import { loadConfig } from '@recmesh/service-config';
 import { openInfrastructure, runService } from '@recmesh/service-runtime';
-import { IngestConfigSchema } from './ingest.config';
-import { IngestModule } from './ingest.module';
 
 void runService({
   service: 'ingest',

@@ -6,3 +6,5 @@ export * from './catalog-event-validator';
 export * from './ingest-metrics';
 export * from './ingest-pipeline';
 export * from './ingest-worker';
+export * from './ingest.config';
+export * from './ingest.module';

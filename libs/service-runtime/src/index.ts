@@ -1,2 +1,3 @@
 export * from './infrastructure';
 export * from './run-service';
+export * from './skeleton-service';

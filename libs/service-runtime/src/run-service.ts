@@ -1,5 +1,6 @@
 import { DynamicModule, INestApplication, Logger, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import { ConfigError } from '@recmesh/service-config';
 
 const LEVELS: Record<string, LogLevel[]> = {
@@ -19,6 +20,8 @@ export interface ServiceBootstrap {
   readonly module: DynamicModule;
   readonly port: number;
   readonly logLevel?: string;
+  /** Extra HTTP setup, e.g. body parsers for binary payloads. */
+  readonly configure?: (app: NestExpressApplication) => void;
 }
 
 /**
@@ -29,8 +32,9 @@ export interface ServiceBootstrap {
 export async function runService(options: RunServiceOptions): Promise<INestApplication | undefined> {
   const logger = new Logger(options.service);
   try {
-    const { module, port, logLevel } = await options.bootstrap();
-    const app = await NestFactory.create(module, { logger: LEVELS[logLevel ?? 'info'] ?? LEVELS['info'] });
+    const { module, port, logLevel, configure } = await options.bootstrap();
+    const app = await NestFactory.create<NestExpressApplication>(module, { logger: LEVELS[logLevel ?? 'info'] ?? LEVELS['info'], rawBody: true });
+    configure?.(app);
     app.enableShutdownHooks();
     await app.listen(port, '0.0.0.0');
     logger.log(`${options.service} listening on :${port} (/health, /ready, /metrics)`);

@@ -1,5 +1,7 @@
 import { BeforeApplicationShutdown, DynamicModule, Inject, Injectable, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { IngestMetrics, IngestPipeline, IngestWorker } from '@recmesh/ingestion';
+import { IngestMetrics } from './ingest-metrics';
+import { IngestPipeline } from './ingest-pipeline';
+import { IngestWorker } from './ingest-worker';
 import { createMetricsRegistry, ObservabilityModule, ReadinessProbe } from '@recmesh/observability';
 import { CatalogStore, ClickstreamEventStore } from '@recmesh/persistence';
 import { Config } from '@recmesh/service-config';

@@ -1,6 +1,0 @@
-module.exports = {
-  ...require('../../jest.preset.js'),
-  displayName: 'standalone',
-  rootDir: __dirname,
-  testMatch: ['<rootDir>/src/**/*.spec.ts'],
-};

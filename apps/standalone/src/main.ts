@@ -1,0 +1,18 @@
+import { loadConfig } from '@recmesh/service-config';
+import { openInfrastructure, runService } from '@recmesh/service-runtime';
+import { StandaloneConfigSchema } from './standalone.config';
+import { StandaloneModule } from './standalone.module';
+
+void runService({
+  service: 'recmesh',
+  bootstrap: async () => {
+    const config = loadConfig(StandaloneConfigSchema);
+    const infra = await openInfrastructure(config, 'recmesh-standalone');
+    return {
+      module: StandaloneModule.register(config, infra),
+      port: config.PORT,
+      logLevel: config.LOG_LEVEL,
+      configure: (app) => app.useBodyParser('raw', { type: 'application/x-protobuf', limit: '1mb' }),
+    };
+  },
+});

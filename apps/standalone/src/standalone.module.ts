@@ -1,0 +1,42 @@
+import { DynamicModule, Inject, Injectable, Module, OnApplicationBootstrap } from '@nestjs/common';
+import { createMetricsRegistry, ObservabilityModule, ReadinessProbe } from '@recmesh/observability';
+import { Config } from '@recmesh/service-config';
+import { Infrastructure } from '@recmesh/service-runtime';
+import { IngestModule } from '@recmesh/ingestion';
+import { seedDemoShop } from './demo-shop-seeder';
+import { MESSAGE_BUS, RawIntakeController } from './raw-intake.controller';
+import { StandaloneConfigSchema } from './standalone.config';
+
+type StandaloneConfig = Config<typeof StandaloneConfigSchema>;
+const CONFIG = Symbol('CONFIG');
+
+@Injectable()
+class DemoSeeding implements OnApplicationBootstrap {
+  constructor(
+    @Inject(CONFIG) private readonly config: StandaloneConfig,
+    private readonly infra: Infrastructure,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (this.config.RECMESH_DEMO_SEED) await seedDemoShop(this.infra.bus, this.config.RECMESH_DEMO_USERS);
+  }
+}
+
+/** Every built service in one process over one shared bus and store. */
+@Module({})
+export class StandaloneModule {
+  static register(config: StandaloneConfig, infra: Infrastructure): DynamicModule {
+    const registry = createMetricsRegistry('recmesh');
+    const readiness = new ReadinessProbe();
+    return {
+      module: StandaloneModule,
+      imports: [ObservabilityModule.forRoot(registry, readiness), IngestModule.register(config, infra, { owned: true, registry, readiness })],
+      controllers: [RawIntakeController],
+      providers: [
+        { provide: MESSAGE_BUS, useValue: infra.bus },
+        { provide: CONFIG, useValue: config },
+        { provide: DemoSeeding, useFactory: (c: StandaloneConfig) => new DemoSeeding(c, infra), inject: [CONFIG] },
+      ],
+    };
+  }
+}
