@@ -1,10 +1,10 @@
 import { Logger } from '@nestjs/common';
-import { Topics } from '@recmesh/contracts';
+import { TopicNames } from '@recmesh/contracts';
 import { MessageBus } from '@recmesh/messaging';
 import { generateSyntheticShop } from '@recmesh/synthetic-shop';
 
 /** Publishes the synthetic demo shop through the raw topics, as a shop would. */
-export async function seedDemoShop(bus: MessageBus, users: number): Promise<void> {
+export async function seedDemoShop(bus: MessageBus, topics: TopicNames, users: number): Promise<void> {
   const logger = new Logger('DemoShop');
   const now = Date.now();
   const shop = generateSyntheticShop({ seed: 42, items: 2000, users, startMs: now - 3 * 86_400_000 });
@@ -13,7 +13,7 @@ export async function seedDemoShop(bus: MessageBus, users: number): Promise<void
   const span = Math.max(1, (shop.events[shop.events.length - 1]?.tsMs ?? now) - first);
   const window = 3 * 86_400_000;
   await bus.publish(
-    Topics.catalogRaw.name,
+    topics.catalogRaw,
     shop.items.map((item, i) => ({
       key: item.itemId,
       value: JSON.stringify({
@@ -27,7 +27,7 @@ export async function seedDemoShop(bus: MessageBus, users: number): Promise<void
     })),
   );
   await bus.publish(
-    Topics.clickstreamRaw.name,
+    topics.clickstreamRaw,
     shop.events.map((e) => ({
       key: e.userId,
       value: JSON.stringify({

@@ -1,9 +1,10 @@
 import { BadRequestException, Controller, HttpCode, Inject, Post, RawBodyRequest, Req } from '@nestjs/common';
-import { Topics } from '@recmesh/contracts';
+import { TopicNames } from '@recmesh/contracts';
 import { MessageBus } from '@recmesh/messaging';
 import type { Request } from 'express';
 
 export const MESSAGE_BUS = Symbol('MESSAGE_BUS');
+export const TOPIC_NAMES = Symbol('TOPIC_NAMES');
 
 /**
  * On the embedded profile there is no broker to produce to, so this is how a
@@ -12,18 +13,21 @@ export const MESSAGE_BUS = Symbol('MESSAGE_BUS');
  */
 @Controller('v1')
 export class RawIntakeController {
-  constructor(@Inject(MESSAGE_BUS) private readonly bus: MessageBus) {}
+  constructor(
+    @Inject(MESSAGE_BUS) private readonly bus: MessageBus,
+    @Inject(TOPIC_NAMES) private readonly topics: TopicNames,
+  ) {}
 
   @Post('clickstream')
   @HttpCode(202)
   async clickstream(@Req() req: RawBodyRequest<Request>): Promise<{ topic: string }> {
-    return this.publish(Topics.clickstreamRaw.name, req);
+    return this.publish(this.topics.clickstreamRaw, req);
   }
 
   @Post('catalog')
   @HttpCode(202)
   async catalog(@Req() req: RawBodyRequest<Request>): Promise<{ topic: string }> {
-    return this.publish(Topics.catalogRaw.name, req);
+    return this.publish(this.topics.catalogRaw, req);
   }
 
   private async publish(topic: string, req: RawBodyRequest<Request>): Promise<{ topic: string }> {

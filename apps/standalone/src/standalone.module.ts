@@ -1,10 +1,11 @@
 import { DynamicModule, Inject, Injectable, Module, OnApplicationBootstrap } from '@nestjs/common';
+import { resolveTopicNames } from '@recmesh/contracts';
 import { createMetricsRegistry, ObservabilityModule, ReadinessProbe } from '@recmesh/observability';
 import { Config } from '@recmesh/service-config';
 import { Infrastructure } from '@recmesh/service-runtime';
 import { IngestModule } from '@recmesh/ingestion';
 import { seedDemoShop } from './demo-shop-seeder';
-import { MESSAGE_BUS, RawIntakeController } from './raw-intake.controller';
+import { MESSAGE_BUS, RawIntakeController, TOPIC_NAMES } from './raw-intake.controller';
 import { StandaloneConfigSchema } from './standalone.config';
 
 type StandaloneConfig = Config<typeof StandaloneConfigSchema>;
@@ -18,7 +19,9 @@ class DemoSeeding implements OnApplicationBootstrap {
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    if (this.config.RECMESH_DEMO_SEED) await seedDemoShop(this.infra.bus, this.config.RECMESH_DEMO_USERS);
+    if (this.config.RECMESH_DEMO_SEED) {
+      await seedDemoShop(this.infra.bus, resolveTopicNames(this.config.RECMESH_TOPIC_PREFIX), this.config.RECMESH_DEMO_USERS);
+    }
   }
 }
 
@@ -34,6 +37,7 @@ export class StandaloneModule {
       controllers: [RawIntakeController],
       providers: [
         { provide: MESSAGE_BUS, useValue: infra.bus },
+        { provide: TOPIC_NAMES, useValue: resolveTopicNames(config.RECMESH_TOPIC_PREFIX) },
         { provide: CONFIG, useValue: config },
         { provide: DemoSeeding, useFactory: (c: StandaloneConfig) => new DemoSeeding(c, infra), inject: [CONFIG] },
       ],

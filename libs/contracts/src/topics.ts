@@ -77,3 +77,17 @@ export const ContentTypes = {
   json: 'application/json',
   protobuf: 'application/x-protobuf',
 } as const;
+
+export type TopicNames = { readonly [K in TopicKey]: string };
+
+/**
+ * Topic names with an optional prefix, so several recmesh deployments (or
+ * test runs) can share one Kafka cluster without seeing each other's data.
+ */
+export function resolveTopicNames(prefix = ''): TopicNames {
+  return Object.fromEntries(Object.entries(Topics).map(([key, spec]) => [key, `${prefix}${spec.name}`])) as TopicNames;
+}
+
+export function topicDeclarations(names: TopicNames): Array<{ name: string; partitions: number }> {
+  return (Object.keys(Topics) as TopicKey[]).map((key) => ({ name: names[key], partitions: Topics[key].partitions }));
+}

@@ -1,5 +1,5 @@
 import { fromBinary } from '@bufbuild/protobuf';
-import { ClickstreamEventSchema, DeadLetterHeaders, Topics } from '@recmesh/contracts';
+import { ClickstreamEventSchema, DeadLetterHeaders, resolveTopicNames, Topics } from '@recmesh/contracts';
 import { InMemoryMessageBus } from '@recmesh/messaging';
 import { CatalogStore, ClickstreamEventStore, openStore } from '@recmesh/persistence';
 import { buildRawClickstreamMix, ExpectedReason, generateSyntheticShop } from '@recmesh/synthetic-shop';
@@ -39,7 +39,7 @@ describe('IngestPipeline on the embedded profile', () => {
       metrics: new IngestMetrics(registry),
       limits: DEFAULT_VALIDATION_LIMITS,
     });
-    worker = new IngestWorker({ bus, pipeline, groupId: 'ingest', maxBatchMessages: 200 });
+    worker = new IngestWorker({ bus, pipeline, groupId: 'ingest', maxBatchMessages: 200, topics: resolveTopicNames() });
     await worker.start();
   });
   afterEach(async () => {

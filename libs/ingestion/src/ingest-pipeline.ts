@@ -8,7 +8,8 @@ import {
   ContentTypeHeader,
   ContentTypes,
   DeadLetterHeaders,
-  Topics,
+  resolveTopicNames,
+  TopicNames,
 } from '@recmesh/contracts';
 import { BusMessage, MessageBatch, MessageBus, OutgoingMessage } from '@recmesh/messaging';
 import { CatalogChange, CatalogEventRow, CatalogStore, ClickstreamEventRow, ClickstreamEventStore } from '@recmesh/persistence';
@@ -25,6 +26,8 @@ export interface IngestPipelineOptions {
   readonly metrics: IngestMetrics;
   readonly limits: ValidationLimits;
   readonly clock?: () => number;
+  /** Defaults to the unprefixed names of @recmesh/contracts Topics. */
+  readonly topics?: TopicNames;
 }
 
 interface Accepted<T> {
@@ -44,15 +47,17 @@ export class IngestPipeline {
   private readonly clickstreamValidator: ClickstreamEventValidator;
   private readonly catalogValidator: CatalogEventValidator;
   private readonly clock: () => number;
+  private readonly topics: TopicNames;
 
   constructor(private readonly options: IngestPipelineOptions) {
     this.clock = options.clock ?? Date.now;
+    this.topics = options.topics ?? resolveTopicNames();
     this.clickstreamValidator = new ClickstreamEventValidator(options.limits, this.clock);
     this.catalogValidator = new CatalogEventValidator(options.limits, this.clock);
   }
 
   async handle(batch: MessageBatch): Promise<void> {
-    const stream: Stream = batch.topic === Topics.catalogRaw.name ? 'catalog' : 'clickstream';
+    const stream: Stream = batch.topic === this.topics.catalogRaw ? 'catalog' : 'clickstream';
     try {
       if (stream === 'catalog') await this.handleCatalog(batch);
       else await this.handleClickstream(batch);
@@ -84,7 +89,7 @@ export class IngestPipeline {
     const stored = await this.timedWrite('clickstream', () => this.options.clickstreamStore.storeBatch(rows));
     const forward = accepted.filter((a) => stored.toForward.has(a.eventId));
     await this.publish(
-      Topics.clickstreamNormalized.name,
+      this.topics.clickstreamNormalized,
       forward.map((a) => this.normalizedRecord(a.event.userId, a.eventId, toBinary(ClickstreamEventSchema, a.event))),
       rejected,
     );
@@ -123,7 +128,7 @@ export class IngestPipeline {
     const stored = await this.timedWrite('catalog', () => this.options.catalogStore.applyBatch(rows, changes));
     const forward = accepted.filter((a) => stored.toForward.has(a.eventId));
     await this.publish(
-      Topics.catalogNormalized.name,
+      this.topics.catalogNormalized,
       forward.map((a) => this.normalizedRecord(itemIdOf(a.event), a.eventId, toBinary(CatalogEventSchema, a.event))),
       rejected,
     );
@@ -184,7 +189,7 @@ export class IngestPipeline {
   private async publish(topic: string, normalized: OutgoingMessage[], deadLetters: OutgoingMessage[]): Promise<void> {
     await Promise.all([
       this.options.bus.publish(topic, normalized),
-      this.options.bus.publish(Topics.ingestDeadLetter.name, deadLetters),
+      this.options.bus.publish(this.topics.ingestDeadLetter, deadLetters),
     ]);
   }
 

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { AllTopics, Topics } from '@recmesh/contracts';
+import { topicDeclarations, TopicNames } from '@recmesh/contracts';
 import { MessageBus, Subscription } from '@recmesh/messaging';
 import { IngestPipeline } from './ingest-pipeline';
 
@@ -8,6 +8,7 @@ export interface IngestWorkerOptions {
   readonly pipeline: IngestPipeline;
   readonly groupId: string;
   readonly maxBatchMessages: number;
+  readonly topics: TopicNames;
 }
 
 /**
@@ -21,21 +22,24 @@ export class IngestWorker {
   constructor(private readonly options: IngestWorkerOptions) {}
 
   async start(): Promise<void> {
-    await this.options.bus.ensureTopics(AllTopics);
+    const { topics } = this.options;
+    await this.options.bus.ensureTopics(topicDeclarations(topics));
     this.subscription = await this.options.bus.subscribe({
       groupId: this.options.groupId,
-      topics: [Topics.clickstreamRaw.name, Topics.catalogRaw.name],
+      topics: [topics.clickstreamRaw, topics.catalogRaw],
       fromBeginning: true,
       maxBatchMessages: this.options.maxBatchMessages,
       handler: (batch) => this.options.pipeline.handle(batch),
     });
-    this.logger.log(`consuming ${Topics.clickstreamRaw.name} and ${Topics.catalogRaw.name} as group ${this.options.groupId}`);
+    this.logger.log(`consuming ${topics.clickstreamRaw} and ${topics.catalogRaw} as group ${this.options.groupId}`);
   }
 
   /** Lets the batch in flight finish and commit, then leaves the group. */
   async stop(): Promise<void> {
-    await this.subscription?.stop();
+    if (!this.subscription) return;
+    await this.subscription.stop();
     this.subscription = undefined;
+    this.logger.log(`drained the batch in flight and left consumer group ${this.options.groupId}`);
   }
 
   get running(): boolean {

@@ -4,6 +4,7 @@ import { IngestPipeline } from './ingest-pipeline';
 import { IngestWorker } from './ingest-worker';
 import { createMetricsRegistry, ObservabilityModule, ReadinessProbe } from '@recmesh/observability';
 import { CatalogStore, ClickstreamEventStore } from '@recmesh/persistence';
+import { resolveTopicNames } from '@recmesh/contracts';
 import { Config } from '@recmesh/service-config';
 import { Infrastructure } from '@recmesh/service-runtime';
 import { Registry } from 'prom-client';
@@ -47,8 +48,10 @@ export class IngestModule {
     const readiness = options.readiness ?? new ReadinessProbe();
     const metrics = new IngestMetrics(registry);
     infra.bus.onLag((lag) => metrics.recordLag(lag));
+    const topics = resolveTopicNames(config.RECMESH_TOPIC_PREFIX);
     const pipeline = new IngestPipeline({
       bus: infra.bus,
+      topics,
       clickstreamStore: new ClickstreamEventStore(infra.dataSource),
       catalogStore: new CatalogStore(infra.dataSource),
       metrics,
@@ -58,7 +61,7 @@ export class IngestModule {
         maxFutureSkewMs: config.INGEST_MAX_FUTURE_SKEW_SECONDS * 1000,
       },
     });
-    const worker = new IngestWorker({ bus: infra.bus, pipeline, groupId: config.INGEST_GROUP_ID, maxBatchMessages: config.INGEST_MAX_BATCH });
+    const worker = new IngestWorker({ bus: infra.bus, pipeline, groupId: config.INGEST_GROUP_ID, maxBatchMessages: config.INGEST_MAX_BATCH, topics });
     readiness.register({ name: 'store', check: async () => (await infra.dataSource.query('SELECT 1')).length === 1 });
     readiness.register({ name: 'bus', check: () => infra.bus.isReady() && worker.running });
     return {

@@ -87,5 +87,11 @@ export const CommonConfigSchema = {
     description: 'mysql://user:password@host:port/database (kafka-mysql profile)',
   },
   EMBEDDED_DB_FILE: { type: 'string', default: '', description: 'file the embedded SQL store persists to; empty = memory only' },
+  RECMESH_TOPIC_PREFIX: {
+    type: 'string',
+    default: '',
+    pattern: /^[A-Za-z0-9._-]*$/,
+    description: 'prefix for every topic name, to share one Kafka cluster between deployments',
+  },
   LOG_LEVEL: { type: 'enum', values: ['error', 'warn', 'info', 'debug'], default: 'info', description: 'log verbosity' },
 } as const satisfies ConfigSchema;

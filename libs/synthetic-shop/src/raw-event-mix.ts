@@ -49,7 +49,8 @@ function encodeValid(e: ShopEvent, asProtobuf: boolean): { value: Buffer; header
 }
 
 function encodeMalformed(kind: MalformedKind, e: ShopEvent, rng: SeededRandom, oversizeBytes: number): { value: Buffer; headers: Record<string, string> } {
-  const body: Record<string, unknown> = { event_id: `bad-${e.eventId}`, user_id: e.userId, item_id: e.itemId, action: e.action, ts_ms: e.tsMs };
+  // Exactly one defect per record, so the expected reason is unambiguous.
+  const body: Record<string, unknown> = { event_id: `bad-${e.eventId}`, user_id: e.userId, item_id: e.itemId, action: 'view', ts_ms: e.tsMs };
   switch (kind) {
     case 'wrong_type':
       return { value: Buffer.from(JSON.stringify({ ...body, quantity: 'three' })), headers: {} };
