@@ -31,7 +31,9 @@ export class ServiceProcess {
   }
 
   static start(app: string, port: number, env: Record<string, string>): ServiceProcess {
-    const child = spawn(process.execPath, [path.join(ROOT, 'tools/run-ts.js'), `apps/${app}/src/main.ts`], {
+    // e.g. RECMESH_SERVICE_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the services under test
+    const nodeArgs = (process.env.RECMESH_SERVICE_NODE_ARGS ?? '').split(' ').filter(Boolean);
+    const child = spawn(process.execPath, [...nodeArgs, path.join(ROOT, 'tools/run-ts.js'), `apps/${app}/src/main.ts`], {
       cwd: ROOT,
       env: { ...process.env, ...env, FORCE_COLOR: '0', NO_COLOR: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -39,7 +39,7 @@ describe('IngestPipeline on the embedded profile', () => {
       metrics: new IngestMetrics(registry),
       limits: DEFAULT_VALIDATION_LIMITS,
     });
-    worker = new IngestWorker({ bus, pipeline, groupId: 'ingest', maxBatchMessages: 200, topics: resolveTopicNames() });
+    worker = new IngestWorker({ bus, pipeline, groupId: 'ingest', maxBatchMessages: 200, partitionsConcurrently: 1, topics: resolveTopicNames() });
     await worker.start();
   });
   afterEach(async () => {

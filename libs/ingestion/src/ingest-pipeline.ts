@@ -3,7 +3,6 @@ import { Logger } from '@nestjs/common';
 import {
   CatalogEvent,
   CatalogEventSchema,
-  ClickstreamEvent,
   ClickstreamEventSchema,
   ContentTypeHeader,
   ContentTypes,

@@ -8,6 +8,7 @@ export interface IngestWorkerOptions {
   readonly pipeline: IngestPipeline;
   readonly groupId: string;
   readonly maxBatchMessages: number;
+  readonly partitionsConcurrently: number;
   readonly topics: TopicNames;
 }
 
@@ -29,6 +30,7 @@ export class IngestWorker {
       topics: [topics.clickstreamRaw, topics.catalogRaw],
       fromBeginning: true,
       maxBatchMessages: this.options.maxBatchMessages,
+      partitionsConcurrently: this.options.partitionsConcurrently,
       handler: (batch) => this.options.pipeline.handle(batch),
     });
     this.logger.log(`consuming ${topics.clickstreamRaw} and ${topics.catalogRaw} as group ${this.options.groupId}`);

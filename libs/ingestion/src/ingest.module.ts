@@ -61,7 +61,10 @@ export class IngestModule {
         maxFutureSkewMs: config.INGEST_MAX_FUTURE_SKEW_SECONDS * 1000,
       },
     });
-    const worker = new IngestWorker({ bus: infra.bus, pipeline, groupId: config.INGEST_GROUP_ID, maxBatchMessages: config.INGEST_MAX_BATCH, topics });
+    const worker = new IngestWorker({ bus: infra.bus, pipeline, groupId: config.INGEST_GROUP_ID, maxBatchMessages: config.INGEST_MAX_BATCH,
+      partitionsConcurrently: config.INGEST_PARTITION_CONCURRENCY,
+      topics,
+    });
     readiness.register({ name: 'store', check: async () => (await infra.dataSource.query('SELECT 1')).length === 1 });
     readiness.register({ name: 'bus', check: () => infra.bus.isReady() && worker.running });
     return {

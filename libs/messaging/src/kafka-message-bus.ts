@@ -105,7 +105,7 @@ export class KafkaMessageBus implements MessageBus {
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: 1,
+      partitionsConsumedConcurrently: options.partitionsConcurrently ?? 1,
       eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
         const isActive = () => !stopping && isRunning() && !isStale();
         for (let start = 0; start < batch.messages.length; start += maxBatch) {

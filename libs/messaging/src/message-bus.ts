@@ -47,6 +47,8 @@ export interface SubscriptionOptions {
   readonly fromBeginning?: boolean;
   /** Upper bound of messages handed to one handler call. Default 500. */
   readonly maxBatchMessages?: number;
+  /** Partitions whose batches may be handled at the same time (each partition stays in order). Default 1. */
+  readonly partitionsConcurrently?: number;
 }
 
 export interface Subscription {

@@ -1,4 +1,4 @@
-import { EntityManager, EntityTarget, In, ObjectLiteral } from 'typeorm';
+import { EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
 
 export interface IdempotentInsertResult {
   /** Ids stored by this call. */
@@ -9,7 +9,47 @@ export interface IdempotentInsertResult {
   readonly duplicates: readonly string[];
 }
 
-const CHUNK = 500;
+const CHUNK = 1000;
+
+function isMysql(manager: EntityManager): boolean {
+  return manager.connection.options.type === 'mysql';
+}
+
+function quote(manager: EntityManager, name: string): string {
+  return manager.connection.driver.escape(name);
+}
+
+/** Multi-row INSERT that skips existing primary keys; hand-built because it is the ingest hot path. */
+async function insertIgnoringExisting<T extends ObjectLiteral>(manager: EntityManager, entity: EntityTarget<T>, rows: readonly T[]): Promise<void> {
+  if (rows.length === 0) return;
+  const metadata = manager.connection.getMetadata(entity);
+  const driver = manager.connection.driver;
+  const columns = metadata.columns;
+  const verb = isMysql(manager) ? 'INSERT IGNORE INTO' : 'INSERT OR IGNORE INTO';
+  const head = `${verb} ${quote(manager, metadata.tableName)} (${columns.map((c) => quote(manager, c.databaseName)).join(', ')}) VALUES `;
+  const tuple = `(${columns.map(() => '?').join(', ')})`;
+  for (let i = 0; i < rows.length; i += CHUNK) {
+    const chunk = rows.slice(i, i + CHUNK);
+    const params: unknown[] = [];
+    for (const row of chunk) {
+      for (const column of columns) params.push(driver.preparePersistentValue(column.getEntityValue(row, true), column) ?? null);
+    }
+    await manager.query(head + chunk.map(() => tuple).join(', '), params);
+  }
+}
+
+async function forwardedState(manager: EntityManager, table: string, ids: readonly string[]): Promise<Map<string, number>> {
+  const state = new Map<string, number>();
+  for (let i = 0; i < ids.length; i += CHUNK) {
+    const chunk = ids.slice(i, i + CHUNK);
+    const rows: Array<{ event_id: string; forwarded: number | string }> = await manager.query(
+      `SELECT event_id, forwarded FROM ${quote(manager, table)} WHERE event_id IN (${chunk.map(() => '?').join(', ')})`,
+      [...chunk],
+    );
+    for (const row of rows) state.set(row.event_id, Number(row.forwarded));
+  }
+  return state;
+}
 
 /**
  * Inserts rows keyed by event_id unless present, inside the caller's transaction.
@@ -21,20 +61,11 @@ export async function insertIdempotently<T extends ObjectLiteral & { eventId: st
   entity: EntityTarget<T>,
   rows: readonly T[],
 ): Promise<IdempotentInsertResult> {
-  const ids = rows.map((r) => r.eventId);
-  const existing = new Map<string, number>();
-  for (let i = 0; i < ids.length; i += CHUNK) {
-    const found = await manager.getRepository(entity).find({
-      select: { eventId: true, forwarded: true } as never,
-      where: { eventId: In(ids.slice(i, i + CHUNK)) } as never,
-    });
-    for (const row of found as unknown as Array<{ eventId: string; forwarded: number }>) existing.set(row.eventId, row.forwarded);
-  }
+  const table = manager.connection.getMetadata(entity).tableName;
+  const existing = await forwardedState(manager, table, rows.map((r) => r.eventId));
   const fresh = rows.filter((r) => !existing.has(r.eventId));
-  for (let i = 0; i < fresh.length; i += CHUNK) {
-    // orIgnore covers a concurrent instance inserting the same id meanwhile.
-    await manager.createQueryBuilder().insert().into(entity).values(fresh.slice(i, i + CHUNK) as never).orIgnore().execute();
-  }
+  // IGNORE covers a concurrent instance inserting the same id meanwhile.
+  await insertIgnoringExisting(manager, entity, fresh);
   const toForward = new Set<string>(fresh.map((r) => r.eventId));
   const duplicates: string[] = [];
   for (const [id, forwarded] of existing) {
@@ -44,17 +75,10 @@ export async function insertIdempotently<T extends ObjectLiteral & { eventId: st
   return { inserted: fresh.map((r) => r.eventId), toForward, duplicates };
 }
 
-export async function markForwarded<T extends ObjectLiteral>(
-  manager: EntityManager,
-  entity: EntityTarget<T>,
-  ids: readonly string[],
-): Promise<void> {
+export async function markForwarded<T extends ObjectLiteral>(manager: EntityManager, entity: EntityTarget<T>, ids: readonly string[]): Promise<void> {
+  const table = manager.connection.getMetadata(entity).tableName;
   for (let i = 0; i < ids.length; i += CHUNK) {
-    await manager
-      .createQueryBuilder()
-      .update(entity)
-      .set({ forwarded: 1 } as never)
-      .where('event_id IN (:...ids)', { ids: ids.slice(i, i + CHUNK) })
-      .execute();
+    const chunk = ids.slice(i, i + CHUNK);
+    await manager.query(`UPDATE ${quote(manager, table)} SET forwarded = 1 WHERE event_id IN (${chunk.map(() => '?').join(', ')})`, [...chunk]);
   }
 }

@@ -1,0 +1,65 @@
+import { CatalogStore, ClickstreamEventRow, ClickstreamEventStore, openStore } from '@recmesh/persistence';
+import { DataSource } from 'typeorm';
+import { infraEnv } from '../support/infra-env';
+import { ScratchDatabase } from '../support/scratch-database';
+
+const event = (id: string): ClickstreamEventRow => ({
+  eventId: id, userId: 'u1', sessionId: 's1', itemId: 'i1', action: 5, quantity: 2, price: 19.99, currency: 'EUR',
+  rating: null, tsMs: 1_763_800_000_123, recId: 'rec-1', context: { page: 'cart', extra: { ab: 'b' } }, ingestedAtMs: 1_763_800_000_200,
+});
+
+describe('persistence on MariaDB (kafka-mysql profile)', () => {
+  let db: ScratchDatabase;
+  let stores: DataSource[] = [];
+  beforeEach(async () => {
+    db = await ScratchDatabase.create(infraEnv().mysqlUrl);
+    stores = [];
+  });
+  afterEach(async () => {
+    await Promise.all(stores.map((s) => s.destroy()));
+    await db.drop();
+  });
+
+  it('applies the migrations once even when several instances start together, and never synchronizes', async () => {
+    stores = await Promise.all([1, 2, 3].map(() => openStore({ kind: 'mysql', url: db.url })));
+    const migrations = await db.query<{ name: string }>('SELECT name FROM migrations');
+    expect(migrations.map((m) => m.name)).toEqual(['InitialSchema1763800000000']);
+    const tables = (await db.query<Record<string, string>>('SHOW TABLES')).map((r) => Object.values(r)[0]).sort();
+    expect(tables).toEqual(['catalog_events', 'catalog_items', 'clickstream_events', 'migrations']);
+    expect(stores[0].options.synchronize).toBe(false);
+  });
+
+  it('stores events once with their values intact and forwards stored-but-unpublished ones again', async () => {
+    const ds = await openStore({ kind: 'mysql', url: db.url });
+    stores.push(ds);
+    const store = new ClickstreamEventStore(ds);
+    const first = await store.storeBatch([event('e1'), event('e2')]);
+    expect([...first.inserted].sort()).toEqual(['e1', 'e2']);
+    await store.markForwarded(['e1']);
+    const again = await store.storeBatch([event('e1'), event('e2'), event('e3')]);
+    expect(again.inserted).toEqual(['e3']);
+    expect(again.duplicates).toEqual(['e1']);
+    expect([...again.toForward].sort()).toEqual(['e2', 'e3']);
+    const [row] = await db.query<Record<string, unknown>>("SELECT * FROM clickstream_events WHERE event_id = 'e1'");
+    expect(row).toMatchObject({ user_id: 'u1', action: 5, quantity: 2, price: 19.99, currency: 'EUR', ts_ms: 1_763_800_000_123, rec_id: 'rec-1', forwarded: 1 });
+    expect(JSON.parse(row['context'] as string)).toEqual({ page: 'cart', extra: { ab: 'b' } });
+  });
+
+  it('keeps the newest catalog state and handles unicode titles', async () => {
+    const ds = await openStore({ kind: 'mysql', url: db.url });
+    stores.push(ds);
+    const catalog = new CatalogStore(ds);
+    const item = (title: string) => ({ itemId: 'p1', title, description: 'd', categoryPath: ['Électronique', '手机'], brand: 'Ñova', price: 1, currency: 'EUR', inStock: 1, attributes: {} });
+    const log = (eventId: string, tsMs: number) => ({ eventId, itemId: 'p1', kind: 'upsert', tsMs, payload: '{}', ingestedAtMs: tsMs });
+    await catalog.applyBatch([log('c2', 2000), log('c1', 1000)], [
+      { kind: 'upsert', eventId: 'c2', tsMs: 2000, item: item('Téléphone 📱 nouveau') },
+      { kind: 'upsert', eventId: 'c1', tsMs: 1000, item: item('ancien') },
+    ]);
+    const stored = await catalog.findItem('p1');
+    expect(stored).toMatchObject({ title: 'Téléphone 📱 nouveau', leafCategory: '手机', brand: 'Ñova' });
+  });
+
+  it('refuses an unreachable database with a clear error instead of hanging', async () => {
+    await expect(openStore({ kind: 'mysql', url: 'mysql://recmesh:wrong@127.0.0.1:1/recmesh' })).rejects.toThrow(/cannot open mysql:\/\/\*\*\*@127\.0\.0\.1:1\/recmesh/);
+  });
+});
