@@ -32,14 +32,14 @@ run() { # name, command...
 
 run unit npx nx run-many -t test --parallel=1 --outputStyle=stream --skip-nx-cache
 run integration npx jest -c test/jest.config.js --runInBand
-if [ -f deploy/jest.config.js ]; then run deploy npx jest -c deploy/jest.config.js; fi
 if [ -x tools/model/ci.sh ] && [ "${RECMESH_SKIP_MODEL_TESTS:-0}" != 1 ]; then run model bash tools/model/ci.sh; fi
 
 # One closing line for every runner: jest's "Tests:" lines and pytest's summary.
-passed=$(cat "$LOG_DIR"/*.log | sed -n 's/.*Tests: .*[^0-9]\([0-9][0-9]*\) passed.*/\1/p; s/.*Tests: *\([0-9][0-9]*\) passed.*/\1/p' | awk '{s+=$1} END {print s+0}')
-failed_tests=$(cat "$LOG_DIR"/*.log | sed -n 's/.*Tests: *\([0-9][0-9]*\) failed.*/\1/p' | awk '{s+=$1} END {print s+0}')
-py_passed=$(cat "$LOG_DIR"/*.log | sed -n 's/^=* \([0-9][0-9]*\) passed.*=*$/\1/p; s/^=* .*[^0-9]\([0-9][0-9]*\) passed.*=*$/\1/p' | awk '{s+=$1} END {print s+0}')
-py_failed=$(cat "$LOG_DIR"/*.log | sed -n 's/^=* \([0-9][0-9]*\) failed.*=*$/\1/p' | awk '{s+=$1} END {print s+0}')
+plain() { sed 's/\x1b\[[0-9;]*m//g' "$LOG_DIR"/*.log; }
+passed=$(plain | sed -n 's/.*Tests: .*[^0-9]\([0-9][0-9]*\) passed.*/\1/p; s/.*Tests: *\([0-9][0-9]*\) passed.*/\1/p' | awk '{s+=$1} END {print s+0}')
+failed_tests=$(plain | sed -n 's/.*Tests: *\([0-9][0-9]*\) failed.*/\1/p' | awk '{s+=$1} END {print s+0}')
+py_passed=$(plain | sed -n 's/^=* \([0-9][0-9]*\) passed.*=*$/\1/p; s/^=* .*[^0-9]\([0-9][0-9]*\) passed.*=*$/\1/p' | awk '{s+=$1} END {print s+0}')
+py_failed=$(plain | sed -n 's/^=* \([0-9][0-9]*\) failed.*=*$/\1/p' | awk '{s+=$1} END {print s+0}')
 echo
 if [ ${#failed[@]} -gt 0 ]; then echo "failed suites: ${failed[*]}"; fi
 echo "$((passed + py_passed)) passed, $((failed_tests + py_failed)) failed"

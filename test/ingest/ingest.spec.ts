@@ -36,8 +36,8 @@ describe('ingest against a real Kafka broker and MariaDB', () => {
     expect(storedAtKill).toBeLessThan(valid);
     await scenario.startIngest();
     const { forwardedDuplicates } = await scenario.verify(mix, { exactlyOnceForward: false });
-    // At-least-once downstream: only the batch in flight at the kill may be forwarded twice.
-    expect(forwardedDuplicates).toBeLessThanOrEqual(1000);
+    // At-least-once downstream: only batches in flight at the kill (at most one per partition) may be forwarded twice.
+    expect(forwardedDuplicates).toBeLessThanOrEqual(6 * 1000);
   });
 
   it('(c) two instances in one consumer group over 6 partitions share the work with the same guarantees', async () => {
