@@ -1,0 +1,419 @@
+// Static checks of the monitoring config: Prometheus config and rules, the
+// Grafana dashboard and the runbooks. Every metric a query names must be one
+// the services really expose (or a recording rule defined here), so a metric
+// rename breaks this test instead of silently blanking alerts and panels.
+//
+// With promtool on PATH (Debian: `apt-get install prometheus`) or named by
+// $PROMTOOL, also runs `promtool check config`, `check rules` and the rule
+// unit tests in prometheus/tests/; without it those checks are skipped (logged).
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { load } from 'js-yaml';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+
+const DEPLOY = __dirname;
+const REPO = path.resolve(DEPLOY, '..');
+const PROM_DIR = path.join(DEPLOY, 'prometheus');
+const PROM_CONFIG = path.join(PROM_DIR, 'prometheus.yml');
+const RULES_FILE = path.join(PROM_DIR, 'alerts', 'recmesh-ingest.rules.yml');
+const RULE_TESTS_DIR = path.join(PROM_DIR, 'tests');
+const RUNBOOKS_DIR = path.join(DEPLOY, 'runbooks');
+const DASHBOARD_FILE = path.join(DEPLOY, 'grafana', 'recmesh-ingest.dashboard.json');
+
+/** What the services expose today (libs/ingestion/src/ingest-metrics.ts). */
+const INGEST_METRICS: Record<string, 'counter' | 'gauge' | 'histogram'> = {
+  recmesh_ingest_events_accepted_total: 'counter',
+  recmesh_ingest_events_rejected_total: 'counter',
+  recmesh_ingest_events_duplicate_total: 'counter',
+  recmesh_ingest_batch_write_seconds: 'histogram',
+  recmesh_ingest_batch_failures_total: 'counter',
+  recmesh_consumer_lag_messages: 'gauge',
+};
+
+/** HTTP port of each service (job name = `recmesh-<app>`). */
+const SCRAPE_PORTS: Record<string, number> = {
+  'recmesh-ingest': 3001,
+  'recmesh-feature-builder': 3002,
+  'recmesh-scorer': 3003,
+  'recmesh-bundler': 3004,
+  'recmesh-feedback': 3005,
+  'recmesh-gateway': 3006,
+  'recmesh-standalone': 3000,
+};
+
+const SEVERITIES = new Set(['warning', 'critical']);
+
+// ---------------------------------------------------------------- helpers
+
+interface Rule {
+  record?: string;
+  alert?: string;
+  expr: string;
+  for?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+}
+interface RuleGroup {
+  name: string;
+  rules: Rule[];
+}
+interface PromConfig {
+  global?: Record<string, unknown>;
+  rule_files?: string[];
+  scrape_configs: Array<{ job_name: string; metrics_path?: string; static_configs?: Array<{ targets: string[]; labels?: Record<string, string> }> }>;
+}
+interface Target {
+  expr?: string;
+  refId?: string;
+  datasource?: { type?: string; uid?: string };
+}
+interface Panel {
+  id: number;
+  type: string;
+  title: string;
+  gridPos: { h: number; w: number; x: number; y: number };
+  datasource?: { type?: string; uid?: string };
+  targets?: Target[];
+  panels?: Panel[];
+}
+interface Dashboard {
+  __inputs?: Array<{ name: string; type: string; pluginId: string }>;
+  schemaVersion: number;
+  uid: string;
+  title: string;
+  panels: Panel[];
+  templating: { list: Array<{ name: string; type: string; datasource?: { uid?: string }; query?: unknown; definition?: string }> };
+}
+
+function readYaml<T>(file: string): T {
+  return load(fs.readFileSync(file, 'utf8')) as T;
+}
+
+const PROMQL_KEYWORDS = new Set([
+  // binary operators and modifiers
+  'and', 'or', 'unless', 'bool', 'by', 'without', 'on', 'ignoring', 'group_left', 'group_right', 'offset', 'atan2',
+  // aggregation operators (may be followed by `by (...)` before their parentheses)
+  'sum', 'min', 'max', 'avg', 'group', 'stddev', 'stdvar', 'count', 'count_values', 'bottomk', 'topk', 'quantile', 'limitk', 'limit_ratio',
+  // literals
+  'inf', 'nan',
+]);
+
+/**
+ * Metric names a PromQL expression selects (by bare name). Function names,
+ * keywords, label names, strings, durations and Grafana variables are not
+ * metric names. Good enough for the expressions in this repo, not a parser.
+ */
+export function metricNamesIn(expr: string): string[] {
+  const s = expr
+    .replace(/\$\{[^}]*\}|\$\w+|\[\[[^\]]*\]\]/g, '') // Grafana variables ($service, ${x}, [[x]])
+    .replace(/"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|`[^`]*`/g, '""') // string literals
+    .replace(/\{[^}]*\}/g, ' ') // label matchers
+    .replace(/\[[^\]]*\]/g, ' ') // range and subquery windows
+    .replace(/\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)/gi, ' '); // label lists
+  const names = new Set<string>();
+  for (const m of s.matchAll(/(?<![\w.:])([a-zA-Z_:][\w:]*)(?![\w:])(?!\s*\()/g)) {
+    if (!PROMQL_KEYWORDS.has(m[1].toLowerCase())) names.add(m[1]);
+  }
+  return [...names];
+}
+
+/** prom-client's default metrics with the `recmesh_` prefix, name -> type. */
+async function defaultProcessMetrics(): Promise<Map<string, string>> {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'recmesh_' });
+  const metrics = await registry.getMetricsAsJSON();
+  registry.clear();
+  return new Map(metrics.map((m) => [m.name, String(m.type)]));
+}
+
+/** Series names a metric family exposes (histograms: _bucket, _sum, _count). */
+function seriesNames(name: string, type: string): string[] {
+  return type === 'histogram' ? [`${name}_bucket`, `${name}_sum`, `${name}_count`] : [name];
+}
+
+/** Minimal glob for Prometheus rule_files entries (`*` and `?` in the file name only). */
+function globFiles(baseDir: string, pattern: string): string[] {
+  const full = path.resolve(baseDir, pattern);
+  const dir = path.dirname(full);
+  const re = new RegExp(`^${path.basename(full).replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '.')}$`);
+  if (!fs.existsSync(dir)) return [];
+  return fs
+    .readdirSync(dir)
+    .filter((f) => re.test(f))
+    .map((f) => path.join(dir, f));
+}
+
+function panelsDeep(panels: Panel[]): Panel[] {
+  return panels.flatMap((p) => [p, ...panelsDeep(p.panels ?? [])]);
+}
+
+function findPromtool(): string | undefined {
+  const candidate = process.env.PROMTOOL || 'promtool';
+  const probe = spawnSync(candidate, ['--version'], { encoding: 'utf8' });
+  return probe.error || probe.status !== 0 ? undefined : candidate;
+}
+
+// ---------------------------------------------------------------- loaded once
+
+const promConfig = readYaml<PromConfig>(PROM_CONFIG);
+const ruleGroups = readYaml<{ groups: RuleGroup[] }>(RULES_FILE).groups;
+const rules = ruleGroups.flatMap((g) => g.rules);
+const alerts = rules.filter((r) => r.alert !== undefined);
+const recordings = rules.filter((r) => r.record !== undefined);
+const recordedNames = new Set(recordings.map((r) => r.record as string));
+const dashboard = JSON.parse(fs.readFileSync(DASHBOARD_FILE, 'utf8')) as Dashboard;
+const allPanels = panelsDeep(dashboard.panels);
+const dataPanels = allPanels.filter((p) => p.type !== 'row');
+
+let processMetrics: Map<string, string>;
+let knownSeries: Set<string>;
+
+beforeAll(async () => {
+  processMetrics = await defaultProcessMetrics();
+  knownSeries = new Set<string>(['up', ...recordedNames]);
+  for (const [name, type] of Object.entries(INGEST_METRICS)) seriesNames(name, type).forEach((n) => knownSeries.add(n));
+  for (const [name, type] of processMetrics) {
+    if (/^recmesh_(process|nodejs)_/.test(name)) seriesNames(name, type).forEach((n) => knownSeries.add(n));
+  }
+});
+
+/**
+ * Names in `expr` that are none of: the ingest metrics above (histogram series
+ * included), a recording rule defined in the rules file, `up`, or one of
+ * prom-client's recmesh_process_* / recmesh_nodejs_* default metrics (exact
+ * names, so a typo in a process metric is caught too).
+ */
+function unknownMetrics(expr: string): string[] {
+  return metricNamesIn(expr).filter((name) => !knownSeries.has(name));
+}
+
+// ---------------------------------------------------------------- tests
+
+describe('metricNamesIn (PromQL name extraction used below)', () => {
+  it('finds selected metrics and ignores functions, keywords, labels, strings and variables', () => {
+    expect(
+      metricNamesIn(
+        'histogram_quantile(0.99, sum by (le, stream) (rate(recmesh_ingest_batch_write_seconds_bucket{service=~"$service",le!="x"}[$__rate_interval])))',
+      ),
+    ).toEqual(['recmesh_ingest_batch_write_seconds_bucket']);
+    expect(
+      metricNamesIn('a:b:c > 0.05 and on (service) sum(increase(foo_total[5m] offset 1h)) >= 1e3 unless bar{x="y z"} or vector(0) * inf'),
+    ).toEqual(['a:b:c', 'foo_total', 'bar']);
+    expect(metricNamesIn('max without (instance) (up{job=~"recmesh-.+"}) == bool 0')).toEqual(['up']);
+  });
+});
+
+describe('the metric names this config relies on still exist in the code', () => {
+  it('every ingest metric is declared in libs/', () => {
+    const declared = new Set<string>();
+    const walk = (dir: string): void => {
+      for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+        const p = path.join(dir, entry.name);
+        if (entry.isDirectory()) {
+          if (entry.name !== 'node_modules' && entry.name !== 'generated') walk(p);
+        } else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.spec.ts')) {
+          for (const m of fs.readFileSync(p, 'utf8').matchAll(/name:\s*['"`](recmesh_[a-z0-9_]+)['"`]/g)) declared.add(m[1]);
+        }
+      }
+    };
+    walk(path.join(REPO, 'libs'));
+    expect(Object.keys(INGEST_METRICS).filter((m) => !declared.has(m))).toEqual([]);
+  });
+
+  it('process metrics come from prom-client with the recmesh_ prefix', () => {
+    for (const name of [
+      'recmesh_process_cpu_seconds_total',
+      'recmesh_process_resident_memory_bytes',
+      'recmesh_process_start_time_seconds',
+      'recmesh_nodejs_eventloop_lag_p99_seconds',
+      'recmesh_nodejs_heap_size_used_bytes',
+    ]) {
+      expect(processMetrics.has(name)).toBe(true);
+    }
+  });
+});
+
+describe('prometheus.yml', () => {
+  it('scrapes every service on its port, one job each', () => {
+    const jobs = promConfig.scrape_configs.map((c) => c.job_name);
+    expect(new Set(jobs).size).toBe(jobs.length);
+    const targets = Object.fromEntries(
+      promConfig.scrape_configs.map((c) => [c.job_name, (c.static_configs ?? []).flatMap((s) => s.targets)]),
+    );
+    expect(targets).toEqual(Object.fromEntries(Object.entries(SCRAPE_PORTS).map(([job, port]) => [job, [`127.0.0.1:${port}`]])));
+    for (const c of promConfig.scrape_configs) {
+      expect(c.metrics_path ?? '/metrics').toBe('/metrics');
+      // A `service` target label would clash with the exposed one (renamed to exported_service).
+      for (const s of c.static_configs ?? []) expect(Object.keys(s.labels ?? {})).not.toContain('service');
+    }
+  });
+
+  it('loads the rules file through rule_files', () => {
+    const files = (promConfig.rule_files ?? []).flatMap((pattern) => globFiles(PROM_DIR, pattern));
+    expect(files).toContain(RULES_FILE);
+  });
+});
+
+describe('alerting and recording rules', () => {
+  it('has the expected alerts and recording rules', () => {
+    expect([...new Set(alerts.map((a) => a.alert))].sort()).toEqual(
+      [
+        'EventLoopLagHigh',
+        'IngestBatchFailures',
+        'IngestBatchWriteSlow',
+        'IngestConsumerLagGrowing',
+        'IngestConsumerLagHigh',
+        'IngestDeadLetterRateHigh',
+        'IngestStalled',
+        'ServiceDown',
+      ].sort(),
+    );
+    expect(recordedNames).toContain('recmesh:ingest_events_accepted:rate5m');
+    expect(recordedNames.size).toBe(recordings.length); // no duplicate record names
+  });
+
+  it.each(alerts.map((a) => [`${a.alert} (${a.labels?.severity})`, a] as const))(
+    '%s has for, severity, summary, description and a runbook that exists',
+    (_name, a) => {
+      expect(a.for).toMatch(/^\d+[smh]$/);
+      expect(SEVERITIES).toContain(a.labels?.severity);
+      expect(a.annotations?.summary?.trim()).toBeTruthy();
+      expect(a.annotations?.description?.trim()).toBeTruthy();
+      expect(a.annotations?.runbook_url).toBe(`deploy/runbooks/${a.alert}.md`);
+      expect(fs.existsSync(path.join(REPO, a.annotations!.runbook_url))).toBe(true);
+    },
+  );
+
+  it('uses each (alert, severity) pair once', () => {
+    const keys = alerts.map((a) => `${a.alert}/${a.labels?.severity}`);
+    expect(new Set(keys).size).toBe(keys.length);
+  });
+
+  it('has a runbook only for alerts that exist', () => {
+    const alertNames = new Set(alerts.map((a) => a.alert));
+    const runbooks = fs
+      .readdirSync(RUNBOOKS_DIR)
+      .filter((f) => f.endsWith('.md') && f !== 'README.md')
+      .map((f) => f.replace(/\.md$/, ''));
+    expect(runbooks.filter((r) => !alertNames.has(r))).toEqual([]);
+  });
+
+  it('names recording rules level:metric:operation', () => {
+    for (const r of recordings) expect(r.record).toMatch(/^[a-z_]+:[a-z0-9_]+:[a-z0-9_]+$/);
+  });
+
+  it.each(rules.map((r) => [r.alert ?? r.record, r] as const))('%s only references known metrics', (_name, r) => {
+    expect(metricNamesIn(r.expr).length).toBeGreaterThan(0);
+    expect(unknownMetrics(r.expr)).toEqual([]);
+  });
+
+  it('aggregates histogram quantiles over le', () => {
+    for (const r of rules) {
+      for (const m of r.expr.matchAll(/histogram_quantile\(\s*[\d.]+\s*,\s*sum by \(([^)]*)\)\s*\(rate\(\w+_bucket\[/g)) {
+        expect(m[1].split(',').map((l) => l.trim())).toContain('le');
+      }
+      if (r.expr.includes('histogram_quantile')) expect(r.expr).toMatch(/histogram_quantile\(\s*[\d.]+\s*,\s*sum by \(/);
+    }
+  });
+});
+
+describe('Grafana dashboard', () => {
+  it('is an importable dashboard with a DS_PROMETHEUS input and a service variable', () => {
+    expect(dashboard.uid).toBe('recmesh-ingest');
+    expect(dashboard.schemaVersion).toBeGreaterThanOrEqual(36);
+    expect(dashboard.schemaVersion).toBeLessThanOrEqual(41);
+    expect(dashboard.__inputs).toEqual([expect.objectContaining({ name: 'DS_PROMETHEUS', type: 'datasource', pluginId: 'prometheus' })]);
+    const service = dashboard.templating.list.find((v) => v.name === 'service');
+    expect(service).toMatchObject({ type: 'query', datasource: { uid: '${DS_PROMETHEUS}' } });
+    // label_values(<selector>, <label>): the selector must name a known metric.
+    const selector = /^label_values\(\s*(.+?)\s*,\s*service\s*\)$/.exec(service!.definition ?? '')?.[1] ?? '';
+    expect(metricNamesIn(selector).length).toBe(1);
+    expect(unknownMetrics(selector)).toEqual([]);
+  });
+
+  it('has unique panel ids', () => {
+    const ids = allPanels.map((p) => p.id);
+    expect(ids.every((id) => Number.isInteger(id))).toBe(true);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it('has panels for every signal SREs watch', () => {
+    const titles = dataPanels.map((p) => p.title.toLowerCase()).join('\n');
+    for (const word of ['accepted', 'rejected', 'duplicates', 'p50 / p99', 'lag by partition', 'batch failures', 'cpu', 'resident memory', 'event loop', 'up per service']) {
+      expect(titles).toContain(word);
+    }
+  });
+
+  it('lays panels out without overlaps inside the 24-column grid', () => {
+    const cells = new Map<string, number>();
+    for (const p of allPanels) {
+      const { x, y, w, h } = p.gridPos;
+      expect(x + w).toBeLessThanOrEqual(24);
+      for (let i = x; i < x + w; i++) {
+        for (let j = y; j < y + h; j++) {
+          const other = cells.get(`${i},${j}`);
+          if (other !== undefined) throw new Error(`panels ${other} and ${p.id} overlap at ${i},${j}`);
+          cells.set(`${i},${j}`, p.id);
+        }
+      }
+    }
+  });
+
+  it('queries the DS_PROMETHEUS datasource from every panel and target', () => {
+    for (const p of dataPanels) {
+      expect(p.datasource).toEqual({ type: 'prometheus', uid: '${DS_PROMETHEUS}' });
+      expect(p.targets?.length).toBeGreaterThan(0);
+      for (const t of p.targets ?? []) expect(t.datasource).toEqual({ type: 'prometheus', uid: '${DS_PROMETHEUS}' });
+    }
+  });
+
+  it.each(dataPanels.flatMap((p) => (p.targets ?? []).map((t) => [`${p.title} / ${t.refId}`, t.expr ?? ''] as const)))(
+    '%s only references known metrics and honours $service',
+    (_name, expr) => {
+      expect(metricNamesIn(expr).length).toBeGreaterThan(0);
+      expect(unknownMetrics(expr)).toEqual([]);
+      // `up` has no service label; everything else is filtered by the variable.
+      if (!metricNamesIn(expr).every((m) => m === 'up')) expect(expr).toContain('service=~"$service"');
+    },
+  );
+});
+
+describe('promtool', () => {
+  const promtool = findPromtool();
+
+  if (!promtool) {
+    it('is not installed: promtool checks SKIPPED', () => {
+      console.warn(
+        'promtool not found on PATH (nor $PROMTOOL): SKIPPED `promtool check config`, `promtool check rules` and ' +
+          '`promtool test rules`. Install it with `apt-get install prometheus` (Debian) to run them.',
+      );
+    });
+    return;
+  }
+
+  const run = (args: string[]) => {
+    const r = spawnSync(promtool, args, { cwd: REPO, encoding: 'utf8' });
+    return { status: r.status, output: `${r.stdout}${r.stderr}` };
+  };
+
+  it('check config accepts prometheus.yml', () => {
+    const r = run(['check', 'config', path.relative(REPO, PROM_CONFIG)]);
+    expect(r.output).toContain('SUCCESS');
+    expect(r.status).toBe(0);
+  });
+
+  it('check rules accepts the rules file', () => {
+    const r = run(['check', 'rules', path.relative(REPO, RULES_FILE)]);
+    expect(r.output).toContain('SUCCESS');
+    expect(r.status).toBe(0);
+  });
+
+  it('rule unit tests pass', () => {
+    const tests = fs.readdirSync(RULE_TESTS_DIR).filter((f) => f.endsWith('.test.yml'));
+    expect(tests.length).toBeGreaterThan(0);
+    const r = run(['test', 'rules', ...tests.map((f) => path.relative(REPO, path.join(RULE_TESTS_DIR, f)))]);
+    expect(r.output).toContain('SUCCESS');
+    expect(r.status).toBe(0);
+  });
+});
