@@ -11,10 +11,11 @@ const libScopes = {
   persistence: ['contracts'],
   'synthetic-shop': ['contracts'],
   'service-runtime': ['service-config', 'observability', 'messaging', 'persistence'],
+  features: ['contracts', 'messaging', 'persistence', 'observability', 'service-config', 'service-runtime', 'model-runtime'],
   ingestion: ['contracts', 'messaging', 'persistence', 'observability', 'service-config', 'service-runtime'],
 };
 
-/** Tests may also use the synthetic shop as a fixture generator. */
+/** Tests may also use the synthetic shop as a fixture generator and run ingest upstream of what they test. */
 function depConstraints({ forTests }) {
   return [
     { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib'] },
@@ -22,7 +23,7 @@ function depConstraints({ forTests }) {
     { sourceTag: 'type:test', onlyDependOnLibsWithTags: ['type:lib'] },
     ...Object.entries(libScopes).map(([scope, allowed]) => ({
       sourceTag: `scope:${scope}`,
-      onlyDependOnLibsWithTags: [...allowed, ...(forTests ? ['synthetic-shop'] : [])].map((s) => `scope:${s}`),
+      onlyDependOnLibsWithTags: [...allowed, ...(forTests ? ['synthetic-shop', 'ingestion'] : [])].map((s) => `scope:${s}`),
     })),
   ];
 }

@@ -47,7 +47,7 @@ describe('every service starts and exposes health, readiness and metrics', () =>
     try {
       await service.waitReady();
       const ready = JSON.parse((await get(port, '/ready')).body);
-      expect(ready).toEqual({ ready: true, checks: { store: { ok: true }, bus: { ok: true } } });
+      expect(ready).toEqual({ ready: true, checks: { store: { ok: true }, 'consumer:ingest': { ok: true } } });
     } finally {
       await service.stop();
       await db.drop();

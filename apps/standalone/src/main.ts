@@ -1,3 +1,4 @@
+import { loadTextEmbedder } from '@recmesh/features';
 import { loadConfig } from '@recmesh/service-config';
 import { openInfrastructure, runService } from '@recmesh/service-runtime';
 import { StandaloneConfigSchema } from './standalone.config';
@@ -7,9 +8,10 @@ void runService({
   service: 'recmesh',
   bootstrap: async () => {
     const config = loadConfig(StandaloneConfigSchema);
+    const textEmbedder = await loadTextEmbedder(config.FEATURE_TEXT_ENCODER_DIR);
     const infra = await openInfrastructure(config, 'recmesh-standalone');
     return {
-      module: StandaloneModule.register(config, infra),
+      module: StandaloneModule.register(config, infra, textEmbedder),
       port: config.PORT,
       logLevel: config.LOG_LEVEL,
       configure: (app) => app.useBodyParser('raw', { type: 'application/x-protobuf', limit: '1mb' }),

@@ -3,6 +3,7 @@ import { resolveTopicNames } from '@recmesh/contracts';
 import { createMetricsRegistry, ObservabilityModule, ReadinessProbe } from '@recmesh/observability';
 import { Config } from '@recmesh/service-config';
 import { Infrastructure } from '@recmesh/service-runtime';
+import { FeatureBuilderModule, ItemTextEmbedder } from '@recmesh/features';
 import { IngestModule } from '@recmesh/ingestion';
 import { seedDemoShop } from './demo-shop-seeder';
 import { MESSAGE_BUS, RawIntakeController, TOPIC_NAMES } from './raw-intake.controller';
@@ -28,12 +29,16 @@ class DemoSeeding implements OnApplicationBootstrap {
 /** Every built service in one process over one shared bus and store. */
 @Module({})
 export class StandaloneModule {
-  static register(config: StandaloneConfig, infra: Infrastructure): DynamicModule {
+  static register(config: StandaloneConfig, infra: Infrastructure, textEmbedder?: ItemTextEmbedder): DynamicModule {
     const registry = createMetricsRegistry('recmesh');
     const readiness = new ReadinessProbe();
     return {
       module: StandaloneModule,
-      imports: [ObservabilityModule.forRoot(registry, readiness), IngestModule.register(config, infra, { owned: true, registry, readiness })],
+      imports: [
+        ObservabilityModule.forRoot(registry, readiness),
+        IngestModule.register(config, infra, { owned: true, registry, readiness }),
+        FeatureBuilderModule.register(config, infra, { owned: false, registry, readiness, textEmbedder }),
+      ],
       controllers: [RawIntakeController],
       providers: [
         { provide: MESSAGE_BUS, useValue: infra.bus },

@@ -5,3 +5,4 @@ export * from './generated/recmesh/ingest/v1/dead_letter_pb';
 export * from './generated/recmesh/gateway/v1/gateway_pb';
 export * from './topics';
 export * from './actions';
+export * from './generated/recmesh/features/v1/feature_updated_pb';

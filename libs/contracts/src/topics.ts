@@ -48,6 +48,13 @@ export const Topics = {
     key: 'original key',
     description: 'Every rejected raw message with a machine-readable reason.',
   },
+  featuresUpdated: {
+    name: 'recmesh.features.updated.v1',
+    partitions: 6,
+    valueType: 'recmesh.features.v1.FeatureUpdated (binary protobuf)',
+    key: 'user_id or item_id',
+    description: 'A user or item whose features feature-builder just committed.',
+  },
   recommendationsServed: {
     name: 'recmesh.recommendations.served.v1',
     partitions: 6,

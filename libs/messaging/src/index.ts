@@ -1,3 +1,4 @@
 export * from './message-bus';
 export * from './kafka-message-bus';
 export * from './in-memory-message-bus';
+export * from './consumer-worker';

@@ -3,10 +3,27 @@ import { DataSource, DataSourceOptions } from 'typeorm';
 import { CatalogEventEntity } from './entities/catalog-event.entity';
 import { CatalogItemEntity } from './entities/catalog-item.entity';
 import { ClickstreamEventEntity } from './entities/clickstream-event.entity';
+import {
+  FeatureAppliedEventEntity,
+  ItemPairCountEntity,
+  ItemPopularityEntity,
+  ItemTextEmbeddingEntity,
+  UserSequenceEntity,
+} from './entities/feature-entities';
 import { InitialSchema1763800000000 } from './migrations/1763800000000-initial-schema';
+import { FeatureTables1763900000000 } from './migrations/1763900000000-feature-tables';
 
-export const Entities = [ClickstreamEventEntity, CatalogEventEntity, CatalogItemEntity];
-export const Migrations = [InitialSchema1763800000000];
+export const Entities = [
+  ClickstreamEventEntity,
+  CatalogEventEntity,
+  CatalogItemEntity,
+  FeatureAppliedEventEntity,
+  UserSequenceEntity,
+  ItemPopularityEntity,
+  ItemPairCountEntity,
+  ItemTextEmbeddingEntity,
+];
+export const Migrations = [InitialSchema1763800000000, FeatureTables1763900000000];
 
 export type StoreProfile =
   | { readonly kind: 'mysql'; readonly url: string; readonly poolSize?: number }

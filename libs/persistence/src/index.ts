@@ -5,3 +5,5 @@ export * from './entities/catalog-item.entity';
 export * from './stores/idempotent-insert';
 export * from './stores/clickstream-event-store';
 export * from './stores/catalog-store';
+export * from './entities/feature-entities';
+export * from './stores/feature-store';

@@ -62,6 +62,13 @@ export class CatalogStore {
     return this.dataSource.getRepository(CatalogItemEntity).findOne({ where: { itemId } });
   }
 
+  /** Leaf category of each known item (for per-category popularity). */
+  async leafCategories(itemIds: readonly string[]): Promise<Map<string, string>> {
+    if (itemIds.length === 0) return new Map();
+    const rows = await this.dataSource.getRepository(CatalogItemEntity).find({ select: { itemId: true, leafCategory: true }, where: { itemId: In([...itemIds]) } });
+    return new Map(rows.map((r) => [r.itemId, r.leafCategory]));
+  }
+
   countEvents(): Promise<number> {
     return this.dataSource.getRepository(CatalogEventEntity).count();
   }

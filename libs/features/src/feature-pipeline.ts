@@ -1,0 +1,187 @@
+import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
+import { Logger } from '@nestjs/common';
+import {
+  CatalogEventSchema,
+  ClickstreamEvent,
+  ClickstreamEventSchema,
+  ContentTypeHeader,
+  ContentTypes,
+  EntityType,
+  FeatureUpdatedSchema,
+  TopicNames,
+} from '@recmesh/contracts';
+import { MessageBatch, MessageBus, OutgoingMessage } from '@recmesh/messaging';
+import { CatalogStore, FeatureStore, PairIncrement, PopularityRow, SequenceStep } from '@recmesh/persistence';
+import { createHash } from 'crypto';
+import { ActionWeight, addDecayed, appendStep, mergePairs, sessionPairs } from './feature-rules';
+import { FeatureMetrics } from './feature-metrics';
+import { UserSequenceCache } from './user-sequence-cache';
+
+/** Turns item text into a vector; backed by the ONNX sentence encoder when one is configured. */
+export interface ItemTextEmbedder {
+  readonly name: string;
+  embed(texts: readonly string[]): Promise<Float32Array[]>;
+}
+
+export interface FeaturePipelineOptions {
+  readonly bus: MessageBus;
+  readonly features: FeatureStore;
+  readonly catalog: CatalogStore;
+  readonly cache: UserSequenceCache;
+  readonly metrics: FeatureMetrics;
+  readonly topics: TopicNames;
+  readonly sequenceLength: number;
+  readonly popularityHalfLifeMs: number;
+  readonly textEmbedder?: ItemTextEmbedder;
+  readonly clock?: () => number;
+}
+
+type Changed = Map<string, { features: Set<string>; tsMs: number }>;
+
+function touch(changed: Changed, id: string, feature: string, tsMs: number): void {
+  const entry = changed.get(id) ?? { features: new Set<string>(), tsMs };
+  entry.features.add(feature);
+  entry.tsMs = Math.max(entry.tsMs, tsMs);
+  changed.set(id, entry);
+}
+
+/** The text an item is embedded from: what a shopper reads about it. */
+export function itemText(item: { title: string; categoryPath: readonly string[]; brand: string }): string {
+  return [item.title, item.categoryPath.join(' > '), item.brand].filter(Boolean).join(' | ');
+}
+
+/**
+ * Applies normalized events to the feature tables. Each batch is one
+ * transaction that also claims its event ids, so redelivery is a no-op; the
+ * cache and the feature-updated events follow only after the commit.
+ */
+export class FeaturePipeline {
+  private readonly logger = new Logger(FeaturePipeline.name);
+  private readonly clock: () => number;
+
+  constructor(private readonly options: FeaturePipelineOptions) {
+    this.clock = options.clock ?? Date.now;
+  }
+
+  async handle(batch: MessageBatch): Promise<void> {
+    const end = this.options.metrics.batchSeconds.startTimer({ topic: batch.topic === this.options.topics.catalogNormalized ? 'catalog' : 'clickstream' });
+    try {
+      if (batch.topic === this.options.topics.catalogNormalized) await this.handleCatalog(batch);
+      else await this.handleClickstream(batch);
+    } finally {
+      end();
+    }
+  }
+
+  private decode(batch: MessageBatch): ClickstreamEvent[] {
+    const events: ClickstreamEvent[] = [];
+    for (const m of batch.messages) {
+      try {
+        events.push(fromBinary(ClickstreamEventSchema, m.value ?? new Uint8Array()));
+      } catch (error) {
+        // Ingest wrote this topic; an undecodable record is a bug upstream, not a reason to stall.
+        this.options.metrics.skipped.inc();
+        this.logger.error(`skipping undecodable record ${batch.topic}[${batch.partition}]@${m.offset}: ${(error as Error).message}`);
+      }
+    }
+    return events;
+  }
+
+  private async handleClickstream(batch: MessageBatch): Promise<void> {
+    const events = this.decode(batch);
+    if (events.length === 0) return;
+    const { features, catalog, sequenceLength, popularityHalfLifeMs } = this.options;
+    const changedUsers: Changed = new Map();
+    const changedItems: Changed = new Map();
+    const sequences = new Map<string, SequenceStep[]>();
+
+    const applied = await features.transaction(async (manager) => {
+      const fresh = await features.claimEvents(manager, events.map((e) => e.eventId), this.clock());
+      const todo = events.filter((e) => fresh.has(e.eventId));
+      if (todo.length === 0) return 0;
+      const stored = await features.loadSequences(manager, [...new Set(todo.map((e) => e.userId))]);
+      const pairs: PairIncrement[] = [];
+      const weights = new Map<string, Array<{ weight: number; tsMs: number }>>();
+      for (const e of todo) {
+        const tsMs = Number(e.tsMs);
+        const before = sequences.get(e.userId) ?? stored.get(e.userId) ?? [];
+        const step: SequenceStep = { i: e.itemId, a: e.action, t: tsMs, s: e.sessionId };
+        pairs.push(...sessionPairs(before, step));
+        sequences.set(e.userId, appendStep(before, step, sequenceLength));
+        weights.set(e.itemId, [...(weights.get(e.itemId) ?? []), { weight: ActionWeight[e.action] * Math.max(1, e.quantity), tsMs }]);
+        touch(changedUsers, e.userId, 'sequence', tsMs);
+        touch(changedItems, e.itemId, 'popularity', tsMs);
+      }
+      const merged = mergePairs(pairs);
+      for (const p of merged) touch(changedItems, p.itemA, 'co_occurrence', changedItems.get(p.itemA)?.tsMs ?? 0);
+
+      const current = await features.loadPopularityForUpdate(manager, [...weights.keys()]);
+      const categories = await catalog.leafCategories([...weights.keys()]);
+      const rows: PopularityRow[] = [];
+      for (const [itemId, adds] of weights) {
+        let row = current.get(itemId);
+        let state = row ? { score: row.score, referenceTsMs: row.referenceTsMs } : undefined;
+        for (const add of adds) state = addDecayed(state, add.weight, add.tsMs, popularityHalfLifeMs);
+        row = { itemId, score: state!.score, referenceTsMs: state!.referenceTsMs, interactions: (row?.interactions ?? 0) + adds.length, leafCategory: categories.get(itemId) ?? row?.leafCategory ?? '' };
+        rows.push(row);
+      }
+      await features.saveSequences(manager, [...sequences].map(([userId, steps]) => ({ userId, steps, updatedTsMs: steps[steps.length - 1]?.t ?? 0 })));
+      await features.savePopularity(manager, rows);
+      await features.incrementPairs(manager, merged);
+      return todo.length;
+    });
+
+    if (applied === 0) {
+      this.options.metrics.redelivered.inc(events.length);
+      return;
+    }
+    for (const [userId, steps] of sequences) this.options.cache.set(userId, steps);
+    this.options.metrics.applied.inc(applied);
+    this.options.metrics.redelivered.inc(events.length - applied);
+    this.options.metrics.cacheSize.set(this.options.cache.size);
+    const newest = Math.max(...events.map((e) => Number(e.tsMs)));
+    this.options.metrics.freshnessSeconds.set(Math.max(0, (this.clock() - newest) / 1000));
+    await this.publishUpdates(changedUsers, EntityType.USER);
+    await this.publishUpdates(changedItems, EntityType.ITEM);
+  }
+
+  private async handleCatalog(batch: MessageBatch): Promise<void> {
+    const embedder = this.options.textEmbedder;
+    if (!embedder) return;
+    const texts = new Map<string, { text: string; tsMs: number }>();
+    for (const m of batch.messages) {
+      try {
+        const event = fromBinary(CatalogEventSchema, m.value ?? new Uint8Array());
+        if (event.change.case === 'upsert') texts.set(event.change.value.itemId, { text: itemText(event.change.value), tsMs: Number(event.tsMs) });
+      } catch (error) {
+        this.options.metrics.skipped.inc();
+        this.logger.error(`skipping undecodable catalog record @${m.offset}: ${(error as Error).message}`);
+      }
+    }
+    const hashes = await this.options.features.textEmbeddingHashes([...texts.keys()]);
+    const sha = (s: string) => createHash('sha256').update(s).digest('hex');
+    // Unchanged text (e.g. a price update) is not embedded again.
+    const todo = [...texts].filter(([itemId, { text }]) => hashes.get(itemId) !== sha(text));
+    if (todo.length === 0) return;
+    const vectors = await embedder.embed(todo.map(([, { text }]) => text));
+    await this.options.features.saveTextEmbeddings(
+      todo.map(([itemId, { text, tsMs }], i) => ({
+        itemId, textSha256: sha(text), encoder: embedder.name, updatedTsMs: tsMs,
+        vector: Buffer.from(vectors[i].buffer, vectors[i].byteOffset, vectors[i].byteLength).toString('base64'),
+      })),
+    );
+    this.options.metrics.textEmbeddings.inc(todo.length);
+    const changed: Changed = new Map();
+    for (const [itemId, { tsMs }] of todo) touch(changed, itemId, 'text_embedding', tsMs);
+    await this.publishUpdates(changed, EntityType.ITEM);
+  }
+
+  private async publishUpdates(changed: Changed, entityType: EntityType): Promise<void> {
+    const records: OutgoingMessage[] = [...changed].map(([id, { features, tsMs }]) => ({
+      key: id,
+      value: Buffer.from(toBinary(FeatureUpdatedSchema, create(FeatureUpdatedSchema, { entityType, entityId: id, features: [...features].sort(), tsMs: BigInt(tsMs) }))),
+      headers: { [ContentTypeHeader]: ContentTypes.protobuf },
+    }));
+    await this.options.bus.publish(this.options.topics.featuresUpdated, records);
+  }
+}

@@ -1,0 +1,6 @@
+export * from './feature-rules';
+export * from './user-sequence-cache';
+export * from './feature-metrics';
+export * from './feature-pipeline';
+export * from './feature-builder.config';
+export * from './feature-builder.module';

@@ -1,0 +1,125 @@
+import { DataSource, EntityManager, In } from 'typeorm';
+import {
+  FeatureAppliedEventEntity,
+  ItemPairCountEntity,
+  ItemPopularityEntity,
+  ItemTextEmbeddingEntity,
+  SequenceStep,
+  UserSequenceEntity,
+} from '../entities/feature-entities';
+
+export interface PairIncrement {
+  readonly itemA: string;
+  readonly itemB: string;
+  readonly session: number;
+  readonly order: number;
+}
+
+export type PopularityRow = Omit<ItemPopularityEntity, never>;
+
+const CHUNK = 500;
+
+/**
+ * Tables behind recommendations: user sequences, decayed item popularity,
+ * item-pair co-occurrence and text embeddings. Writes happen inside one
+ * transaction per batch (see `transaction`), together with the claim of the
+ * events that caused them, so a redelivered batch changes nothing twice.
+ */
+export class FeatureStore {
+  constructor(private readonly dataSource: DataSource) {}
+
+  private get isMysql(): boolean {
+    return this.dataSource.options.type === 'mysql';
+  }
+
+  transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.dataSource.transaction(work);
+  }
+
+  /** Records the events as applied; returns those that were not applied before. */
+  async claimEvents(manager: EntityManager, eventIds: readonly string[], nowMs: number): Promise<Set<string>> {
+    const unique = [...new Set(eventIds)];
+    const seen = new Set<string>();
+    for (let i = 0; i < unique.length; i += CHUNK) {
+      const rows = await manager.getRepository(FeatureAppliedEventEntity).find({ select: { eventId: true }, where: { eventId: In(unique.slice(i, i + CHUNK)) } });
+      for (const r of rows) seen.add(r.eventId);
+    }
+    const fresh = unique.filter((id) => !seen.has(id));
+    for (let i = 0; i < fresh.length; i += CHUNK) {
+      await manager.getRepository(FeatureAppliedEventEntity).insert(fresh.slice(i, i + CHUNK).map((eventId) => ({ eventId, appliedAtMs: nowMs })));
+    }
+    return new Set(fresh);
+  }
+
+  async loadSequences(manager: EntityManager, userIds: readonly string[]): Promise<Map<string, SequenceStep[]>> {
+    const out = new Map<string, SequenceStep[]>();
+    for (let i = 0; i < userIds.length; i += CHUNK) {
+      const rows = await manager.getRepository(UserSequenceEntity).find({ where: { userId: In(userIds.slice(i, i + CHUNK)) } });
+      for (const r of rows) out.set(r.userId, r.steps);
+    }
+    return out;
+  }
+
+  async saveSequences(manager: EntityManager, rows: readonly UserSequenceEntity[]): Promise<void> {
+    for (let i = 0; i < rows.length; i += CHUNK) await manager.getRepository(UserSequenceEntity).upsert(rows.slice(i, i + CHUNK) as UserSequenceEntity[], ['userId']);
+  }
+
+  /** Current popularity rows, locked on MySQL so concurrent instances do not lose updates. */
+  async loadPopularityForUpdate(manager: EntityManager, itemIds: readonly string[]): Promise<Map<string, PopularityRow>> {
+    const sorted = [...new Set(itemIds)].sort();
+    const out = new Map<string, PopularityRow>();
+    for (let i = 0; i < sorted.length; i += CHUNK) {
+      const rows = await manager.getRepository(ItemPopularityEntity).find({
+        where: { itemId: In(sorted.slice(i, i + CHUNK)) },
+        ...(this.isMysql ? { lock: { mode: 'pessimistic_write' as const } } : {}),
+      });
+      for (const r of rows) out.set(r.itemId, r);
+    }
+    return out;
+  }
+
+  async savePopularity(manager: EntityManager, rows: readonly PopularityRow[]): Promise<void> {
+    for (let i = 0; i < rows.length; i += CHUNK) await manager.getRepository(ItemPopularityEntity).upsert(rows.slice(i, i + CHUNK) as ItemPopularityEntity[], ['itemId']);
+  }
+
+  /** Adds the increments atomically (several instances may count the same pair). */
+  async incrementPairs(manager: EntityManager, increments: readonly PairIncrement[]): Promise<void> {
+    const conflict = this.isMysql
+      ? 'ON DUPLICATE KEY UPDATE session_count = session_count + VALUES(session_count), order_count = order_count + VALUES(order_count)'
+      : 'ON CONFLICT(item_a, item_b) DO UPDATE SET session_count = session_count + excluded.session_count, order_count = order_count + excluded.order_count';
+    for (let i = 0; i < increments.length; i += CHUNK) {
+      const chunk = increments.slice(i, i + CHUNK);
+      await manager.query(
+        `INSERT INTO item_pair_counts (item_a, item_b, session_count, order_count) VALUES ${chunk.map(() => '(?, ?, ?, ?)').join(', ')} ${conflict}`,
+        chunk.flatMap((p) => [p.itemA, p.itemB, p.session, p.order]),
+      );
+    }
+  }
+
+  async saveTextEmbeddings(rows: readonly ItemTextEmbeddingEntity[]): Promise<void> {
+    if (rows.length > 0) await this.dataSource.getRepository(ItemTextEmbeddingEntity).upsert(rows as ItemTextEmbeddingEntity[], ['itemId']);
+  }
+
+  async textEmbeddingHashes(itemIds: readonly string[]): Promise<Map<string, string>> {
+    const rows = await this.dataSource.getRepository(ItemTextEmbeddingEntity).find({ select: { itemId: true, textSha256: true }, where: { itemId: In([...itemIds]) } });
+    return new Map(rows.map((r) => [r.itemId, r.textSha256]));
+  }
+
+  // Reads for serving and tests.
+
+  async sequence(userId: string): Promise<SequenceStep[] | undefined> {
+    return (await this.dataSource.getRepository(UserSequenceEntity).findOne({ where: { userId } }))?.steps;
+  }
+
+  async popularity(itemId: string): Promise<PopularityRow | null> {
+    return this.dataSource.getRepository(ItemPopularityEntity).findOne({ where: { itemId } });
+  }
+
+  async pairsOf(itemId: string, limit: number): Promise<ItemPairCountEntity[]> {
+    return this.dataSource.getRepository(ItemPairCountEntity).find({ where: { itemA: itemId }, order: { sessionCount: 'DESC', itemB: 'ASC' }, take: limit });
+  }
+
+  async textEmbedding(itemId: string): Promise<ItemTextEmbeddingEntity | null> {
+    return this.dataSource.getRepository(ItemTextEmbeddingEntity).findOne({ where: { itemId } });
+  }
+}
