@@ -88,7 +88,7 @@ describe('FeaturePipeline behind ingest on the embedded profile', () => {
     expect(phone!.score).toBeCloseTo(1 * Math.pow(0.5, 1 / 3_600_000) + 5, 6);
     expect(await features.pairsOf('phone', 10)).toEqual([{ itemA: 'phone', itemB: 'case', sessionCount: 1, orderCount: 1 }]);
     expect(await features.pairsOf('charger', 10)).toEqual([]);
-    expect(embedded).toEqual(['Nova Phone X | Electronics > Smartphones | Nova']);
+    expect(embedded).toEqual(['Nova Phone X. Electronics > Smartphones. Nova']);
     expect((await features.textEmbedding('phone'))?.encoder).toBe('fake-length-encoder');
 
     const updates = bus.read(topics.featuresUpdated).map((m) => fromBinary(FeatureUpdatedSchema, m.value!));

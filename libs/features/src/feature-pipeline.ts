@@ -12,6 +12,7 @@ import {
 } from '@recmesh/contracts';
 import { MessageBatch, MessageBus, OutgoingMessage } from '@recmesh/messaging';
 import { CatalogStore, FeatureStore, PairIncrement, PopularityRow, SequenceStep } from '@recmesh/persistence';
+import { categoryLabel, itemTextForEncoder } from '@recmesh/model-runtime';
 import { createHash } from 'crypto';
 import { ActionWeight, addDecayed, appendStep, mergePairs, sessionPairs } from './feature-rules';
 import { FeatureMetrics } from './feature-metrics';
@@ -45,9 +46,9 @@ function touch(changed: Changed, id: string, feature: string, tsMs: number): voi
   changed.set(id, entry);
 }
 
-/** The text an item is embedded from: what a shopper reads about it. */
-export function itemText(item: { title: string; categoryPath: readonly string[]; brand: string }): string {
-  return [item.title, item.categoryPath.join(' > '), item.brand].filter(Boolean).join(' | ');
+/** The text an item is embedded from: the trainer's template, so stored vectors match what the model learned. */
+export function itemText(item: { title: string; categoryPath: readonly string[]; brand: string }): string | undefined {
+  return itemTextForEncoder({ title: item.title, category: categoryLabel(item.categoryPath), brand: item.brand });
 }
 
 /**
@@ -152,7 +153,8 @@ export class FeaturePipeline {
     for (const m of batch.messages) {
       try {
         const event = fromBinary(CatalogEventSchema, m.value ?? new Uint8Array());
-        if (event.change.case === 'upsert') texts.set(event.change.value.itemId, { text: itemText(event.change.value), tsMs: Number(event.tsMs) });
+        const text = event.change.case === 'upsert' ? itemText(event.change.value) : undefined;
+        if (event.change.case === 'upsert' && text) texts.set(event.change.value.itemId, { text, tsMs: Number(event.tsMs) });
       } catch (error) {
         this.options.metrics.skipped.inc();
         this.logger.error(`skipping undecodable catalog record @${m.offset}: ${(error as Error).message}`);

@@ -7,3 +7,4 @@ export * from './user-history';
 export * from './wordpiece-tokenizer';
 export * from './sentence-encoder';
 export * from './sequential-recommender-model';
+export * from './item-text';

@@ -1,4 +1,5 @@
 import * as path from 'path';
+import { itemTextForEncoder } from './item-text';
 import { exactTopK } from './exact-top-k';
 import { SequentialRecommenderModel } from './sequential-recommender-model';
 import { FakeModel, writeFakeModelDir } from './testing/fake-model-dir';
@@ -134,8 +135,11 @@ describe('topK', () => {
 describe('cold items', () => {
   it('embeds a new item from its title through the text encoder plus category and brand', async () => {
     const tokenizer = new WordPieceTokenizer(VOCAB, { maxLength: 16 });
-    const ids = tokenizer.encode('Red Gloves!');
     expect(tokenizer.tokenize('Red Gloves!')).toEqual(['red', 'glove', '##s', '!']);
+    // The encoder sees the trainer's template, not the bare title.
+    const text = itemTextForEncoder({ title: 'Red Gloves!', category: 'gloves', brand: 'esun' })!;
+    expect(text).toBe('Red Gloves!. gloves. esun');
+    const ids = tokenizer.encode(text);
     const textVec = new Float32Array(384);
     for (const id of ids) for (let j = 0; j < 384; j++) textVec[j] += withText.wordTable![id * 384 + j];
     const norm = Math.hypot(...textVec);

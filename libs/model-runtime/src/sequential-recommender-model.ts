@@ -1,4 +1,5 @@
 import type * as ort from 'onnxruntime-node';
+import { itemTextForEncoder } from './item-text';
 import * as path from 'path';
 import { exactTopK } from './exact-top-k';
 import { ItemCatalog } from './item-catalog';
@@ -284,8 +285,9 @@ export class SequentialRecommenderModel {
   async coldItemVectors(items: readonly ColdItemInput[]): Promise<ColdItemVector[]> {
     const textDim = this.manifest.dims.textDim;
     const encoder = this.sentenceEncoder;
-    const titled = encoder ? items.map((item, i) => ({ i, title: item.title?.trim() ?? '' })).filter((t) => t.title !== '') : [];
-    const textVecs = encoder && titled.length > 0 ? await encoder.encode(titled.map((t) => t.title)) : new Float32Array(0);
+    // Same text template as training, or the projection sees text it never learned from.
+    const titled = encoder ? items.map((item, i) => ({ i, text: itemTextForEncoder(item) ?? '' })).filter((t) => t.text !== '') : [];
+    const textVecs = encoder && titled.length > 0 ? await encoder.encode(titled.map((t) => t.text)) : new Float32Array(0);
     const textByItem = new Map(titled.map((t, j) => [t.i, textVecs.subarray(j * textDim, (j + 1) * textDim)]));
     const sides = items.map((item, i) => ({
       textVec: textByItem.get(i) ?? null,
