@@ -41,8 +41,13 @@ export class IngestScenario {
   }
 
   async startIngest(): Promise<ServiceProcess> {
+    return this.startService('ingest', 'INGEST_PORT');
+  }
+
+  /** Any recmesh service on this scenario's broker prefix and database. */
+  async startService(app: string, portVariable: string, env: Record<string, string> = {}): Promise<ServiceProcess> {
     const port = await freePort();
-    const service = ServiceProcess.start('ingest', port, { ...this.env, INGEST_PORT: String(port) });
+    const service = ServiceProcess.start(app, port, { ...this.env, ...env, [portVariable]: String(port) });
     this.services.push(service);
     await service.waitReady();
     return service;
