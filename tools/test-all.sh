@@ -30,9 +30,14 @@ run() { # name, command...
   if ! "$@" 2>&1 | tee "$LOG_DIR/$name.log"; then failed+=("$name"); fi
 }
 
+# The model tooling goes first: it builds the venv and exports the text encoder into the
+# cache, which the Node parity tests then require instead of skipping.
+if [ -x tools/model/ci.sh ] && [ "${RECMESH_SKIP_MODEL_TESTS:-0}" != 1 ]; then
+  run model bash tools/model/ci.sh
+  export RECMESH_REQUIRE_FIXTURES=1
+fi
 run unit npx nx run-many -t test --parallel=1 --outputStyle=stream --skip-nx-cache
 run integration npx jest -c test/jest.config.js --runInBand
-if [ -x tools/model/ci.sh ] && [ "${RECMESH_SKIP_MODEL_TESTS:-0}" != 1 ]; then run model bash tools/model/ci.sh; fi
 
 # One closing line for every runner: jest's "Tests:" lines and pytest's summary.
 plain() { sed 's/\x1b\[[0-9;]*m//g' "$LOG_DIR"/*.log; }
