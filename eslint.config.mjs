@@ -11,6 +11,7 @@ const libScopes = {
   persistence: ['contracts'],
   'synthetic-shop': ['contracts'],
   'service-runtime': ['service-config', 'observability', 'messaging', 'persistence'],
+  scoring: ['contracts', 'model-runtime', 'persistence', 'observability'],
   features: ['contracts', 'messaging', 'persistence', 'observability', 'service-config', 'service-runtime', 'model-runtime'],
   ingestion: ['contracts', 'messaging', 'persistence', 'observability', 'service-config', 'service-runtime'],
 };
