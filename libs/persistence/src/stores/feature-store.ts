@@ -115,6 +115,23 @@ export class FeatureStore {
     return this.dataSource.getRepository(ItemPopularityEntity).findOne({ where: { itemId } });
   }
 
+  /**
+   * Most popular items now, globally or in one leaf category. Scores are stored
+   * at their own reference time, so the top by stored score is re-ranked after
+   * decaying each to `atMs`.
+   */
+  async topPopular(options: { leafCategory?: string; limit: number; atMs: number; halfLifeMs: number }): Promise<Array<{ itemId: string; score: number }>> {
+    const rows = await this.dataSource.getRepository(ItemPopularityEntity).find({
+      where: options.leafCategory ? { leafCategory: options.leafCategory } : {},
+      order: { score: 'DESC', itemId: 'ASC' },
+      take: Math.max(options.limit * 5, 100),
+    });
+    return rows
+      .map((r) => ({ itemId: r.itemId, score: r.score * Math.pow(0.5, Math.max(0, options.atMs - r.referenceTsMs) / options.halfLifeMs) }))
+      .sort((a, b) => b.score - a.score || a.itemId.localeCompare(b.itemId))
+      .slice(0, options.limit);
+  }
+
   async pairsOf(itemId: string, limit: number): Promise<ItemPairCountEntity[]> {
     return this.dataSource.getRepository(ItemPairCountEntity).find({ where: { itemA: itemId }, order: { sessionCount: 'DESC', itemB: 'ASC' }, take: limit });
   }

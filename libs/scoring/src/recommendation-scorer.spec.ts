@@ -1,0 +1,106 @@
+import * as path from 'path';
+import { Action } from '@recmesh/contracts';
+import { SequentialRecommenderModel } from '@recmesh/model-runtime';
+import { CatalogStore, FeatureStore, openStore } from '@recmesh/persistence';
+import { generateSyntheticShop } from '@recmesh/synthetic-shop';
+import { DataSource } from 'typeorm';
+import { CatalogIndex } from './catalog-index';
+import { RecommendationScorer, UnknownItemError } from './recommendation-scorer';
+
+jest.setTimeout(30_000);
+const DEMO_MODEL_DIR = path.resolve(__dirname, '../../../tools/model/demo-model');
+const NOW = Date.now();
+const H = 72 * 3_600_000;
+
+describe('RecommendationScorer on the demo model and the embedded store', () => {
+  const shop = generateSyntheticShop({ seed: 42, items: 2000, users: 1 });
+  const byId = new Map(shop.items.map((i) => [i.itemId, i]));
+  const leaf = (id: string) => byId.get(id)!.categoryPath[1];
+  const phones = shop.items.filter((i) => leaf(i.itemId) === 'Smartphones' && i.inStock).slice(0, 4);
+  const soldOut = shop.items.find((i) => !i.inStock)!;
+  let ds: DataSource;
+  let model: SequentialRecommenderModel;
+  let features: FeatureStore;
+  let catalog: CatalogIndex;
+  let scorer: RecommendationScorer;
+
+  beforeAll(async () => {
+    model = await SequentialRecommenderModel.load(DEMO_MODEL_DIR, { preferCuda: false });
+    ds = await openStore({ kind: 'embedded' });
+    const items = [...shop.items, { ...shop.items[0], itemId: 'brand-new-case', title: 'Shieldy Case Ultra 999', categoryPath: ['Electronics', 'Phone Cases'], brand: 'Shieldy', popularity: 0 }];
+    await new CatalogStore(ds).applyBatch(
+      items.map((i, n) => ({ eventId: `c${n}`, itemId: i.itemId, kind: 'upsert', tsMs: NOW, payload: '{}', ingestedAtMs: NOW })),
+      items.map((i, n) => ({
+        kind: 'upsert' as const, eventId: `c${n}`, tsMs: NOW,
+        item: { itemId: i.itemId, title: i.title, description: '', categoryPath: [...i.categoryPath], brand: i.brand, price: i.price, currency: 'EUR', inStock: i.inStock ? 1 : 0, attributes: {} },
+      })),
+    );
+    features = new FeatureStore(ds);
+    await features.transaction(async (m) => {
+      await features.saveSequences(m, [
+        { userId: 'phone-browser', steps: phones.map((p, n) => ({ i: p.itemId, a: Action.VIEW, t: NOW - 10_000 + n, s: 'S' })), updatedTsMs: NOW },
+        { userId: 'phone-buyer', steps: [{ i: phones[0].itemId, a: Action.VIEW, t: NOW - 2, s: 'S' }, { i: phones[0].itemId, a: Action.PURCHASE, t: NOW - 1, s: 'S' }], updatedTsMs: NOW },
+      ]);
+      const shoes = shop.items.filter((i) => leaf(i.itemId) === 'Running Shoes' && i.inStock).slice(0, 5);
+      await features.savePopularity(m, [...shoes, soldOut].map((s, n) => ({ itemId: s.itemId, score: 100 - n, referenceTsMs: NOW, interactions: 10, leafCategory: leaf(s.itemId) })));
+      await features.incrementPairs(m, [{ itemA: phones[0].itemId, itemB: 'sku-000001', session: 3, order: 2 }]);
+    });
+    catalog = new CatalogIndex(ds);
+    await catalog.reload();
+    scorer = new RecommendationScorer({ model: () => model, features, catalog, batching: { maxBatchSize: 32, maxWaitMs: 5, maxQueue: 1000 }, popularityHalfLifeMs: H, clock: () => NOW });
+  });
+  afterAll(async () => {
+    await model.release();
+    await ds.destroy();
+  });
+
+  const accessories = new Set(['Phone Cases', 'Chargers', 'Earbuds', 'Smartphones']);
+
+  it('recommends phone gear to a shopper browsing phones, with reasons and the model version', async () => {
+    const { items, modelVersion } = await scorer.recommend({ userId: 'phone-browser', k: 10, cartItemIds: [], categories: [], excludeItemIds: [] });
+    expect(modelVersion).toBe(model.modelVersion);
+    expect(items).toHaveLength(10);
+    expect(items.filter((i) => accessories.has(leaf(i.itemId))).length).toBeGreaterThanOrEqual(6);
+    expect(items.every((i) => i.reason.length > 0 && byId.get(i.itemId)!.inStock)).toBe(true);
+    expect(items[0].reason).toBe(`Because you viewed ${phones[3].title}`);
+  });
+
+  it('never returns what the shopper bought, and explains items bought with the cart', async () => {
+    const { items } = await scorer.recommend({ userId: 'phone-buyer', k: 10, cartItemIds: [phones[0].itemId], categories: [], excludeItemIds: [] });
+    expect(items.map((i) => i.itemId)).not.toContain(phones[0].itemId);
+    const together = items.find((i) => i.itemId === 'sku-000001');
+    if (together) expect(together).toMatchObject({ reasonCode: 'bought_together', reason: `Often bought with ${phones[0].title}` });
+  });
+
+  it('applies category, price and exclusion filters and never an out-of-stock item', async () => {
+    const { items } = await scorer.recommend({ userId: 'phone-browser', k: 5, cartItemIds: [], categories: ['Chargers'], maxPrice: 40, excludeItemIds: [] });
+    expect(items.length).toBeGreaterThan(0);
+    for (const i of items) {
+      expect(leaf(i.itemId)).toBe('Chargers');
+      expect(i.price!).toBeLessThanOrEqual(40);
+    }
+  });
+
+  it('answers an unknown user with what is trending, not an error', async () => {
+    const { items } = await scorer.recommend({ userId: 'nobody', k: 3, cartItemIds: [], categories: ['Running Shoes'], excludeItemIds: [] });
+    expect(items).toHaveLength(3);
+    expect(items.map((i) => i.reasonCode)).toEqual(['trending', 'trending', 'trending']);
+    expect(items[0].reason).toBe('Trending in Running Shoes');
+    expect(items.map((i) => i.itemId)).not.toContain(soldOut.itemId);
+  });
+
+  it('scores concurrent requests together in micro-batches', async () => {
+    await Promise.all(Array.from({ length: 16 }, () => scorer.recommend({ userId: 'phone-browser', k: 5, cartItemIds: [], categories: [], excludeItemIds: [] })));
+    expect(Math.max(...scorer.batchSizes())).toBeGreaterThan(1);
+  });
+
+  it('finds items similar to a known item and to a brand-new one from its text and category', async () => {
+    const similar = await scorer.similarItems({ itemId: phones[1].itemId, k: 5, categories: [], excludeItemIds: [] });
+    expect(similar.items).toHaveLength(5);
+    expect(similar.items.map((i) => i.itemId)).not.toContain(phones[1].itemId);
+    const cold = await scorer.similarItems({ itemId: 'brand-new-case', k: 5, categories: [], excludeItemIds: [] });
+    expect(cold.items).toHaveLength(5);
+    expect(cold.items[0].reason).toBe('Similar to Shieldy Case Ultra 999');
+    await expect(scorer.similarItems({ itemId: 'no-such-item', k: 5, categories: [], excludeItemIds: [] })).rejects.toBeInstanceOf(UnknownItemError);
+  });
+});
