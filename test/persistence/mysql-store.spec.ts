@@ -23,9 +23,12 @@ describe('persistence on MariaDB (kafka-mysql profile)', () => {
   it('applies the migrations once even when several instances start together, and never synchronizes', async () => {
     stores = await Promise.all([1, 2, 3].map(() => openStore({ kind: 'mysql', url: db.url })));
     const migrations = await db.query<{ name: string }>('SELECT name FROM migrations');
-    expect(migrations.map((m) => m.name)).toEqual(['InitialSchema1763800000000']);
+    expect(migrations.map((m) => m.name)).toEqual(['InitialSchema1763800000000', 'FeatureTables1763900000000', 'ModelVersions1764000000000']);
     const tables = (await db.query<Record<string, string>>('SHOW TABLES')).map((r) => Object.values(r)[0]).sort();
-    expect(tables).toEqual(['catalog_events', 'catalog_items', 'clickstream_events', 'migrations']);
+    expect(tables).toEqual([
+      'catalog_events', 'catalog_items', 'clickstream_events', 'feature_applied_events', 'item_pair_counts',
+      'item_popularity', 'item_text_embeddings', 'migrations', 'model_versions', 'user_sequences',
+    ]);
     expect(stores[0].options.synchronize).toBe(false);
   });
 

@@ -12,6 +12,8 @@ import {
 } from './entities/feature-entities';
 import { InitialSchema1763800000000 } from './migrations/1763800000000-initial-schema';
 import { FeatureTables1763900000000 } from './migrations/1763900000000-feature-tables';
+import { ModelVersions1764000000000 } from './migrations/1764000000000-model-versions';
+import { ModelVersionEntity } from './entities/model-version.entity';
 
 export const Entities = [
   ClickstreamEventEntity,
@@ -22,8 +24,9 @@ export const Entities = [
   ItemPopularityEntity,
   ItemPairCountEntity,
   ItemTextEmbeddingEntity,
+  ModelVersionEntity,
 ];
-export const Migrations = [InitialSchema1763800000000, FeatureTables1763900000000];
+export const Migrations = [InitialSchema1763800000000, FeatureTables1763900000000, ModelVersions1764000000000];
 
 export type StoreProfile =
   | { readonly kind: 'mysql'; readonly url: string; readonly poolSize?: number }

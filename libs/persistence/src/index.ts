@@ -7,3 +7,5 @@ export * from './stores/clickstream-event-store';
 export * from './stores/catalog-store';
 export * from './entities/feature-entities';
 export * from './stores/feature-store';
+export * from './entities/model-version.entity';
+export * from './stores/model-registry';

@@ -1,0 +1,58 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { SequentialRecommenderModel } from '@recmesh/model-runtime';
+import { ModelRegistry, openStore } from '@recmesh/persistence';
+import { Registry } from 'prom-client';
+import { DataSource } from 'typeorm';
+import { ServingModel } from './serving-model';
+
+jest.setTimeout(30_000);
+const DEMO = path.resolve(__dirname, '../../../tools/model/demo-model');
+const TINY = path.resolve(__dirname, '../../../tools/model/fixtures/tiny');
+
+describe('ServingModel hot reload', () => {
+  let ds: DataSource;
+  let serving: ServingModel | undefined;
+  const load = (dir: string) => SequentialRecommenderModel.load(dir, { preferCuda: false });
+  beforeEach(async () => {
+    ds = await openStore({ kind: 'embedded' });
+  });
+  afterEach(async () => {
+    await serving?.close();
+    await ds.destroy();
+  });
+
+  it('registers and serves the initial model when the registry is empty, and labels where it runs', async () => {
+    const metrics = new Registry();
+    serving = await ServingModel.start({ registry: new ModelRegistry(ds), load, initialDir: DEMO, metrics, releaseAfterMs: 10 });
+    expect((await new ModelRegistry(ds).current())?.location).toBe(DEMO);
+    expect(await metrics.metrics()).toContain(`recmesh_scorer_model_info{model_version="${serving.current().modelVersion}",execution_provider="cpu"} 1`);
+  });
+
+  it('swaps in a newly registered version while a request keeps the model it started with', async () => {
+    const registry = new ModelRegistry(ds);
+    serving = await ServingModel.start({ registry, load, initialDir: DEMO, metrics: new Registry(), releaseAfterMs: 50 });
+    const before = serving.current();
+    const inFlight = before.encodeUsers([[{ itemId: before.itemIds[0], action: 'view' }]]);
+    const tiny = await load(TINY);
+    await registry.register(tiny.modelVersion, TINY, Date.now() + 1000);
+    await tiny.release();
+    await serving.refresh();
+    expect(serving.current().modelVersion).not.toBe(before.modelVersion);
+    expect((await inFlight).length).toBe(before.hidden);
+  });
+
+  it('keeps serving the old model when a registered version is corrupt', async () => {
+    const registry = new ModelRegistry(ds);
+    const metrics = new Registry();
+    serving = await ServingModel.start({ registry, load, initialDir: DEMO, metrics, releaseAfterMs: 10 });
+    const broken = fs.mkdtempSync(path.join(os.tmpdir(), 'broken-model-'));
+    fs.writeFileSync(path.join(broken, 'manifest.json'), '{ not json');
+    await registry.register('broken-v2', broken, Date.now() + 1000);
+    await serving.refresh();
+    expect(serving.current().modelVersion).not.toBe('broken-v2');
+    expect(await metrics.metrics()).toContain('recmesh_scorer_model_load_failures_total{model_version="broken-v2"} 1');
+    fs.rmSync(broken, { recursive: true, force: true });
+  });
+});
