@@ -11,9 +11,10 @@ const libScopes = {
   persistence: ['contracts'],
   'synthetic-shop': ['contracts'],
   'service-runtime': ['service-config', 'observability', 'messaging', 'persistence'],
-  scoring: ['contracts', 'model-runtime', 'persistence', 'observability'],
+  scoring: ['contracts', 'model-runtime', 'persistence', 'observability', 'service-config', 'service-runtime'],
   features: ['contracts', 'messaging', 'persistence', 'observability', 'service-config', 'service-runtime', 'model-runtime'],
   ingestion: ['contracts', 'messaging', 'persistence', 'observability', 'service-config', 'service-runtime'],
+  gateway: ['contracts', 'messaging', 'observability', 'service-config', 'service-runtime', 'scoring'],
 };
 
 /** Tests may also use the synthetic shop as a fixture generator and run ingest upstream of what they test. */

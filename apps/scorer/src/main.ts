@@ -1,4 +1,30 @@
-import { runSkeletonService } from '@recmesh/service-runtime';
+import { SequentialRecommenderModel } from '@recmesh/model-runtime';
+import { createMetricsRegistry } from '@recmesh/observability';
+import { ModelRegistry } from '@recmesh/persistence';
+import { ScorerConfigSchema, scorerGrpcOptions, ScorerModule, ServingModel } from '@recmesh/scoring';
+import { loadConfig } from '@recmesh/service-config';
+import { openInfrastructure, runService } from '@recmesh/service-runtime';
 
-// Skeleton until its issue lands: health, readiness and metrics only.
-runSkeletonService('scorer', 'SCORER_PORT', 3003);
+void runService({
+  service: 'scorer',
+  bootstrap: async () => {
+    const config = loadConfig(ScorerConfigSchema);
+    const infra = await openInfrastructure(config, 'recmesh-scorer');
+    const registry = createMetricsRegistry('scorer');
+    const serving = await ServingModel.start({
+      registry: new ModelRegistry(infra.dataSource),
+      load: (dir) => SequentialRecommenderModel.load(dir, { preferCuda: config.SCORER_PREFER_CUDA, textEncoderDir: config.SCORER_TEXT_ENCODER_DIR || undefined }),
+      initialDir: config.SCORER_MODEL_DIR,
+      metrics: registry,
+    });
+    return {
+      module: ScorerModule.register(config, infra, serving, { owned: true, registry }),
+      port: config.SCORER_PORT,
+      logLevel: config.LOG_LEVEL,
+      configure: async (app) => {
+        app.connectMicroservice(scorerGrpcOptions(config.SCORER_GRPC_PORT));
+        await app.startAllMicroservices();
+      },
+    };
+  },
+});

@@ -14,7 +14,7 @@ void runService({
       module: StandaloneModule.register(config, infra, textEmbedder),
       port: config.PORT,
       logLevel: config.LOG_LEVEL,
-      configure: (app) => app.useBodyParser('raw', { type: 'application/x-protobuf', limit: '1mb' }),
+      configure: (app) => void app.useBodyParser('raw', { type: 'application/x-protobuf', limit: '1mb' }),
     };
   },
 });

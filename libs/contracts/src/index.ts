@@ -6,3 +6,4 @@ export * from './generated/recmesh/gateway/v1/gateway_pb';
 export * from './topics';
 export * from './actions';
 export * from './generated/recmesh/features/v1/feature_updated_pb';
+export * from './generated/recmesh/scorer/v1/scorer_pb';

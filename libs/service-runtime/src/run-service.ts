@@ -21,7 +21,7 @@ export interface ServiceBootstrap {
   readonly port: number;
   readonly logLevel?: string;
   /** Extra HTTP setup, e.g. body parsers for binary payloads. */
-  readonly configure?: (app: NestExpressApplication) => void;
+  readonly configure?: (app: NestExpressApplication) => void | Promise<void>;
 }
 
 /**
@@ -34,7 +34,7 @@ export async function runService(options: RunServiceOptions): Promise<INestAppli
   try {
     const { module, port, logLevel, configure } = await options.bootstrap();
     const app = await NestFactory.create<NestExpressApplication>(module, { logger: LEVELS[logLevel ?? 'info'] ?? LEVELS['info'], rawBody: true });
-    configure?.(app);
+    await configure?.(app);
     app.enableShutdownHooks();
     await app.listen(port, '0.0.0.0');
     logger.log(`${options.service} listening on :${port} (/health, /ready, /metrics)`);
