@@ -1,0 +1,75 @@
+import * as path from 'path';
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import { INestMicroservice } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { SequentialRecommenderModel } from '@recmesh/model-runtime';
+import { CatalogStore, ModelRegistry } from '@recmesh/persistence';
+import { loadConfig } from '@recmesh/service-config';
+import { Infrastructure, openInfrastructure } from '@recmesh/service-runtime';
+import { generateSyntheticShop } from '@recmesh/synthetic-shop';
+import { Registry } from 'prom-client';
+import { ScorerConfigSchema } from './scorer.config';
+import { PROTO_ROOT, scorerGrpcOptions, ScorerModule } from './scorer.module';
+import { ServingModel } from './serving-model';
+
+jest.setTimeout(60_000);
+
+type Unary = (req: object, options: { deadline: number }, cb: (err: grpc.ServiceError | null, res: { items: Array<Record<string, unknown>>; modelVersion: string }) => void) => void;
+
+describe('scorer over gRPC', () => {
+  let app: INestMicroservice;
+  let infra: Infrastructure;
+  let client: grpc.Client & { score: Unary; scoreSimilar: Unary };
+  const port = 50_000 + Math.floor(Math.random() * 5000);
+  const call = (method: 'score' | 'scoreSimilar', req: object) =>
+    new Promise<{ items: Array<Record<string, unknown>>; modelVersion: string }>((resolve, reject) =>
+      client[method](req, { deadline: Date.now() + 10_000 }, (err, res) => (err ? reject(err) : resolve(res))),
+    );
+
+  beforeAll(async () => {
+    const config = loadConfig(ScorerConfigSchema, { SCORER_MODEL_DIR: path.resolve(__dirname, '../../../tools/model/demo-model') });
+    infra = await openInfrastructure(config, 'spec');
+    const shop = generateSyntheticShop({ seed: 42, items: 2000, users: 1 });
+    await new CatalogStore(infra.dataSource).applyBatch(
+      shop.items.slice(0, 50).map((i, n) => ({ eventId: `c${n}`, itemId: i.itemId, kind: 'upsert', tsMs: 1, payload: '{}', ingestedAtMs: 1 })),
+      shop.items.slice(0, 50).map((i, n) => ({
+        kind: 'upsert' as const, eventId: `c${n}`, tsMs: 1,
+        item: { itemId: i.itemId, title: i.title, description: '', categoryPath: [...i.categoryPath], brand: i.brand, price: i.price, currency: 'EUR', inStock: 1, attributes: {} },
+      })),
+    );
+    const registry = new Registry();
+    const serving = await ServingModel.start({ registry: new ModelRegistry(infra.dataSource), load: (dir) => SequentialRecommenderModel.load(dir, { preferCuda: false }), initialDir: config.SCORER_MODEL_DIR, metrics: registry });
+    app = await NestFactory.createMicroservice(ScorerModule.register(config, infra, serving, { owned: false, registry }), { ...scorerGrpcOptions(port), logger: false });
+    await app.listen();
+    const definition = protoLoader.loadSync('recmesh/scorer/v1/scorer.proto', { includeDirs: [PROTO_ROOT], keepCase: false, longs: Number, enums: String, defaults: true, oneofs: true });
+    const Service = (grpc.loadPackageDefinition(definition) as unknown as { recmesh: { scorer: { v1: { ScorerService: grpc.ServiceClientConstructor } } } }).recmesh.scorer.v1.ScorerService;
+    client = new Service(`127.0.0.1:${port}`, grpc.credentials.createInsecure()) as unknown as typeof client;
+  });
+  afterAll(async () => {
+    client?.close();
+    await app?.close();
+    await infra?.close();
+  });
+
+  it('answers a known item with similar items carrying reasons and the model version', async () => {
+    const res = await call('scoreSimilar', { itemId: 'sku-000000', k: 5 });
+    expect(res.items.length).toBeGreaterThan(0);
+    expect(res.items[0]).toMatchObject({ reasonCode: expect.stringMatching(/^REASON_CODE_/), modelVersion: res.modelVersion });
+    expect(String(res.items[0].reason)).toMatch(/^(Similar to|Often bought with) /);
+  });
+
+  it.each([
+    ['a missing user id', 'score', { k: 5 }, grpc.status.INVALID_ARGUMENT, /user_id is required/],
+    ['k out of range', 'score', { userId: 'u', k: 500 }, grpc.status.INVALID_ARGUMENT, /k must be between 1 and 200/],
+    ['inverted price range', 'score', { userId: 'u', filters: { minPrice: 10, maxPrice: 5 } }, grpc.status.INVALID_ARGUMENT, /min_price must not exceed max_price/],
+    ['an unknown item', 'scoreSimilar', { itemId: 'nope', k: 5 }, grpc.status.NOT_FOUND, /not in the catalog/],
+  ] as const)('refuses %s with a clear status', async (_name, method, req, code, message) => {
+    await expect(call(method, req)).rejects.toMatchObject({ code, details: expect.stringMatching(message) });
+  });
+
+  it('answers an unknown user without an error', async () => {
+    const res = await call('score', { userId: 'stranger', k: 3 });
+    expect(Array.isArray(res.items)).toBe(true);
+  });
+});
