@@ -46,6 +46,7 @@ function invalid(message: string): RpcException {
 
 function requireId(name: string, value: string | undefined): string {
   if (!value || value.trim() === '') throw invalid(`${name} is required`);
+  // eslint-disable-next-line no-control-regex
   if (value.length > 128 || /[\u0000-\u001f]/.test(value)) throw invalid(`${name} must be at most 128 printable characters`);
   return value;
 }

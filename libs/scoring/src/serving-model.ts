@@ -36,7 +36,7 @@ export class ServingModel {
   }
 
   static async start(options: ServingModelOptions): Promise<ServingModel> {
-    let registered = await options.registry.current();
+    const registered = await options.registry.current();
     if (!registered) {
       const model = await options.load(options.initialDir);
       await options.registry.register(model.modelVersion, options.initialDir);
