@@ -224,7 +224,7 @@ case "${1:-}" in
   stop) cmd_stop ;;
   restart) cmd_stop; cmd_start ;;
   status) cmd_status ;;
-  env) echo "export MYSQL_URL=mysql://$APP_USER:$APP_PASSWORD@127.0.0.1:$MYSQL_PORT/$APP_DB" ;;
+  env) echo "export MYSQL_URL=mariadb://$APP_USER:$APP_PASSWORD@127.0.0.1:$MYSQL_PORT/$APP_DB" ;;
   client) shift; running_pid >/dev/null || infra_die "not running"; client "$@" ;;
   reset) cmd_reset ;;
   *) usage ;;

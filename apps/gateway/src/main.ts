@@ -1,4 +1,18 @@
-import { runSkeletonService } from '@recmesh/service-runtime';
+import { GatewayConfigSchema, GatewayModule, ScorerGrpcBackend } from '@recmesh/gateway-api';
+import { loadConfig } from '@recmesh/service-config';
+import { openInfrastructure, runService } from '@recmesh/service-runtime';
 
-// Skeleton until its issue lands: health, readiness and metrics only.
-runSkeletonService('gateway', 'GATEWAY_HTTP_PORT', 3006);
+const GatewayAppConfigSchema = {
+  ...GatewayConfigSchema,
+  SCORER_ADDRESS: { type: 'string', default: '127.0.0.1:50052', pattern: /^[^\s:]+:\d+$/, description: 'host:port of the scorer gRPC service' },
+} as const;
+
+void runService({
+  service: 'gateway',
+  bootstrap: async () => {
+    const config = loadConfig(GatewayAppConfigSchema);
+    const infra = await openInfrastructure(config, 'recmesh-gateway');
+    const backend = new ScorerGrpcBackend(config.SCORER_ADDRESS);
+    return { module: GatewayModule.register(config, infra, backend, { owned: true }), port: config.GATEWAY_HTTP_PORT, logLevel: config.LOG_LEVEL };
+  },
+});

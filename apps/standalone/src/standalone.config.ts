@@ -1,10 +1,16 @@
 import { ConfigSchema } from '@recmesh/service-config';
 import { FeatureBuilderConfigSchema } from '@recmesh/features';
+import { GatewayConfigSchema } from '@recmesh/gateway-api';
 import { IngestConfigSchema } from '@recmesh/ingestion';
+import { ScorerConfigSchema } from '@recmesh/scoring';
 
 export const StandaloneConfigSchema = {
   ...IngestConfigSchema,
   ...FeatureBuilderConfigSchema,
+  ...ScorerConfigSchema,
+  ...GatewayConfigSchema,
+  // The demo shop arrives right after start: pick up its catalog quickly.
+  SCORER_CATALOG_REFRESH_SECONDS: { ...ScorerConfigSchema.SCORER_CATALOG_REFRESH_SECONDS, default: 5 },
   PORT: { type: 'int', default: 3000, min: 1, max: 65535, description: 'HTTP port of the all-in-one process' },
   RECMESH_DEMO_SEED: { type: 'bool', default: true, description: 'publish the synthetic demo shop through ingest at start' },
   RECMESH_DEMO_USERS: { type: 'int', default: 300, min: 1, max: 100_000, description: 'shoppers in the demo shop' },

@@ -1,10 +1,13 @@
 import { DynamicModule, Inject, Injectable, Module, OnApplicationBootstrap } from '@nestjs/common';
 import { resolveTopicNames } from '@recmesh/contracts';
-import { createMetricsRegistry, ObservabilityModule, ReadinessProbe } from '@recmesh/observability';
+import { ObservabilityModule, ReadinessProbe } from '@recmesh/observability';
+import { Registry } from 'prom-client';
 import { Config } from '@recmesh/service-config';
 import { Infrastructure } from '@recmesh/service-runtime';
 import { FeatureBuilderModule, ItemTextEmbedder } from '@recmesh/features';
+import { GatewayModule, InProcessScorerBackend } from '@recmesh/gateway-api';
 import { IngestModule } from '@recmesh/ingestion';
+import { buildScorer, ScorerModule, ServingModel } from '@recmesh/scoring';
 import { seedDemoShop } from './demo-shop-seeder';
 import { MESSAGE_BUS, RawIntakeController, TOPIC_NAMES } from './raw-intake.controller';
 import { StandaloneConfigSchema } from './standalone.config';
@@ -29,15 +32,18 @@ class DemoSeeding implements OnApplicationBootstrap {
 /** Every built service in one process over one shared bus and store. */
 @Module({})
 export class StandaloneModule {
-  static register(config: StandaloneConfig, infra: Infrastructure, textEmbedder?: ItemTextEmbedder): DynamicModule {
-    const registry = createMetricsRegistry('recmesh');
+  static register(config: StandaloneConfig, infra: Infrastructure, serving: ServingModel, registry: Registry, textEmbedder?: ItemTextEmbedder): DynamicModule {
     const readiness = new ReadinessProbe();
+    const parts = buildScorer(config, infra, serving);
+    const backend = new InProcessScorerBackend(parts.scorer, () => parts.catalog.size > 0);
     return {
       module: StandaloneModule,
       imports: [
         ObservabilityModule.forRoot(registry, readiness),
         IngestModule.register(config, infra, { owned: true, registry, readiness }),
         FeatureBuilderModule.register(config, infra, { owned: false, registry, readiness, textEmbedder }),
+        ScorerModule.register(config, infra, serving, { owned: false, registry, readiness, parts }),
+        GatewayModule.register(config, infra, backend, { owned: false, registry, readiness }),
       ],
       controllers: [RawIntakeController],
       providers: [

@@ -36,8 +36,9 @@ export type StoreProfile =
 export function dataSourceOptions(profile: StoreProfile): DataSourceOptions {
   if (profile.kind === 'mysql') {
     return {
-      type: 'mysql',
-      url: profile.url,
+      // MariaDB reports defaults and types differently; TypeORM compares schemas right only when told.
+      type: /^mariadb:/.test(profile.url) ? 'mariadb' : 'mysql',
+      url: profile.url.replace(/^mariadb:/, 'mysql:'),
       entities: Entities,
       migrations: Migrations,
       // Schema changes go through reviewed migrations only.

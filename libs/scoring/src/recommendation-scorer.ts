@@ -1,4 +1,4 @@
-import { Action, actionName } from '@recmesh/contracts';
+import { actionName } from '@recmesh/contracts';
 import { categoryLabel, SequentialRecommenderModel } from '@recmesh/model-runtime';
 import { FeatureStore, SequenceStep } from '@recmesh/persistence';
 import { CatalogIndex, ItemFilters } from './catalog-index';
@@ -103,13 +103,15 @@ export class RecommendationScorer {
     const model = this.options.model();
     const steps = (await this.options.features.sequence(request.userId)) ?? [];
     const history = steps.filter((s) => model.rowOf(s.i) !== undefined).map((s) => ({ itemId: s.i, action: actionName(s.a) }));
-    const bought = new Set(steps.filter((s) => s.a === Action.PURCHASE).map((s) => s.i));
-    const excluded = new Set([...request.excludeItemIds, ...bought, ...request.cartItemIds, ...(request.currentItemId ? [request.currentItemId] : [])]);
+    // What the shopper already interacted with is not news (and bought items are masked as the issue asks);
+    // this matches the offline protocol, which masks the user's history.
+    const seen = new Set(steps.map((s) => s.i));
+    const excluded = new Set([...request.excludeItemIds, ...seen, ...request.cartItemIds, ...(request.currentItemId ? [request.currentItemId] : [])]);
     const anchors = [...(request.currentItemId ? [request.currentItemId] : []), ...request.cartItemIds];
     const pairedWith = await this.boughtTogether(anchors);
     const items: RecommendedItem[] = [];
     if (history.length > 0) {
-      const excludeRows = [...bought].map((id) => model.rowOf(id)).filter((r): r is number => r !== undefined);
+      const excludeRows = [...seen].map((id) => model.rowOf(id)).filter((r): r is number => r !== undefined);
       const lastTitle = this.lastViewedTitle(steps);
       // Narrow filters can reject most of the top: widen the fetch until k pass or the catalog is exhausted.
       let fetch = Math.min(model.itemIds.length, request.k * OVERFETCH + excluded.size);

@@ -55,6 +55,24 @@ class ScorerRefresh implements OnApplicationBootstrap, OnApplicationShutdown {
   }
 }
 
+export interface ScorerParts {
+  readonly scorer: RecommendationScorer;
+  readonly catalog: CatalogIndex;
+}
+
+/** The scorer and its catalog, for modules that call it in-process (the standalone gateway). */
+export function buildScorer(config: ScorerConfig, infra: Infrastructure, serving: ServingModel): ScorerParts {
+  const catalog = new CatalogIndex(infra.dataSource);
+  const scorer = new RecommendationScorer({
+    model: () => serving.current(),
+    features: new FeatureStore(infra.dataSource),
+    catalog,
+    batching: { maxBatchSize: config.SCORER_MAX_BATCH, maxWaitMs: config.SCORER_MAX_WAIT_MS, maxQueue: config.SCORER_MAX_QUEUE },
+    popularityHalfLifeMs: config.SCORER_POPULARITY_HALF_LIFE_HOURS * 3_600_000,
+  });
+  return { scorer, catalog };
+}
+
 @Module({})
 export class ScorerModule {
   static register(
@@ -62,18 +80,11 @@ export class ScorerModule {
     infra: Infrastructure,
     serving: ServingModel,
     /** With `readiness`, another module of the process serves /health, /ready and /metrics. */
-    options: { owned: boolean; registry: Registry; readiness?: ReadinessProbe },
+    options: { owned: boolean; registry: Registry; readiness?: ReadinessProbe; parts?: ScorerParts },
   ): DynamicModule {
     const registry = options.registry;
     const readiness = options.readiness ?? new ReadinessProbe();
-    const catalog = new CatalogIndex(infra.dataSource);
-    const scorer = new RecommendationScorer({
-      model: () => serving.current(),
-      features: new FeatureStore(infra.dataSource),
-      catalog,
-      batching: { maxBatchSize: config.SCORER_MAX_BATCH, maxWaitMs: config.SCORER_MAX_WAIT_MS, maxQueue: config.SCORER_MAX_QUEUE },
-      popularityHalfLifeMs: config.SCORER_POPULARITY_HALF_LIFE_HOURS * 3_600_000,
-    });
+    const { scorer, catalog } = options.parts ?? buildScorer(config, infra, serving);
     readiness.register({ name: 'store', check: async () => (await infra.dataSource.query('SELECT 1')).length === 1 });
     readiness.register({ name: 'model', check: () => serving.current().itemIds.length > 0 });
     return {

@@ -82,9 +82,9 @@ export const CommonConfigSchema = {
   KAFKA_BROKERS: { type: 'list', default: ['127.0.0.1:9092'], description: 'comma-separated host:port list (kafka-mysql profile)' },
   MYSQL_URL: {
     type: 'string',
-    default: 'mysql://recmesh:recmesh@127.0.0.1:3306/recmesh',
-    pattern: /^mysql:\/\/.+/,
-    description: 'mysql://user:password@host:port/database (kafka-mysql profile)',
+    default: 'mariadb://recmesh:recmesh@127.0.0.1:3306/recmesh',
+    pattern: /^(mysql|mariadb):\/\/.+/,
+    description: 'mariadb://user:password@host:port/database, or mysql://... for MySQL (kafka-mysql profile)',
   },
   EMBEDDED_DB_FILE: { type: 'string', default: '', description: 'file the embedded SQL store persists to; empty = memory only' },
   RECMESH_TOPIC_PREFIX: {

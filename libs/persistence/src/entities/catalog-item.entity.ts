@@ -23,7 +23,7 @@ export class CatalogItemEntity {
   @Column({ type: 'varchar', length: 128, default: '' })
   brand!: string;
 
-  @Column({ type: 'double', nullable: true })
+  @Column({ type: 'double', nullable: true, default: null })
   price!: number | null;
 
   @Column({ type: 'varchar', length: 3, default: '' })

@@ -25,13 +25,13 @@ export class ClickstreamEventEntity {
   @Column({ type: 'int', default: 1 })
   quantity!: number;
 
-  @Column({ type: 'double', nullable: true })
+  @Column({ type: 'double', nullable: true, default: null })
   price!: number | null;
 
   @Column({ type: 'varchar', length: 3, default: '' })
   currency!: string;
 
-  @Column({ type: 'double', nullable: true })
+  @Column({ type: 'double', nullable: true, default: null })
   rating!: number | null;
 
   @Column({ name: 'ts_ms', type: 'bigint', transformer: bigintAsNumber })
@@ -40,7 +40,7 @@ export class ClickstreamEventEntity {
   @Column({ name: 'rec_id', type: 'varchar', length: 128, default: '' })
   recId!: string;
 
-  @Column({ type: 'simple-json', nullable: true })
+  @Column({ type: 'simple-json', nullable: true, default: null })
   context!: Record<string, unknown> | null;
 
   @Column({ name: 'ingested_at_ms', type: 'bigint', transformer: bigintAsNumber })

@@ -29,7 +29,7 @@ export class InitialSchema1763800000000 implements MigrationInterface {
       item_id VARCHAR(128) NOT NULL,
       kind VARCHAR(16) NOT NULL,
       ts_ms BIGINT NOT NULL,
-      payload MEDIUMTEXT NOT NULL,
+      payload TEXT NOT NULL,
       ingested_at_ms BIGINT NOT NULL,
       forwarded SMALLINT NOT NULL DEFAULT 0,
       PRIMARY KEY (event_id),

@@ -1,0 +1,134 @@
+import type { RecommendQuery, SimilarQuery } from './recommendation-backend';
+
+/**
+ * Request shapes as @grpc/proto-loader decodes them (keepCase false, defaults
+ * true, oneofs true): proto3 `optional` fields come with a synthetic oneof
+ * (`_minPrice: 'minPrice'`) that says whether they were set.
+ */
+export interface WireFilters {
+  categories?: string[] | null;
+  minPrice?: number | null;
+  maxPrice?: number | null;
+  _minPrice?: string | null;
+  _maxPrice?: string | null;
+  excludeItemIds?: string[] | null;
+}
+export interface WireRequestContext {
+  currentItemId?: string | null;
+  cartItemIds?: string[] | null;
+  page?: string | null;
+  sessionId?: string | null;
+}
+export interface WireRecommendRequest {
+  userId?: string | null;
+  k?: number | null;
+  context?: WireRequestContext | null;
+  filters?: WireFilters | null;
+}
+export interface WireSimilarItemsRequest {
+  itemId?: string | null;
+  k?: number | null;
+  filters?: WireFilters | null;
+  userId?: string | null;
+}
+
+export const RequestLimits = {
+  defaultK: 10,
+  maxK: 200,
+  maxIdLength: 128,
+  maxCategoryLength: 256,
+  maxPageLength: 128,
+  maxListLength: 100,
+} as const;
+
+/** A request the gateway refuses with INVALID_ARGUMENT; the message names the field. */
+export class InvalidRequestError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvalidRequestError';
+  }
+}
+
+// C0 and C1 control characters plus DEL.
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f]/;
+
+function text(field: string, value: string | null | undefined, maxLength: number, required: boolean): string | undefined {
+  const v = value ?? '';
+  if (v === '') {
+    if (required) throw new InvalidRequestError(`${field} is required`);
+    return undefined;
+  }
+  if (v.length > maxLength) throw new InvalidRequestError(`${field} is longer than ${maxLength} characters`);
+  if (CONTROL_CHARS.test(v)) throw new InvalidRequestError(`${field} contains control characters`);
+  return v;
+}
+
+function list(field: string, values: string[] | null | undefined, maxLength: number): string[] {
+  const vs = values ?? [];
+  if (vs.length > RequestLimits.maxListLength) throw new InvalidRequestError(`${field} has ${vs.length} entries, at most ${RequestLimits.maxListLength} are allowed`);
+  return vs.map((v, i) => text(`${field}[${i}]`, v, maxLength, true) as string);
+}
+
+function k(value: number | null | undefined): number {
+  const v = value ?? 0;
+  if (v === 0) return RequestLimits.defaultK;
+  if (!Number.isInteger(v) || v < 1 || v > RequestLimits.maxK) throw new InvalidRequestError(`k must be between 1 and ${RequestLimits.maxK} (0 means ${RequestLimits.defaultK}), got ${v}`);
+  return v;
+}
+
+function price(field: string, set: boolean, value: number | null | undefined): number | undefined {
+  if (!set) return undefined;
+  const v = value ?? 0;
+  if (!Number.isFinite(v) || v < 0) throw new InvalidRequestError(`${field} must be a finite number >= 0, got ${v}`);
+  return v;
+}
+
+interface CheckedFilters {
+  categories: string[];
+  minPrice?: number;
+  maxPrice?: number;
+  excludeItemIds: string[];
+}
+
+function filters(f: WireFilters | null | undefined): CheckedFilters {
+  const minPrice = price('filters.min_price', f?._minPrice === 'minPrice', f?.minPrice);
+  const maxPrice = price('filters.max_price', f?._maxPrice === 'maxPrice', f?.maxPrice);
+  if (minPrice !== undefined && maxPrice !== undefined && minPrice > maxPrice) {
+    throw new InvalidRequestError(`filters.min_price (${minPrice}) is above filters.max_price (${maxPrice})`);
+  }
+  return {
+    categories: list('filters.categories', f?.categories, RequestLimits.maxCategoryLength),
+    ...(minPrice !== undefined ? { minPrice } : {}),
+    ...(maxPrice !== undefined ? { maxPrice } : {}),
+    excludeItemIds: list('filters.exclude_item_ids', f?.excludeItemIds, RequestLimits.maxIdLength),
+  };
+}
+
+/** Checks a Recommend request and turns it into a backend query (without its deadline). */
+export function validateRecommendRequest(req: WireRecommendRequest): Omit<RecommendQuery, 'deadlineMs'> {
+  const userId = text('user_id', req.userId, RequestLimits.maxIdLength, true) as string;
+  const currentItemId = text('context.current_item_id', req.context?.currentItemId, RequestLimits.maxIdLength, false);
+  const page = text('context.page', req.context?.page, RequestLimits.maxPageLength, false);
+  text('context.session_id', req.context?.sessionId, RequestLimits.maxIdLength, false);
+  return {
+    userId,
+    k: k(req.k),
+    ...(currentItemId !== undefined ? { currentItemId } : {}),
+    cartItemIds: list('context.cart_item_ids', req.context?.cartItemIds, RequestLimits.maxIdLength),
+    ...(page !== undefined ? { page } : {}),
+    ...filters(req.filters),
+  };
+}
+
+/** Checks a SimilarItems request and turns it into a backend query (without its deadline). */
+export function validateSimilarItemsRequest(req: WireSimilarItemsRequest): Omit<SimilarQuery, 'deadlineMs'> {
+  const itemId = text('item_id', req.itemId, RequestLimits.maxIdLength, true) as string;
+  const userId = text('user_id', req.userId, RequestLimits.maxIdLength, false);
+  return {
+    itemId,
+    k: k(req.k),
+    ...(userId !== undefined ? { userId } : {}),
+    ...filters(req.filters),
+  };
+}
