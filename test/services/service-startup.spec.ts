@@ -2,6 +2,13 @@ import { infraEnv } from '../support/infra-env';
 import { ScratchDatabase } from '../support/scratch-database';
 import { freePort, ServiceProcess } from '../support/service-process';
 
+/** gRPC ports a service binds besides HTTP; each test gives them free ports so services never collide. */
+const GRPC_PORT_VARIABLES: Record<string, string[]> = {
+  scorer: ['SCORER_GRPC_PORT'],
+  gateway: ['GATEWAY_GRPC_PORT'],
+  standalone: ['GATEWAY_GRPC_PORT'],
+};
+
 const PORT_VARIABLES: Record<string, string> = {
   'feature-builder': 'FEATURE_BUILDER_PORT',
   scorer: 'SCORER_PORT',
@@ -25,12 +32,21 @@ describe('every service starts and exposes health, readiness and metrics', () =>
 
   it.each(Object.keys(PORT_VARIABLES))('%s (embedded profile)', async (app) => {
     const port = await freePort();
-    const service = ServiceProcess.start(app, port, { [PORT_VARIABLES[app]]: String(port), RECMESH_PROFILE: 'embedded', RECMESH_DEMO_SEED: 'false' });
+    const grpcPorts: Record<string, string> = {};
+    for (const variable of GRPC_PORT_VARIABLES[app] ?? []) grpcPorts[variable] = String(await freePort());
+    const service = ServiceProcess.start(app, port, { [PORT_VARIABLES[app]]: String(port), ...grpcPorts, RECMESH_PROFILE: 'embedded', RECMESH_DEMO_SEED: 'false' });
     started.push(service);
-    await service.waitReady();
+    if (app === 'gateway') {
+      // Alone, the gateway has no scorer to call: alive, but honestly not ready.
+      await service.waitHealthy();
+      const ready = await get(port, '/ready');
+      expect(ready.status).toBe(503);
+      expect(JSON.parse(ready.body).checks.backend).toEqual({ ok: false });
+    } else {
+      await service.waitReady();
+      expect((await get(port, '/ready')).status).toBe(200);
+    }
     expect(JSON.parse((await get(port, '/health')).body)).toMatchObject({ status: 'ok' });
-    const ready = await get(port, '/ready');
-    expect(ready.status).toBe(200);
     const metrics = (await get(port, '/metrics')).body;
     expect(metrics).toContain('recmesh_process_resident_memory_bytes');
     if (app === 'ingest' || app === 'standalone') expect(metrics).toContain('# TYPE recmesh_ingest_events_accepted_total counter');

@@ -49,12 +49,21 @@ export class ServiceProcess {
     return this.exit!;
   }
 
+  /** Waits for /health (alive), whatever /ready says. */
+  async waitHealthy(timeoutMs = 60_000): Promise<void> {
+    return this.waitFor('/health', timeoutMs);
+  }
+
   async waitReady(timeoutMs = 60_000): Promise<void> {
+    return this.waitFor('/ready', timeoutMs);
+  }
+
+  private async waitFor(endpoint: string, timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       if (this.child.exitCode !== null) throw new Error(`${this.name} exited with ${this.child.exitCode}:\n${this.output}`);
       try {
-        const res = await fetch(`http://127.0.0.1:${this.port}/ready`);
+        const res = await fetch(`http://127.0.0.1:${this.port}${endpoint}`);
         if (res.status === 200) return;
       } catch {
         // not listening yet

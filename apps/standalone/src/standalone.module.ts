@@ -35,7 +35,7 @@ export class StandaloneModule {
   static register(config: StandaloneConfig, infra: Infrastructure, serving: ServingModel, registry: Registry, textEmbedder?: ItemTextEmbedder): DynamicModule {
     const readiness = new ReadinessProbe();
     const parts = buildScorer(config, infra, serving);
-    const backend = new InProcessScorerBackend(parts.scorer, () => parts.catalog.size > 0);
+    const backend = new InProcessScorerBackend(parts.scorer);
     return {
       module: StandaloneModule,
       imports: [

@@ -55,6 +55,7 @@ type WireCall = (req: object, options: grpc.CallOptions, cb: (err: grpc.ServiceE
 /** The scorer service over gRPC (recmesh.scorer.v1.ScorerService), for separate deployments. */
 export class ScorerGrpcBackend implements RecommendationBackend {
   private readonly client: grpc.Client & { score: WireCall; scoreSimilar: WireCall };
+  private reached = false;
 
   constructor(address: string) {
     const definition = protoLoader.loadSync('recmesh/scorer/v1/scorer.proto', { includeDirs: [PROTO_ROOT], keepCase: false, longs: Number, enums: String, defaults: true, oneofs: true });
@@ -70,9 +71,12 @@ export class ScorerGrpcBackend implements RecommendationBackend {
     return this.call('scoreSimilar', { itemId: q.itemId, k: q.k, filters: filtersOf(q) }, q.deadlineMs);
   }
 
+  /** Ready once the scorer was reached; an idle channel after that still counts (gRPC idles healthy channels). */
   isReady(): boolean {
     const state = this.client.getChannel().getConnectivityState(true);
-    return state !== grpc.connectivityState.TRANSIENT_FAILURE && state !== grpc.connectivityState.SHUTDOWN;
+    if (state === grpc.connectivityState.READY) this.reached = true;
+    if (state === grpc.connectivityState.TRANSIENT_FAILURE || state === grpc.connectivityState.SHUTDOWN) this.reached = false;
+    return state === grpc.connectivityState.READY || (state === grpc.connectivityState.IDLE && this.reached);
   }
 
   close(): void {

@@ -57,6 +57,8 @@ export class KafkaMessageBus implements MessageBus {
           topics: missing.map((t) => ({ topic: t.name, numPartitions: t.partitions, replicationFactor: -1 })),
         });
       }
+      // The broker answered: a publish-only service (the gateway) is ready from here on.
+      this.connected = true;
     } finally {
       await admin.disconnect();
     }

@@ -37,6 +37,10 @@ export class CatalogIndex {
     return this.items.size;
   }
 
+  entries(): IterableIterator<CatalogEntry> {
+    return this.items.values();
+  }
+
   get(itemId: string): CatalogEntry | undefined {
     return this.items.get(itemId);
   }

@@ -45,7 +45,17 @@ class ScorerRefresh implements OnApplicationBootstrap, OnApplicationShutdown {
     this.logger.log(`serving model ${this.serving.current().modelVersion} on ${this.serving.current().executionProvider}; catalog of ${await this.catalog.reload()} items`);
     const every = (seconds: number, work: () => Promise<unknown>, what: string) =>
       setInterval(() => work().catch((e) => this.logger.error(`${what} failed: ${(e as Error).message}`)), seconds * 1000).unref();
-    this.timers = [every(this.config.catalogSeconds, () => this.catalog.reload(), 'catalog reload'), every(this.config.modelSeconds, () => this.serving.refresh(), 'model refresh')];
+    await this.serving.addColdItems(this.catalog);
+    const syncCatalog = async () => {
+      await this.catalog.reload();
+      const added = await this.serving.addColdItems(this.catalog);
+      if (added > 0) this.logger.log(`${added} new catalog items scored from their text and category`);
+    };
+    const syncModel = async () => {
+      await this.serving.refresh();
+      await this.serving.addColdItems(this.catalog);
+    };
+    this.timers = [every(this.config.catalogSeconds, syncCatalog, 'catalog reload'), every(this.config.modelSeconds, syncModel, 'model refresh')];
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
-import { SequentialRecommenderModel } from '@recmesh/model-runtime';
+import { categoryLabel, SequentialRecommenderModel } from '@recmesh/model-runtime';
+import { CatalogIndex } from './catalog-index';
 import { ModelRegistry } from '@recmesh/persistence';
 import { Counter, Gauge, Registry } from 'prom-client';
 
@@ -43,6 +44,21 @@ export class ServingModel {
       return new ServingModel(options, model);
     }
     return new ServingModel(options, await options.load(registered.location));
+  }
+
+  /**
+   * Gives every catalog item the model was not trained on a vector from its
+   * text, category and brand, so brand-new items can be recommended at once.
+   * Runs after each catalog reload; a new model version starts without them
+   * and gets them on the next run.
+   */
+  async addColdItems(catalog: CatalogIndex): Promise<number> {
+    const model = this.model;
+    const missing = [...catalog.entries()].filter((e) => model.rowOf(e.itemId) === undefined);
+    for (let i = 0; i < missing.length; i += 256) {
+      await model.addColdItems(missing.slice(i, i + 256).map((e) => ({ itemId: e.itemId, title: e.title, category: categoryLabel(e.categoryPath), brand: e.brand })));
+    }
+    return missing.length;
   }
 
   current(): SequentialRecommenderModel {

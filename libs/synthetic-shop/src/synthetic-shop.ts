@@ -127,6 +127,14 @@ function generateSessions(rng: SeededRandom, pools: Map<string, CategoryPool>, o
         emit(userId, sessionId, item, rng.chance(0.8) ? 'view' : 'click');
       }
       const chosen = browsed[browsed.length - 1];
+      // Shoppers look at what goes with an item before deciding (cases for the phone they consider).
+      if (pool.leaf.complements.length > 0 && rng.chance(0.4)) {
+        const complement = pools.get(rng.pick(pool.leaf.complements));
+        if (complement) {
+          const fitting = complement.items.filter((it) => it.attributes['fits'] === chosen.itemId);
+          emit(userId, sessionId, fitting.length > 0 && rng.chance(0.5) ? rng.pick(fitting) : complement.items[rng.weighted(complement.cumulative)], 'view');
+        }
+      }
       if (!rng.chance(0.55)) continue;
       emit(userId, sessionId, chosen, 'add_to_cart');
       if (rng.chance(0.1)) {

@@ -29,7 +29,7 @@ export class FeatureStore {
   constructor(private readonly dataSource: DataSource) {}
 
   private get isMysql(): boolean {
-    return this.dataSource.options.type === 'mysql';
+    return ['mysql', 'mariadb'].includes(this.dataSource.options.type);
   }
 
   transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {

@@ -12,7 +12,7 @@ export interface IdempotentInsertResult {
 const CHUNK = 1000;
 
 function isMysql(manager: EntityManager): boolean {
-  return manager.connection.options.type === 'mysql';
+  return ['mysql', 'mariadb'].includes(manager.connection.options.type);
 }
 
 function quote(manager: EntityManager, name: string): string {

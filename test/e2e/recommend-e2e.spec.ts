@@ -1,0 +1,109 @@
+import * as path from 'path';
+import * as grpc from '@grpc/grpc-js';
+import { fromBinary } from '@bufbuild/protobuf';
+import { RecommendationServedSchema } from '@recmesh/contracts';
+import { loadGatewayPackageDefinition } from '@recmesh/gateway-api';
+import { generateSyntheticShop } from '@recmesh/synthetic-shop';
+import { IngestScenario } from '../ingest/ingest-scenario';
+import { consumeUntil, produce } from '../support/kafka-io';
+import { freePort } from '../support/service-process';
+
+type Answer = { recId: string; items: Array<{ itemId: string; reason: string; reasonCode: string; modelVersion: string; score: number }>; modelVersion: string };
+type Unary = (req: object, options: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res: Answer) => void) => void;
+
+const DEMO_MODEL = path.resolve(__dirname, '../../tools/model/demo-model');
+
+describe('event to answer: ingest, feature-builder, scorer and gateway on a real Kafka broker and MariaDB', () => {
+  let scenario: IngestScenario;
+  let client: grpc.Client & { recommend: Unary; similarItems: Unary };
+  afterAll(async () => {
+    client?.close();
+    if (scenario) await scenario.close();
+  });
+
+  it('serves answers that follow the shopper, with reasons, rec_ids, cold items and clear errors', async () => {
+    scenario = await IngestScenario.create();
+    const shop = generateSyntheticShop({ seed: 42, items: 2000, users: 1 });
+    const byId = new Map(shop.items.map((i) => [i.itemId, i]));
+    const leaf = (id: string) => byId.get(id)?.categoryPath[1] ?? 'new';
+    const now = Date.now();
+    const newItem = { item_id: 'brand-new-case', title: 'Shieldy Case Max 9999', category_path: ['Electronics', 'Phone Cases'], brand: 'Shieldy', price: 24.5, in_stock: true };
+    await produce(scenario.kafka, scenario.topics.catalogRaw, [
+      ...shop.items.map((i, n) => ({
+        key: i.itemId,
+        value: Buffer.from(JSON.stringify({ event_id: `cat-${n}`, ts_ms: now - 60_000, upsert: { item_id: i.itemId, title: i.title, category_path: i.categoryPath, brand: i.brand, price: i.price, in_stock: i.inStock } })),
+      })),
+      { key: newItem.item_id, value: Buffer.from(JSON.stringify({ event_id: 'cat-new', ts_ms: now - 60_000, upsert: newItem })) },
+    ]);
+
+    const scorerGrpc = await freePort();
+    const gatewayGrpc = await freePort();
+    await scenario.startIngest();
+    await scenario.startService('feature-builder', 'FEATURE_BUILDER_PORT');
+    await scenario.startService('scorer', 'SCORER_PORT', { SCORER_GRPC_PORT: String(scorerGrpc), SCORER_MODEL_DIR: DEMO_MODEL, SCORER_CATALOG_REFRESH_SECONDS: '1', SCORER_PREFER_CUDA: 'false' });
+    await scenario.startService('gateway', 'GATEWAY_HTTP_PORT', { GATEWAY_GRPC_PORT: String(gatewayGrpc), SCORER_ADDRESS: `127.0.0.1:${scorerGrpc}` });
+    const pkg = grpc.loadPackageDefinition(loadGatewayPackageDefinition()) as unknown as { recmesh: { gateway: { v1: { RecommendationService: grpc.ServiceClientConstructor } } } };
+    client = new pkg.recmesh.gateway.v1.RecommendationService(`127.0.0.1:${gatewayGrpc}`, grpc.credentials.createInsecure()) as unknown as typeof client;
+    const call = (method: 'recommend' | 'similarItems', req: object) =>
+      new Promise<Answer>((resolve, reject) => client[method](req, { deadline: Date.now() + 5000 }, (err, res) => (err ? reject(err) : resolve(res))));
+    const until = async <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> => {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const value = await probe().catch(() => undefined);
+        if (value !== undefined) return value;
+        if (Date.now() > deadline) throw new Error(`${what} not reached in ${timeoutMs} ms`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    };
+
+    // The brand-new item (no interactions, not in the model) is answerable once the catalog arrives.
+    const similarToNew = await until('catalog loaded', async () => (await call('similarItems', { itemId: newItem.item_id, k: 10 })).items.length > 0 ? call('similarItems', { itemId: newItem.item_id, k: 10 }) : undefined);
+    expect(similarToNew.items.every((i) => /^Similar to Shieldy Case Max 9999|^Often bought with/.test(i.reason))).toBe(true);
+    const phoneCaseNeighbours = await call('similarItems', { itemId: 'sku-000001', k: 200, filters: { categories: ['Phone Cases'] } });
+    expect(phoneCaseNeighbours.items.map((i) => i.itemId)).toContain(newItem.item_id);
+
+    const user = `e2e-${Date.now()}`;
+    const accessories = (a: Answer) => a.items.filter((i) => ['Phone Cases', 'Chargers', 'Earbuds'].includes(leaf(i.itemId))).length;
+    const before = await call('recommend', { userId: user, k: 10 });
+
+    const phones = shop.items.filter((i) => leaf(i.itemId) === 'Smartphones' && i.inStock).slice(0, 4);
+    const sent = Date.now();
+    await produce(scenario.kafka, scenario.topics.clickstreamRaw, phones.map((p, n) => ({
+      key: user,
+      value: Buffer.from(JSON.stringify({ event_id: `${user}-view-${n}`, user_id: user, session_id: `${user}-s1`, item_id: p.itemId, action: 'view', ts_ms: sent + n })),
+    })));
+    const after = await until('personal answer', async () => {
+      const a = await call('recommend', { userId: user, k: 10 });
+      return a.items.some((i) => i.reasonCode === 'REASON_CODE_SEQUENCE') ? a : undefined;
+    });
+    const freshnessMs = Date.now() - sent;
+    console.info(`event produced -> changed answer at the gateway: ${freshnessMs} ms`);
+    expect(accessories(after)).toBeGreaterThan(accessories(before));
+    expect(accessories(after)).toBeGreaterThanOrEqual(5);
+    expect(after.recId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(after.recId).not.toBe(before.recId);
+    for (const item of after.items) {
+      expect(item.reason.length).toBeGreaterThan(0);
+      expect(item.modelVersion).toBe(after.modelVersion);
+    }
+    expect(after.items.find((i) => i.reasonCode === 'REASON_CODE_SEQUENCE')!.reason).toBe(`Because you viewed ${phones[3].title}`);
+
+    // Buying the top item removes it from the list.
+    const bought = after.items[0].itemId;
+    await produce(scenario.kafka, scenario.topics.clickstreamRaw, [{
+      key: user,
+      value: Buffer.from(JSON.stringify({ event_id: `${user}-buy`, user_id: user, session_id: `${user}-s1`, item_id: bought, action: 'purchase', quantity: 1, ts_ms: Date.now() })),
+    }]);
+    await until('purchased item gone', async () => ((await call('recommend', { userId: user, k: 10 })).items.some((i) => i.itemId === bought) ? undefined : true));
+
+    // Every served list is on the feedback topic with its rec_id.
+    const served = await consumeUntil(scenario.kafka, scenario.topics.recommendationsServed, (rs) => rs.some((r) => fromBinary(RecommendationServedSchema, r.value).recId === after.recId), 30_000);
+    const record = served.map((r) => fromBinary(RecommendationServedSchema, r.value)).find((r) => r.recId === after.recId)!;
+    expect(record.items.map((i) => i.itemId)).toEqual(after.items.map((i) => i.itemId));
+
+    // Malformed requests are refused with INVALID_ARGUMENT and a message.
+    await expect(call('recommend', { userId: '', k: 10 })).rejects.toMatchObject({ code: grpc.status.INVALID_ARGUMENT, details: expect.stringContaining('user_id') });
+    await expect(call('recommend', { userId: user, k: 1000 })).rejects.toMatchObject({ code: grpc.status.INVALID_ARGUMENT });
+    await expect(call('similarItems', { itemId: 'no-such-item', k: 5 })).rejects.toMatchObject({ code: grpc.status.NOT_FOUND });
+  });
+});
