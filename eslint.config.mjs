@@ -14,7 +14,7 @@ const libScopes = {
   scoring: ['contracts', 'model-runtime', 'persistence', 'observability', 'service-config', 'service-runtime'],
   features: ['contracts', 'messaging', 'persistence', 'observability', 'service-config', 'service-runtime', 'model-runtime'],
   ingestion: ['contracts', 'messaging', 'persistence', 'observability', 'service-config', 'service-runtime'],
-  gateway: ['contracts', 'messaging', 'observability', 'service-config', 'service-runtime', 'scoring'],
+  'gateway-api': ['contracts', 'messaging', 'observability', 'service-config', 'service-runtime', 'scoring'],
 };
 
 /** Tests may also use the synthetic shop as a fixture generator and run ingest upstream of what they test. */

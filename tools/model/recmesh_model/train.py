@@ -1,0 +1,243 @@
+"""Train the sequential recommender.
+
+python -m recmesh_model.train --dataset-dir DIR --out DIR [--no-text] [--no-side] [--seed N] ...
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from tqdm import tqdm
+
+from .data import Dataset, Split, history, leave_one_out, load_dataset
+from .model import SeqRec
+from .ranking import evaluate
+
+
+def set_seed(seed: int):
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+    torch.use_deterministic_algorithms(True, warn_only=True)
+
+
+def add_args(p: argparse.ArgumentParser):
+    p.add_argument("--no-text", action="store_true", help="do not use pretrained text embeddings")
+    p.add_argument("--no-side", action="store_true", help="no side information at all (pure id model)")
+    p.add_argument("--seed", type=int, default=42)
+    p.add_argument("--hidden", type=int, default=64)
+    p.add_argument("--blocks", type=int, default=2)
+    p.add_argument("--heads", type=int, default=2)
+    p.add_argument("--dropout", type=float, default=0.5)
+    p.add_argument("--attn-dropout", type=float, default=0.5)
+    p.add_argument("--side-dropout", type=float, default=None)
+    p.add_argument("--max-len", type=int, default=50)
+    p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--weight-decay", type=float, default=0.0)
+    p.add_argument("--batch-size", type=int, default=256)
+    p.add_argument("--epochs", type=int, default=200)
+    p.add_argument("--patience", type=int, default=6, help="early stopping on validation NDCG@10 (epochs)")
+    p.add_argument("--max-minutes", type=float, default=38.0, help="wall-clock training budget")
+    p.add_argument("--sampled-softmax-above", type=int, default=200_000,
+                   help="catalog size above which sampled softmax replaces the full softmax")
+    p.add_argument("--num-negatives", type=int, default=8192)
+    p.add_argument("--threads", type=int, default=int(os.environ.get("RECMESH_THREADS", "2")))
+    p.add_argument("--valid-users", type=int, default=None, help="cap validation users (speed)")
+    p.add_argument("--quiet", action="store_true")
+
+
+def build_model(ds: Dataset, split: Split, args) -> SeqRec:
+    use_side = not args.no_side
+    use_text = use_side and not args.no_text and ds.has_text()
+    cat_vocab = {c: i + 1 for i, c in enumerate(ds.category_vocab)}
+    brand_vocab = {b: i + 1 for i, b in enumerate(ds.brand_vocab)}
+    max_attrs = max((len(a) for a in ds.attrs), default=0) if use_side else 0
+    model = SeqRec(num_items=ds.num_items, hidden=args.hidden, max_len=args.max_len, blocks=args.blocks,
+                   heads=args.heads, dropout=args.dropout, attn_dropout=args.attn_dropout, use_text=use_text,
+                   num_categories=len(cat_vocab) if use_side else 0,
+                   num_brands=len(brand_vocab) if use_side else 0,
+                   num_attrs=ds.num_attrs if use_side else 0, max_attrs=max_attrs,
+                   side_dropout=args.side_dropout)
+    kw = {"train_count": split.item_train_count}
+    if use_text:
+        from .text import item_text_matrix
+        tv, ht = item_text_matrix(ds)
+        kw.update(text_vec=tv, has_text=ht)
+    if use_side:
+        kw["cat_id"] = np.array([0] + [cat_vocab.get(c, 0) for c in ds.categories], dtype=np.int64)
+        kw["brand_id"] = np.array([0] + [brand_vocab.get(b, 0) for b in ds.brands], dtype=np.int64)
+        if max_attrs:
+            a = np.zeros((ds.num_items + 1, max_attrs), dtype=np.int64)
+            for i, at in enumerate(ds.attrs):
+                a[i + 1, : len(at)] = at
+            kw["attr_ids"] = a
+    model.set_side_info(**kw)
+    return model
+
+
+def training_arrays(ds: Dataset, split: Split, max_len: int):
+    """Per user with >= 2 training items: last max_len+1 training items -> (input, actions, targets)."""
+    rows = [u for u in range(len(ds.seqs)) if split.train_len[u] >= 2]
+    X = np.zeros((len(rows), max_len), dtype=np.int64)
+    A = np.zeros_like(X)
+    Y = np.zeros_like(X)
+    for j, u in enumerate(rows):
+        n = int(split.train_len[u])
+        s = ds.seqs[u][:n][-(max_len + 1):]
+        a = ds.acts[u][:n][-(max_len + 1):]
+        k = len(s) - 1
+        X[j, max_len - k:] = s[:-1]
+        A[j, max_len - k:] = a[:-1]
+        Y[j, max_len - k:] = s[1:]
+    return X, A, Y
+
+
+def length_bucketed_batches(lengths: np.ndarray, batch_size: int, gen: np.random.Generator, pool: int = 50):
+    """Random batches with similar sequence lengths (less padding): shuffle, cut into pools of
+    `pool` batches, sort each pool by length, split into batches, shuffle the batch order."""
+    perm = gen.permutation(len(lengths))
+    out = []
+    step = batch_size * pool
+    for s in range(0, len(perm), step):
+        chunk = perm[s:s + step]
+        chunk = chunk[np.argsort(lengths[chunk], kind="stable")]
+        out.extend(chunk[i:i + batch_size] for i in range(0, len(chunk), batch_size))
+    order = gen.permutation(len(out))
+    return [out[i] for i in order]
+
+
+def model_scorer(model: SeqRec, ds: Dataset, split: Split):
+    model.eval()
+    table = model.item_vectors()
+    L = model.max_len
+
+    def score(users: np.ndarray, stage: str) -> torch.Tensor:
+        X = np.zeros((len(users), L), dtype=np.int64)
+        A = np.zeros_like(X)
+        for j, u in enumerate(users):
+            s, a = history(ds, split, int(u), stage)
+            s, a = s[-L:], a[-L:]
+            if len(s):
+                X[j, L - len(s):] = s
+                A[j, L - len(s):] = a
+        uv = model.encode(torch.from_numpy(X), torch.from_numpy(A), table)
+        return uv @ table.T
+    return score
+
+
+def save_checkpoint(path: Path, model: SeqRec, ds: Dataset, args, extra: dict):
+    tmp = path.with_suffix(".tmp")
+    torch.save({"config": model.cfg, "state_dict": model.state_dict(), "item_ids": ds.item_ids,
+                "category_vocab": ds.category_vocab, "brand_vocab": ds.brand_vocab,
+                "dataset": ds.name, "fingerprint": ds.fingerprint(), "args": vars(args), **extra}, tmp)
+    os.replace(tmp, path)
+
+
+def load_checkpoint(path) -> tuple[SeqRec, dict]:
+    ck = torch.load(path, map_location="cpu", weights_only=False)
+    model = SeqRec(**ck["config"])
+    model.load_state_dict(ck["state_dict"])
+    model.eval()
+    return model, ck
+
+
+def train(ds: Dataset, split: Split, args, out: Path, log=print) -> dict:
+    torch.set_num_threads(args.threads)
+    set_seed(args.seed)
+    out.mkdir(parents=True, exist_ok=True)
+    model = build_model(ds, split, args)
+    X, A, Y = training_arrays(ds, split, args.max_len)
+    lengths = (X > 0).sum(1)
+    opt = torch.optim.Adam(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
+    gen = np.random.default_rng(args.seed)
+    sampled = ds.num_items > args.sampled_softmax_above
+    best, best_epoch, bad = -1.0, -1, 0
+    t0 = time.time()
+    logf = open(out / "train_log.jsonl", "w")
+    stopped = "max_epochs"
+    for epoch in range(1, args.epochs + 1):
+        model.train()
+        batches = length_bucketed_batches(lengths, args.batch_size, gen)
+        tot, nb = 0.0, 0
+        bar = tqdm(batches, desc=f"epoch {epoch}", disable=args.quiet,
+                   mininterval=5, file=sys.stderr, leave=False)
+        for idx in bar:
+            x, a, y = X[idx], A[idx], Y[idx]
+            first = int((x > 0).argmax(1).min()) if (x > 0).any() else args.max_len - 1
+            x, a, y = (torch.from_numpy(v[:, first:]) for v in (x, a, y))
+            table = model.item_vectors()
+            h = model.encode(x, a, table, all_positions=True)
+            m = y > 0
+            hs, ys = h[m], y[m]
+            if not sampled:
+                logits = hs @ table[1:].T
+                loss = F.cross_entropy(logits, ys - 1)
+            else:  # shared uniform negatives; accidental hits removed
+                neg = torch.randint(1, ds.num_items + 1, (args.num_negatives,))
+                pos_l = (hs * table[ys]).sum(-1, keepdim=True)
+                neg_l = hs @ table[neg].T
+                neg_l = neg_l.masked_fill(neg.unsqueeze(0) == ys.unsqueeze(1), float("-inf"))
+                loss = F.cross_entropy(torch.cat([pos_l, neg_l], 1), torch.zeros(len(ys), dtype=torch.long))
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            tot += loss.item(); nb += 1
+            if nb % 20 == 0:
+                bar.set_postfix(loss=f"{tot / nb:.4f}")
+        bar.close()
+        vm = evaluate(model_scorer(model, ds, split), ds, split, "valid", full=False, max_users=args.valid_users)
+        el = time.time() - t0
+        rec = {"epoch": epoch, "loss": tot / max(nb, 1), "valid_ndcg@10": vm["ndcg@10"],
+               "valid_recall@10": vm["recall@10"], "elapsed_s": round(el, 1)}
+        logf.write(json.dumps(rec) + "\n"); logf.flush()
+        if not args.quiet:
+            log(f"[{ds.name} seed={args.seed}] epoch {epoch} loss {rec['loss']:.4f} valid ndcg@10 "
+                f"{vm['ndcg@10']:.4f} recall@10 {vm['recall@10']:.4f} ({el:.0f}s)")
+        save_checkpoint(out / "checkpoint_last.pt", model, ds, args, {"epoch": epoch})
+        if vm["ndcg@10"] > best:
+            best, best_epoch, bad = vm["ndcg@10"], epoch, 0
+            save_checkpoint(out / "checkpoint_best.pt", model, ds, args,
+                            {"epoch": epoch, "valid_metrics": vm})
+        else:
+            bad += 1
+            if bad >= args.patience:
+                stopped = "early_stopping"
+                break
+        if el > args.max_minutes * 60:
+            stopped = "time_budget"
+            break
+    logf.close()
+    train_seconds = time.time() - t0
+    model, _ = load_checkpoint(out / "checkpoint_best.pt")
+    info = {"best_epoch": best_epoch, "best_valid_ndcg@10": best, "epochs_run": epoch,
+            "stopped": stopped, "train_seconds": train_seconds}
+    (out / "train_summary.json").write_text(json.dumps(info, indent=2))
+    return {"model": model, **info}
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--dataset-dir", required=True)
+    p.add_argument("--out", required=True)
+    p.add_argument("--test", action="store_true", help="also report test metrics of the best checkpoint")
+    add_args(p)
+    args = p.parse_args(argv)
+    ds = load_dataset(args.dataset_dir)
+    split = leave_one_out(ds)
+    res = train(ds, split, args, Path(args.out))
+    summary = {k: v for k, v in res.items() if k != "model"}
+    if args.test:
+        summary["test"] = evaluate(model_scorer(res["model"], ds, split), ds, split, "test")
+    print(json.dumps(summary, indent=2))
+
+
+if __name__ == "__main__":
+    main()
