@@ -1,7 +1,6 @@
-import { SequentialRecommenderModel } from '@recmesh/model-runtime';
 import { createMetricsRegistry } from '@recmesh/observability';
 import { ModelRegistry } from '@recmesh/persistence';
-import { ScorerConfigSchema, scorerGrpcOptions, ScorerModule, ServingModel } from '@recmesh/scoring';
+import { ScorerConfigSchema, scorerGrpcOptions, ScorerModule, startServingModel } from '@recmesh/scoring';
 import { loadConfig } from '@recmesh/service-config';
 import { openInfrastructure, runService } from '@recmesh/service-runtime';
 
@@ -11,12 +10,7 @@ void runService({
     const config = loadConfig(ScorerConfigSchema);
     const infra = await openInfrastructure(config, 'recmesh-scorer');
     const registry = createMetricsRegistry('scorer');
-    const serving = await ServingModel.start({
-      registry: new ModelRegistry(infra.dataSource),
-      load: (dir) => SequentialRecommenderModel.load(dir, { preferCuda: config.SCORER_PREFER_CUDA, textEncoderDir: config.SCORER_TEXT_ENCODER_DIR || undefined }),
-      initialDir: config.SCORER_MODEL_DIR,
-      metrics: registry,
-    });
+    const serving = await startServingModel(config, new ModelRegistry(infra.dataSource), registry);
     return {
       module: ScorerModule.register(config, infra, serving, { owned: true, registry }),
       port: config.SCORER_PORT,

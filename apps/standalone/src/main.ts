@@ -1,8 +1,7 @@
 import { loadTextEmbedder } from '@recmesh/features';
-import { SequentialRecommenderModel } from '@recmesh/model-runtime';
 import { createMetricsRegistry } from '@recmesh/observability';
 import { ModelRegistry } from '@recmesh/persistence';
-import { ServingModel } from '@recmesh/scoring';
+import { startServingModel } from '@recmesh/scoring';
 import { loadConfig } from '@recmesh/service-config';
 import { openInfrastructure, runService } from '@recmesh/service-runtime';
 import { StandaloneConfigSchema } from './standalone.config';
@@ -15,12 +14,7 @@ void runService({
     const textEmbedder = await loadTextEmbedder(config.FEATURE_TEXT_ENCODER_DIR);
     const infra = await openInfrastructure(config, 'recmesh-standalone');
     const registry = createMetricsRegistry('recmesh');
-    const serving = await ServingModel.start({
-      registry: new ModelRegistry(infra.dataSource),
-      load: (dir) => SequentialRecommenderModel.load(dir, { preferCuda: config.SCORER_PREFER_CUDA, textEncoderDir: config.SCORER_TEXT_ENCODER_DIR || undefined }),
-      initialDir: config.SCORER_MODEL_DIR,
-      metrics: registry,
-    });
+    const serving = await startServingModel(config, new ModelRegistry(infra.dataSource), registry);
     return {
       module: StandaloneModule.register(config, infra, serving, registry, textEmbedder),
       port: config.PORT,

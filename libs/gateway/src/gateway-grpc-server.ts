@@ -1,4 +1,5 @@
 import { randomUUID } from 'crypto';
+import { ReasonCodeEnumNames } from '@recmesh/scoring';
 import * as path from 'path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
@@ -38,14 +39,7 @@ export function loadGatewayPackageDefinition(dirs: { api: string; health: string
 
 export type HealthStatus = 'SERVING' | 'NOT_SERVING';
 
-const REASON_CODES: Record<BackendItem['reasonCode'], string> = {
-  sequence: 'REASON_CODE_SEQUENCE',
-  viewed_similar: 'REASON_CODE_VIEWED_SIMILAR',
-  bought_together: 'REASON_CODE_BOUGHT_TOGETHER',
-  text_similar: 'REASON_CODE_TEXT_SIMILAR',
-  trending: 'REASON_CODE_TRENDING',
-  complements_anchor: 'REASON_CODE_COMPLEMENTS_ANCHOR',
-};
+const REASON_CODES: Record<BackendItem['reasonCode'], string> = ReasonCodeEnumNames;
 
 export interface WireScoredItem {
   itemId: string;

@@ -3,7 +3,7 @@ import type { ServerUnaryCall } from '@grpc/grpc-js';
 import { Controller, Inject, Logger } from '@nestjs/common';
 import { GrpcMethod, RpcException } from '@nestjs/microservices';
 import { DeadlineExceededError, QueueFullError } from './micro-batcher';
-import { ReasonCode } from './reason-text';
+import { ReasonCodeEnumNames } from './reason-text';
 import { Recommendations, RecommendationScorer, UnknownItemError } from './recommendation-scorer';
 
 export const RECOMMENDATION_SCORER = Symbol('RECOMMENDATION_SCORER');
@@ -28,14 +28,6 @@ interface WireSimilarRequest {
   filters?: WireFilters | null;
 }
 
-const REASON_ENUM: Record<ReasonCode, string> = {
-  sequence: 'REASON_CODE_SEQUENCE',
-  viewed_similar: 'REASON_CODE_VIEWED_SIMILAR',
-  bought_together: 'REASON_CODE_BOUGHT_TOGETHER',
-  text_similar: 'REASON_CODE_TEXT_SIMILAR',
-  trending: 'REASON_CODE_TRENDING',
-  complements_anchor: 'REASON_CODE_COMPLEMENTS_ANCHOR',
-};
 
 const MAX_K = 200;
 const MAX_LIST = 100;
@@ -97,7 +89,7 @@ export class ScorerGrpcController {
       const { items, modelVersion } = await work();
       return {
         modelVersion,
-        items: items.map((i) => ({ itemId: i.itemId, score: i.score, reason: i.reason, reasonCode: REASON_ENUM[i.reasonCode], modelVersion, title: i.title ?? '', price: i.price })),
+        items: items.map((i) => ({ itemId: i.itemId, score: i.score, reason: i.reason, reasonCode: ReasonCodeEnumNames[i.reasonCode], modelVersion, title: i.title ?? '', price: i.price })),
       };
     } catch (error) {
       if (error instanceof UnknownItemError) throw new RpcException({ code: status.NOT_FOUND, message: error.message });

@@ -103,3 +103,17 @@ export class ServingModel {
     await this.model.release();
   }
 }
+
+/** The served model as scorer-bearing processes start it: registry first, else the configured folder. */
+export function startServingModel(
+  config: { SCORER_MODEL_DIR: string; SCORER_PREFER_CUDA: boolean; SCORER_TEXT_ENCODER_DIR: string },
+  registry: ModelRegistry,
+  metrics: Registry,
+): Promise<ServingModel> {
+  return ServingModel.start({
+    registry,
+    load: (dir) => SequentialRecommenderModel.load(dir, { preferCuda: config.SCORER_PREFER_CUDA, textEncoderDir: config.SCORER_TEXT_ENCODER_DIR || undefined }),
+    initialDir: config.SCORER_MODEL_DIR,
+    metrics,
+  });
+}
