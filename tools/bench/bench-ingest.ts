@@ -12,7 +12,7 @@ import * as path from 'path';
 import { resolveTopicNames, topicDeclarations } from '@recmesh/contracts';
 import { generateSyntheticShop } from '@recmesh/synthetic-shop';
 import { infraEnv, uniqueSuffix } from '../../test/support/infra-env';
-import { consumeUntil, kafkaClient, produce } from '../../test/support/kafka-io';
+import { consumeUntil, kafkaClient } from '../../test/support/kafka-io';
 import { ScratchDatabase } from '../../test/support/scratch-database';
 import { freePort, ServiceProcess } from '../../test/support/service-process';
 
