@@ -1,10 +1,9 @@
 // A recmesh-model/1 directory with N items, the same graphs as libs/model-runtime/src/testing/fake-model-dir.ts
-// (user_encoder / item_embeddings / item_from_side), random weights, written with the streaming encoder.
+// (user_encoder / item_embeddings / item_from_side), random weights, written with the same ONNX encoder.
 import { promises as fs } from 'fs';
 import * as path from 'path';
 import { ACTION_TYPES, seededRandom, sha256Hex } from '../../../libs/model-runtime/src/testing/fake-model-dir';
-import { int64Const, OnnxGraph, OnnxValueInfo } from '../../../libs/model-runtime/src/testing/tiny-onnx';
-import { encodeLargeOnnxModel } from './onnx-writer';
+import { encodeOnnxModel, int64Const, OnnxGraph, OnnxValueInfo } from '../../../libs/model-runtime/src/testing/tiny-onnx';
 
 const f32 = (name: string, shape: (number | string)[]): OnnxValueInfo => ({ name, type: 'float32', shape });
 const i64 = (name: string, shape: (number | string)[]): OnnxValueInfo => ({ name, type: 'int64', shape });
@@ -70,7 +69,7 @@ export async function writeSyntheticModel(dir: string, numItems: number, hidden 
   await fs.mkdir(dir, { recursive: true });
   const sha256: Record<string, string> = {};
   for (const [name, graph] of Object.entries({ 'user_encoder.onnx': userEncoder, 'item_embeddings.onnx': itemEmbeddings, 'item_from_side.onnx': itemFromSide })) {
-    const bytes = encodeLargeOnnxModel(graph);
+    const bytes = encodeOnnxModel(graph);
     await fs.writeFile(path.join(dir, name), bytes);
     sha256[name] = sha256Hex(bytes);
   }
@@ -95,7 +94,7 @@ export async function writeSyntheticModel(dir: string, numItems: number, hidden 
 /** A single-MatMul graph [B,hidden] x [hidden,N] with a random [hidden,N] weight: the scoring GEMM alone. */
 export function gemmModel(numItems: number, hidden: number, seed = 11): Buffer {
   const rand = seededRandom(seed);
-  return encodeLargeOnnxModel({
+  return encodeOnnxModel({
     inputs: [f32('users', ['batch', hidden])],
     outputs: [f32('scores', ['batch', numItems])],
     initializers: [{ name: 'items_t', dims: [hidden, numItems], data: randomMatrix(rand, hidden, numItems, false) }],

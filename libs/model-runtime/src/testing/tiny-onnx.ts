@@ -4,12 +4,26 @@
 const WIRE_VARINT = 0;
 const WIRE_BYTES = 2;
 
+function varintBytes(value: bigint): Buffer {
+  const out: number[] = [];
+  let v = BigInt.asUintN(64, value);
+  do {
+    let byte = Number(v & 0x7fn);
+    v >>= 7n;
+    if (v !== 0n) byte |= 0x80;
+    out.push(byte);
+  } while (v !== 0n);
+  return Buffer.from(out);
+}
+
+/** Collects Buffer chunks, so initializers of hundreds of MB (benchmarks) encode as cheaply as tiny ones. */
 class ProtoWriter {
-  private readonly chunks: number[] = [];
+  private readonly chunks: Buffer[] = [];
+  private size = 0;
 
   varint(field: number, value: number | bigint): this {
-    this.tag(field, WIRE_VARINT);
-    this.rawVarint(BigInt.asUintN(64, BigInt(value)));
+    this.push(varintBytes(BigInt((field << 3) | WIRE_VARINT)));
+    this.push(varintBytes(BigInt(value)));
     return this;
   }
 
@@ -18,9 +32,9 @@ class ProtoWriter {
   }
 
   bytes(field: number, value: Uint8Array): this {
-    this.tag(field, WIRE_BYTES);
-    this.rawVarint(BigInt(value.length));
-    for (const b of value) this.chunks.push(b);
+    this.push(varintBytes(BigInt((field << 3) | WIRE_BYTES)));
+    this.push(varintBytes(BigInt(value.length)));
+    this.push(Buffer.from(value.buffer, value.byteOffset, value.byteLength));
     return this;
   }
 
@@ -30,21 +44,13 @@ class ProtoWriter {
     return this.bytes(field, inner.finish());
   }
 
-  finish(): Uint8Array {
-    return Uint8Array.from(this.chunks);
+  finish(): Buffer {
+    return Buffer.concat(this.chunks, this.size);
   }
 
-  private tag(field: number, wire: number): void {
-    this.rawVarint(BigInt((field << 3) | wire));
-  }
-
-  private rawVarint(v: bigint): void {
-    do {
-      let byte = Number(v & 0x7fn);
-      v >>= 7n;
-      if (v !== 0n) byte |= 0x80;
-      this.chunks.push(byte);
-    } while (v !== 0n);
+  private push(b: Buffer): void {
+    this.chunks.push(b);
+    this.size += b.length;
   }
 }
 
@@ -94,7 +100,7 @@ function writeValueInfo(w: ProtoWriter, v: OnnxValueInfo): void {
   );
 }
 
-export function encodeOnnxModel(graph: OnnxGraph, opset = 17): Uint8Array {
+export function encodeOnnxModel(graph: OnnxGraph, opset = 17): Buffer {
   const w = new ProtoWriter();
   w.varint(1, 8); // ir_version
   w.string(2, 'recmesh-model-runtime-tests');
