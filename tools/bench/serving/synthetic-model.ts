@@ -2,17 +2,9 @@
 // (user_encoder / item_embeddings / item_from_side), random weights, written with the same ONNX encoder.
 import { promises as fs } from 'fs';
 import * as path from 'path';
-import { ACTION_TYPES, seededRandom, sha256Hex } from '../../../libs/model-runtime/src/testing/fake-model-dir';
-import { encodeOnnxModel, int64Const, OnnxGraph, OnnxValueInfo } from '../../../libs/model-runtime/src/testing/tiny-onnx';
+import { ACTION_TYPES, f32, modelGraphs, randomMatrix, seededRandom, sha256Hex } from '../../../libs/model-runtime/src/testing/fake-model-dir';
+import { encodeOnnxModel } from '../../../libs/model-runtime/src/testing/tiny-onnx';
 
-const f32 = (name: string, shape: (number | string)[]): OnnxValueInfo => ({ name, type: 'float32', shape });
-const i64 = (name: string, shape: (number | string)[]): OnnxValueInfo => ({ name, type: 'int64', shape });
-
-export function randomMatrix(rand: () => number, rows: number, cols: number, zeroFirstRow: boolean): Float32Array {
-  const m = new Float32Array(rows * cols);
-  for (let i = zeroFirstRow ? cols : 0; i < m.length; i++) m[i] = rand() * 2 - 1;
-  return m;
-}
 
 export const benchItemId = (i: number): string => `item-${i}`;
 
@@ -26,46 +18,12 @@ export async function writeSyntheticModel(dir: string, numItems: number, hidden 
   const actionTable = randomMatrix(rand, ACTION_TYPES.length + 1, h, true);
   // Keep user vectors on the same scale whatever the sequence length (the fake model weights by t+1).
   const positionWeights = Float32Array.from({ length: maxSeqLen }, () => 1 / maxSeqLen);
-  const userEncoder: OnnxGraph = {
-    inputs: [i64('item_seq', ['batch', maxSeqLen]), i64('action_seq', ['batch', maxSeqLen])],
-    outputs: [f32('user_vec', ['batch', h])],
-    initializers: [
-      { name: 'item_table', dims: [n + 1, h], data: itemTable },
-      { name: 'action_table', dims: [ACTION_TYPES.length + 1, h], data: actionTable },
-      { name: 'position_weights', dims: [maxSeqLen, 1], data: positionWeights },
-      int64Const('axis_1', [1]),
-    ],
-    nodes: [
-      { op: 'Gather', inputs: ['item_table', 'item_seq'], outputs: ['items'] },
-      { op: 'Gather', inputs: ['action_table', 'action_seq'], outputs: ['actions'] },
-      { op: 'Add', inputs: ['items', 'actions'], outputs: ['tokens'] },
-      { op: 'Mul', inputs: ['tokens', 'position_weights'], outputs: ['weighted'] },
-      { op: 'ReduceSum', inputs: ['weighted', 'axis_1'], outputs: ['user_vec'], intAttrs: { keepdims: 0 } },
-    ],
-  };
-  const itemEmbeddings: OnnxGraph = {
-    inputs: [i64('item_rows', ['n'])],
-    outputs: [f32('item_vec', ['n', h])],
-    initializers: [{ name: 'item_table', dims: [n + 1, h], data: itemTable }],
-    nodes: [{ op: 'Gather', inputs: ['item_table', 'item_rows'], outputs: ['item_vec'] }],
-  };
-  const itemFromSide: OnnxGraph = {
-    inputs: [f32('text_vec', ['batch', textDim]), f32('has_text', ['batch', 1]), i64('category_id', ['batch']), i64('brand_id', ['batch'])],
-    outputs: [f32('item_vec', ['batch', h])],
-    initializers: [
-      { name: 'text_proj', dims: [textDim, h], data: randomMatrix(rand, textDim, h, false) },
-      { name: 'cat_table', dims: [categories.length + 1, h], data: randomMatrix(rand, categories.length + 1, h, false) },
-      { name: 'brand_table', dims: [brands.length + 1, h], data: randomMatrix(rand, brands.length + 1, h, false) },
-    ],
-    nodes: [
-      { op: 'MatMul', inputs: ['text_vec', 'text_proj'], outputs: ['text_part'] },
-      { op: 'Mul', inputs: ['text_part', 'has_text'], outputs: ['text_gated'] },
-      { op: 'Gather', inputs: ['cat_table', 'category_id'], outputs: ['cat_part'] },
-      { op: 'Gather', inputs: ['brand_table', 'brand_id'], outputs: ['brand_part'] },
-      { op: 'Add', inputs: ['text_gated', 'cat_part'], outputs: ['partial'] },
-      { op: 'Add', inputs: ['partial', 'brand_part'], outputs: ['item_vec'] },
-    ],
-  };
+  const { userEncoder, itemEmbeddings, itemFromSide } = modelGraphs({
+    itemTable, actionTable, positionWeights, hidden: h, maxSeqLen, textDim,
+    textProj: randomMatrix(rand, textDim, h, false),
+    categoryTable: randomMatrix(rand, categories.length + 1, h, false),
+    brandTable: randomMatrix(rand, brands.length + 1, h, false),
+  });
   await fs.mkdir(dir, { recursive: true });
   const sha256: Record<string, string> = {};
   for (const [name, graph] of Object.entries({ 'user_encoder.onnx': userEncoder, 'item_embeddings.onnx': itemEmbeddings, 'item_from_side.onnx': itemFromSide })) {

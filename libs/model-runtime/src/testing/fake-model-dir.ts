@@ -53,17 +53,81 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
-function randomMatrix(rand: () => number, rows: number, cols: number, zeroFirstRow: boolean): Float32Array {
+export function randomMatrix(rand: () => number, rows: number, cols: number, zeroFirstRow: boolean): Float32Array {
   const m = new Float32Array(rows * cols);
   for (let i = zeroFirstRow ? cols : 0; i < m.length; i++) m[i] = rand() * 2 - 1;
   return m;
 }
 
-const f32 = (name: string, shape: (number | string)[]): OnnxValueInfo => ({ name, type: 'float32', shape });
-const i64 = (name: string, shape: (number | string)[]): OnnxValueInfo => ({ name, type: 'int64', shape });
+export const f32 = (name: string, shape: (number | string)[]): OnnxValueInfo => ({ name, type: 'float32', shape });
+export const i64 = (name: string, shape: (number | string)[]): OnnxValueInfo => ({ name, type: 'int64', shape });
 
 export function sha256Hex(bytes: Uint8Array | string): string {
   return createHash('sha256').update(bytes).digest('hex');
+}
+
+export interface ModelTables {
+  readonly itemTable: Float32Array;
+  readonly actionTable: Float32Array;
+  readonly positionWeights: Float32Array;
+  readonly textProj: Float32Array;
+  readonly categoryTable: Float32Array;
+  readonly brandTable: Float32Array;
+  readonly hidden: number;
+  readonly maxSeqLen: number;
+  readonly textDim: number;
+  /** Another name for the user encoder's item input, to test mismatched exports. */
+  readonly itemInputName?: string;
+}
+
+/** The three graphs of the export layout over the given weight tables (see the formulas at the top). */
+export function modelGraphs(t: ModelTables): { userEncoder: OnnxGraph; itemEmbeddings: OnnxGraph; itemFromSide: OnnxGraph } {
+  const userEncoder: OnnxGraph = {
+    inputs: [i64(t.itemInputName ?? 'item_seq', ['batch', t.maxSeqLen]), i64('action_seq', ['batch', t.maxSeqLen])],
+    outputs: [f32('user_vec', ['batch', t.hidden])],
+    initializers: [
+      { name: 'item_table', dims: [t.itemTable.length / t.hidden, t.hidden], data: t.itemTable },
+      { name: 'action_table', dims: [ACTION_TYPES.length + 1, t.hidden], data: t.actionTable },
+      { name: 'position_weights', dims: [t.maxSeqLen, 1], data: t.positionWeights },
+      int64Const('axis_1', [1]),
+    ],
+    nodes: [
+      { op: 'Gather', inputs: ['item_table', t.itemInputName ?? 'item_seq'], outputs: ['items'] },
+      { op: 'Gather', inputs: ['action_table', 'action_seq'], outputs: ['actions'] },
+      { op: 'Add', inputs: ['items', 'actions'], outputs: ['tokens'] },
+      { op: 'Mul', inputs: ['tokens', 'position_weights'], outputs: ['weighted'] },
+      { op: 'ReduceSum', inputs: ['weighted', 'axis_1'], outputs: ['user_vec'], intAttrs: { keepdims: 0 } },
+    ],
+  };
+  const itemEmbeddings: OnnxGraph = {
+    inputs: [i64('item_rows', ['n'])],
+    outputs: [f32('item_vec', ['n', t.hidden])],
+    initializers: [{ name: 'item_table', dims: [t.itemTable.length / t.hidden, t.hidden], data: t.itemTable }],
+    nodes: [{ op: 'Gather', inputs: ['item_table', 'item_rows'], outputs: ['item_vec'] }],
+  };
+  const itemFromSide: OnnxGraph = {
+    inputs: [
+      f32('text_vec', ['batch', t.textDim]),
+      f32('has_text', ['batch', 1]),
+      i64('category_id', ['batch']),
+      i64('brand_id', ['batch']),
+    ],
+    outputs: [f32('item_vec', ['batch', t.hidden])],
+    initializers: [
+      { name: 'text_proj', dims: [t.textDim, t.hidden], data: t.textProj },
+      { name: 'cat_table', dims: [t.categoryTable.length / t.hidden, t.hidden], data: t.categoryTable },
+      { name: 'brand_table', dims: [t.brandTable.length / t.hidden, t.hidden], data: t.brandTable },
+    ],
+    nodes: [
+      { op: 'MatMul', inputs: ['text_vec', 'text_proj'], outputs: ['text_part'] },
+      { op: 'Mul', inputs: ['text_part', 'has_text'], outputs: ['text_gated'] },
+      { op: 'Gather', inputs: ['cat_table', 'category_id'], outputs: ['cat_part'] },
+      { op: 'Gather', inputs: ['brand_table', 'brand_id'], outputs: ['brand_part'] },
+      { op: 'Add', inputs: ['text_gated', 'cat_part'], outputs: ['partial'] },
+      { op: 'Add', inputs: ['partial', 'brand_part'], outputs: ['item_vec'] },
+    ],
+  };
+  return { userEncoder, itemEmbeddings, itemFromSide };
 }
 
 export async function writeFakeModelDir(dir: string, specIn: FakeModelSpec): Promise<FakeModel> {
@@ -84,51 +148,10 @@ export async function writeFakeModelDir(dir: string, specIn: FakeModelSpec): Pro
   const positionWeights = Float32Array.from({ length: len }, (_, t) => t + 1);
   const wordTable = spec.vocab ? randomMatrix(rand, spec.vocab.length, textDim, false) : null;
 
-  const userEncoder: OnnxGraph = {
-    inputs: [i64(spec.userEncoderItemInputName ?? 'item_seq', ['batch', len]), i64('action_seq', ['batch', len])],
-    outputs: [f32('user_vec', ['batch', h])],
-    initializers: [
-      { name: 'item_table', dims: [n + 1, h], data: itemTable },
-      { name: 'action_table', dims: [ACTION_TYPES.length + 1, h], data: actionTable },
-      { name: 'position_weights', dims: [len, 1], data: positionWeights },
-      int64Const('axis_1', [1]),
-    ],
-    nodes: [
-      { op: 'Gather', inputs: ['item_table', spec.userEncoderItemInputName ?? 'item_seq'], outputs: ['items'] },
-      { op: 'Gather', inputs: ['action_table', 'action_seq'], outputs: ['actions'] },
-      { op: 'Add', inputs: ['items', 'actions'], outputs: ['tokens'] },
-      { op: 'Mul', inputs: ['tokens', 'position_weights'], outputs: ['weighted'] },
-      { op: 'ReduceSum', inputs: ['weighted', 'axis_1'], outputs: ['user_vec'], intAttrs: { keepdims: 0 } },
-    ],
-  };
-  const itemEmbeddings: OnnxGraph = {
-    inputs: [i64('item_rows', ['n'])],
-    outputs: [f32('item_vec', ['n', h])],
-    initializers: [{ name: 'item_table', dims: [n + 1, h], data: itemTable }],
-    nodes: [{ op: 'Gather', inputs: ['item_table', 'item_rows'], outputs: ['item_vec'] }],
-  };
-  const itemFromSide: OnnxGraph = {
-    inputs: [
-      f32('text_vec', ['batch', textDim]),
-      f32('has_text', ['batch', 1]),
-      i64('category_id', ['batch']),
-      i64('brand_id', ['batch']),
-    ],
-    outputs: [f32('item_vec', ['batch', h])],
-    initializers: [
-      { name: 'text_proj', dims: [textDim, h], data: textProj },
-      { name: 'cat_table', dims: [spec.categories.length + 1, h], data: categoryTable },
-      { name: 'brand_table', dims: [spec.brands.length + 1, h], data: brandTable },
-    ],
-    nodes: [
-      { op: 'MatMul', inputs: ['text_vec', 'text_proj'], outputs: ['text_part'] },
-      { op: 'Mul', inputs: ['text_part', 'has_text'], outputs: ['text_gated'] },
-      { op: 'Gather', inputs: ['cat_table', 'category_id'], outputs: ['cat_part'] },
-      { op: 'Gather', inputs: ['brand_table', 'brand_id'], outputs: ['brand_part'] },
-      { op: 'Add', inputs: ['text_gated', 'cat_part'], outputs: ['partial'] },
-      { op: 'Add', inputs: ['partial', 'brand_part'], outputs: ['item_vec'] },
-    ],
-  };
+  const { userEncoder, itemEmbeddings, itemFromSide } = modelGraphs({
+    itemTable, actionTable, positionWeights, textProj, categoryTable, brandTable,
+    hidden: h, maxSeqLen: len, textDim, itemInputName: spec.userEncoderItemInputName,
+  });
 
   const files: Record<string, Uint8Array | string> = {
     'user_encoder.onnx': encodeOnnxModel(userEncoder),
