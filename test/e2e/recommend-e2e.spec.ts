@@ -1,23 +1,17 @@
-import * as path from 'path';
 import * as grpc from '@grpc/grpc-js';
 import { fromBinary } from '@bufbuild/protobuf';
 import { RecommendationServedSchema } from '@recmesh/contracts';
-import { loadGatewayPackageDefinition } from '@recmesh/gateway-api';
 import { generateSyntheticShop } from '@recmesh/synthetic-shop';
 import { IngestScenario } from '../ingest/ingest-scenario';
 import { consumeUntil, produce } from '../support/kafka-io';
-import { freePort } from '../support/service-process';
+import { GatewayAnswer as Answer, publishCatalog, RecommendationStack, startRecommendationStack } from '../support/recommendation-stack';
 
-type Answer = { recId: string; items: Array<{ itemId: string; reason: string; reasonCode: string; modelVersion: string; score: number }>; modelVersion: string };
-type Unary = (req: object, options: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res: Answer) => void) => void;
-
-const DEMO_MODEL = path.resolve(__dirname, '../../tools/model/demo-model');
 
 describe('event to answer: ingest, feature-builder, scorer and gateway on a real Kafka broker and MariaDB', () => {
   let scenario: IngestScenario;
-  let client: grpc.Client & { recommend: Unary; similarItems: Unary };
+  let stack: RecommendationStack | undefined;
   afterAll(async () => {
-    client?.close();
+    stack?.close();
     if (scenario) await scenario.close();
   });
 
@@ -28,24 +22,9 @@ describe('event to answer: ingest, feature-builder, scorer and gateway on a real
     const leaf = (id: string) => byId.get(id)?.categoryPath[1] ?? 'new';
     const now = Date.now();
     const newItem = { item_id: 'brand-new-case', title: 'Shieldy Case Max 9999', category_path: ['Electronics', 'Phone Cases'], brand: 'Shieldy', price: 24.5, in_stock: true };
-    await produce(scenario.kafka, scenario.topics.catalogRaw, [
-      ...shop.items.map((i, n) => ({
-        key: i.itemId,
-        value: Buffer.from(JSON.stringify({ event_id: `cat-${n}`, ts_ms: now - 60_000, upsert: { item_id: i.itemId, title: i.title, category_path: i.categoryPath, brand: i.brand, price: i.price, in_stock: i.inStock } })),
-      })),
-      { key: newItem.item_id, value: Buffer.from(JSON.stringify({ event_id: 'cat-new', ts_ms: now - 60_000, upsert: newItem })) },
-    ]);
-
-    const scorerGrpc = await freePort();
-    const gatewayGrpc = await freePort();
-    await scenario.startIngest();
-    await scenario.startService('feature-builder', 'FEATURE_BUILDER_PORT');
-    await scenario.startService('scorer', 'SCORER_PORT', { SCORER_GRPC_PORT: String(scorerGrpc), SCORER_MODEL_DIR: DEMO_MODEL, SCORER_CATALOG_REFRESH_SECONDS: '1', SCORER_PREFER_CUDA: 'false' });
-    await scenario.startService('gateway', 'GATEWAY_HTTP_PORT', { GATEWAY_GRPC_PORT: String(gatewayGrpc), SCORER_ADDRESS: `127.0.0.1:${scorerGrpc}` });
-    const pkg = grpc.loadPackageDefinition(loadGatewayPackageDefinition()) as unknown as { recmesh: { gateway: { v1: { RecommendationService: grpc.ServiceClientConstructor } } } };
-    client = new pkg.recmesh.gateway.v1.RecommendationService(`127.0.0.1:${gatewayGrpc}`, grpc.credentials.createInsecure()) as unknown as typeof client;
-    const call = (method: 'recommend' | 'similarItems', req: object) =>
-      new Promise<Answer>((resolve, reject) => client[method](req, { deadline: Date.now() + 5000 }, (err, res) => (err ? reject(err) : resolve(res))));
+    await publishCatalog(scenario, shop.items, [newItem], now - 60_000);
+    stack = await startRecommendationStack(scenario);
+    const call = stack.call;
     const until = async <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> => {
       const deadline = Date.now() + timeoutMs;
       for (;;) {

@@ -12,20 +12,13 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import * as grpc from '@grpc/grpc-js';
-import { loadGatewayPackageDefinition } from '@recmesh/gateway-api';
 import { generateSyntheticShop, ShopEvent, ShopItem } from '@recmesh/synthetic-shop';
 import { Producer } from 'kafkajs';
 import { IngestScenario } from '../../../test/ingest/ingest-scenario';
-import { produce } from '../../../test/support/kafka-io';
-import { freePort } from '../../../test/support/service-process';
+import { publishCatalog, RecommendationStack, startRecommendationStack } from '../../../test/support/recommendation-stack';
 
-type Answer = { recId: string; items: Array<{ itemId: string; reason: string; reasonCode: string; modelVersion: string; score: number }>; modelVersion: string };
-type Unary = (req: object, options: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res: Answer) => void) => void;
-type Client = grpc.Client & { recommend: Unary; similarItems: Unary };
 
 const ROOT = path.resolve(__dirname, '../../..');
-const DEMO_MODEL = path.join(ROOT, 'tools/model/demo-model');
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -133,33 +126,18 @@ async function main(): Promise<void> {
       return undefined;
     });
   }
-  let client: Client | undefined;
+  let stack: RecommendationStack | undefined;
   let producer: Producer | undefined;
   let load: BackgroundLoad | undefined;
   try {
     const now = Date.now();
     const marker = { item_id: 'bench-marker-item', title: 'Bench Marker Case 1', category_path: ['Electronics', 'Phone Cases'], brand: 'Bench', price: 9.5, in_stock: true };
-    await produce(scenario.kafka, scenario.topics.catalogRaw, [
-      ...shop.items.map((i, n) => ({
-        key: i.itemId,
-        value: Buffer.from(JSON.stringify({ event_id: `cat-${n}`, ts_ms: now - 60_000, upsert: { item_id: i.itemId, title: i.title, category_path: i.categoryPath, brand: i.brand, price: i.price, in_stock: i.inStock } })),
-      })),
-      { key: marker.item_id, value: Buffer.from(JSON.stringify({ event_id: 'cat-marker', ts_ms: now - 60_000, upsert: marker })) },
-    ]);
+    await publishCatalog(scenario, shop.items, [marker], now - 60_000);
 
     const t0 = Date.now();
-    const scorerGrpc = await freePort();
-    const gatewayGrpc = await freePort();
-    await scenario.startIngest();
-    await scenario.startService('feature-builder', 'FEATURE_BUILDER_PORT');
-    await scenario.startService('scorer', 'SCORER_PORT', { SCORER_GRPC_PORT: String(scorerGrpc), SCORER_MODEL_DIR: DEMO_MODEL, SCORER_CATALOG_REFRESH_SECONDS: '1', SCORER_PREFER_CUDA: 'false' });
-    await scenario.startService('gateway', 'GATEWAY_HTTP_PORT', { GATEWAY_GRPC_PORT: String(gatewayGrpc), SCORER_ADDRESS: `127.0.0.1:${scorerGrpc}` });
+    stack = await startRecommendationStack(scenario);
     const startupSeconds = (Date.now() - t0) / 1000;
-    const pkg = grpc.loadPackageDefinition(loadGatewayPackageDefinition()) as unknown as { recmesh: { gateway: { v1: { RecommendationService: grpc.ServiceClientConstructor } } } };
-    const gateway = new pkg.recmesh.gateway.v1.RecommendationService(`127.0.0.1:${gatewayGrpc}`, grpc.credentials.createInsecure()) as unknown as Client;
-    client = gateway;
-    const call = (method: 'recommend' | 'similarItems', req: object) =>
-      new Promise<Answer>((resolve, reject) => gateway[method](req, { deadline: Date.now() + 5000 }, (err, res) => (err ? reject(err) : resolve(res))));
+    const call = stack.call;
 
     // The catalog is loaded once the marker item (not in the model) is answerable.
     const catalogDeadline = Date.now() + 120_000;
@@ -271,7 +249,7 @@ async function main(): Promise<void> {
   } finally {
     await load?.stop().catch(() => undefined);
     await producer?.disconnect().catch(() => undefined);
-    client?.close();
+    stack?.close();
     await scenario.close();
   }
 }
