@@ -14,7 +14,9 @@ const libScopes = {
   scoring: ['contracts', 'model-runtime', 'persistence', 'observability', 'service-config', 'service-runtime'],
   features: ['contracts', 'messaging', 'persistence', 'observability', 'service-config', 'service-runtime', 'model-runtime'],
   ingestion: ['contracts', 'messaging', 'persistence', 'observability', 'service-config', 'service-runtime'],
-  'gateway-api': ['contracts', 'messaging', 'observability', 'service-config', 'service-runtime', 'scoring'],
+  bundling: [],
+  'bundle-service': ['contracts', 'bundling', 'scoring', 'model-runtime', 'persistence', 'observability', 'service-config', 'service-runtime'],
+  'gateway-api': ['contracts', 'messaging', 'observability', 'service-config', 'service-runtime', 'scoring', 'bundle-service'],
 };
 
 /** Tests may also use the synthetic shop as a fixture generator and run ingest upstream of what they test. */

@@ -96,4 +96,66 @@ describe('event to answer: ingest, feature-builder, scorer and gateway on a real
     await expect(call('recommend', { userId: user, k: 1000 })).rejects.toMatchObject({ code: grpc.status.INVALID_ARGUMENT });
     await expect(call('similarItems', { itemId: 'no-such-item', k: 5 })).rejects.toMatchObject({ code: grpc.status.NOT_FOUND });
   });
+
+  it('composes bundles from the shop\'s complementary groups, under budget, with reasons and rec_ids', async () => {
+    expect(stack).toBeDefined();
+    const bundle = stack!.bundle;
+    // The shop's shoppers buy phones with cases, chargers and earbuds; their purchases build the co-purchase statistics.
+    const shop = generateSyntheticShop({ seed: 42, items: 2000, users: 600 });
+    const byId = new Map(shop.items.map((i) => [i.itemId, i]));
+    const leaf = (id: string) => byId.get(id)?.categoryPath[1] ?? 'new';
+    const first = shop.events[0].tsMs;
+    const base = Date.now() - 3_600_000;
+    await produce(scenario.kafka, scenario.topics.clickstreamRaw, shop.events.map((e, n) => ({
+      key: e.userId,
+      value: Buffer.from(JSON.stringify({
+        event_id: `bundle-shop-${n}`, user_id: `bundle-${e.userId}`, session_id: `bundle-${e.sessionId}`, item_id: e.itemId, action: e.action,
+        quantity: e.quantity, price: e.price, rating: e.rating, ts_ms: base + Math.min(3_000_000, Math.floor((e.tsMs - first) / 1000)),
+      })),
+    })));
+    const phone = shop.items.find((i) => leaf(i.itemId) === 'Smartphones' && i.inStock && shop.items.some((c) => c.attributes['fits'] === i.itemId && c.inStock))!;
+    const complements = ['Phone Cases', 'Chargers', 'Earbuds'];
+    const deadline = Date.now() + 90_000;
+    let answer = await bundle({ userId: 'bundle-shopper', anchorItemIds: [phone.itemId], size: 3, count: 5 });
+    // Wait until the purchases have reached the statistics the bundler reads (category complements show up).
+    while (!answer.bundles.some((b) => b.items.some((i) => /^Often bought together|^Goes with your|^Fits your/.test(i.item.reason))) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 1000));
+      answer = await bundle({ userId: 'bundle-shopper', anchorItemIds: [phone.itemId], size: 3, count: 5 });
+    }
+    expect(answer.bundles.length).toBe(5);
+    expect(answer.recId).toMatch(/^[0-9a-f-]{36}$/);
+    const added = answer.bundles.flatMap((b) => b.items.filter((i) => i.role !== 'anchor'));
+    for (const b of answer.bundles) {
+      expect(b.items).toHaveLength(3);
+      expect(b.items[0]).toMatchObject({ role: 'anchor', item: { itemId: phone.itemId } });
+      expect(b.reason).toMatch(/Completes your|Often bought together/);
+      for (const i of b.items) expect(i.item.reason.length).toBeGreaterThan(0);
+    }
+    // The phone's complementary group comes back: most added items are cases, chargers or earbuds, none is another phone.
+    expect(added.filter((i) => complements.includes(leaf(i.item.itemId))).length / added.length).toBeGreaterThanOrEqual(0.8);
+    expect(added.some((i) => leaf(i.item.itemId) === 'Smartphones')).toBe(false);
+    expect(new Set(answer.bundles.map((b) => b.items.map((i) => i.item.itemId).sort().join(','))).size).toBe(5);
+
+    // Budget, diversity and exclusions hold.
+    const budget = (phone.price ?? 0) + 40;
+    const cheap = await bundle({ anchorItemIds: [phone.itemId], size: 3, count: 3, budget, requireCategoryDiversity: true, filters: { excludeItemIds: [added[0].item.itemId] } });
+    for (const b of cheap.bundles) {
+      expect(b.totalPrice).toBeLessThanOrEqual(budget + 1e-9);
+      expect(b.items.reduce((sum, i) => sum + (i.item.price ?? 0), 0)).toBeCloseTo(b.totalPrice, 6);
+      expect(new Set(b.items.map((i) => leaf(i.item.itemId))).size).toBe(b.items.length);
+      expect(b.items.some((i) => i.item.itemId === added[0].item.itemId)).toBe(false);
+    }
+
+    // The served bundle items reach the feedback topic under the bundle's rec_id.
+    const served = await consumeUntil(scenario.kafka, scenario.topics.recommendationsServed, (rs) => rs.some((r) => fromBinary(RecommendationServedSchema, r.value).recId === answer.recId), 30_000);
+    const record = served.map((r) => fromBinary(RecommendationServedSchema, r.value)).find((r) => r.recId === answer.recId)!;
+    expect(record.surface).toBe('bundle');
+    expect(record.items.map((i) => i.itemId)).toEqual(added.map((i) => i.item.itemId));
+
+    // Bad requests: INVALID_ARGUMENT with the field named; unknown anchors: NOT_FOUND.
+    await expect(bundle({ anchorItemIds: [], size: 3 })).rejects.toMatchObject({ code: grpc.status.INVALID_ARGUMENT, details: expect.stringContaining('anchor_item_ids') });
+    await expect(bundle({ anchorItemIds: [phone.itemId], size: 9 })).rejects.toMatchObject({ code: grpc.status.INVALID_ARGUMENT, details: expect.stringContaining('size') });
+    await expect(bundle({ anchorItemIds: [phone.itemId], size: 3, budget: -5 })).rejects.toMatchObject({ code: grpc.status.INVALID_ARGUMENT, details: expect.stringContaining('budget') });
+    await expect(bundle({ anchorItemIds: ['no-such-item'], size: 3 })).rejects.toMatchObject({ code: grpc.status.NOT_FOUND });
+  });
 });

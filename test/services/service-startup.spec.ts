@@ -5,6 +5,7 @@ import { freePort, ServiceProcess } from '../support/service-process';
 /** gRPC ports a service binds besides HTTP; each test gives them free ports so services never collide. */
 const GRPC_PORT_VARIABLES: Record<string, string[]> = {
   scorer: ['SCORER_GRPC_PORT'],
+  bundler: ['BUNDLER_GRPC_PORT'],
   gateway: ['GATEWAY_GRPC_PORT'],
   standalone: ['GATEWAY_GRPC_PORT'],
 };
@@ -77,6 +78,16 @@ describe('every service starts and exposes health, readiness and metrics', () =>
     ['an unreachable database', { RECMESH_PROFILE: 'kafka-mysql', MYSQL_URL: 'mysql://x:y@127.0.0.1:1/recmesh' }, /cannot open mysql:\/\/\*\*\*@127\.0\.0\.1:1\/recmesh/],
   ])('ingest refuses to start with %s and says why', async (_name, env, message) => {
     const service = ServiceProcess.start('ingest', await freePort(), env as Record<string, string>);
+    const exit = await service.exited;
+    expect(exit.code).toBe(1);
+    expect(service.logs).toMatch(message);
+  });
+
+  it.each([
+    ['a missing bundle model file', 'does-not-exist/bundle-model.json', /cannot load the bundle model does-not-exist\/bundle-model\.json/],
+    ['a file that is not a bundle model', 'tsconfig.json', /cannot load the bundle model tsconfig\.json/],
+  ])('the bundler refuses to start with %s and names the file', async (_name, file, message) => {
+    const service = ServiceProcess.start('bundler', await freePort(), { RECMESH_PROFILE: 'embedded', BUNDLER_MODEL_FILE: file, BUNDLER_GRPC_PORT: String(await freePort()) });
     const exit = await service.exited;
     expect(exit.code).toBe(1);
     expect(service.logs).toMatch(message);

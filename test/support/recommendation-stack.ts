@@ -12,9 +12,16 @@ export type GatewayAnswer = {
   modelVersion: string;
 };
 
+export type BundleAnswer = {
+  recId: string;
+  bundles: Array<{ items: Array<{ role: string; item: GatewayAnswer['items'][number] & { title: string; price?: number } }>; totalScore: number; totalPrice: number; reason: string }>;
+  modelVersion: string;
+};
+
 export interface RecommendationStack {
   /** Calls the gateway with camelCase request fields; 5 s deadline. */
   call(method: 'recommend' | 'similarItems', request: object): Promise<GatewayAnswer>;
+  bundle(request: object): Promise<BundleAnswer>;
   close(): void;
 }
 
@@ -25,26 +32,30 @@ export async function publishCatalog(scenario: IngestScenario, items: readonly S
   await produce(scenario.kafka, scenario.topics.catalogRaw, [
     ...items.map((i, n) => ({
       key: i.itemId,
-      value: Buffer.from(JSON.stringify({ event_id: `cat-${n}`, ts_ms: tsMs, upsert: { item_id: i.itemId, title: i.title, category_path: i.categoryPath, brand: i.brand, price: i.price, in_stock: i.inStock } })),
+      value: Buffer.from(JSON.stringify({ event_id: `cat-${n}`, ts_ms: tsMs, upsert: { item_id: i.itemId, title: i.title, category_path: i.categoryPath, brand: i.brand, price: i.price, in_stock: i.inStock, attributes: i.attributes } })),
     })),
     ...extra.map((upsert, n) => ({ key: upsert.item_id, value: Buffer.from(JSON.stringify({ event_id: `cat-extra-${n}`, ts_ms: tsMs, upsert })) })),
   ]);
 }
 
-/** ingest, feature-builder, scorer (demo model, catalog refreshed every second) and gateway, one process each. */
+/** ingest, feature-builder, scorer (demo model, catalog refreshed every second), bundler and gateway, one process each. */
 export async function startRecommendationStack(scenario: IngestScenario): Promise<RecommendationStack> {
   const scorerGrpc = await freePort();
+  const bundlerGrpc = await freePort();
   const gatewayGrpc = await freePort();
   await scenario.startIngest();
   await scenario.startService('feature-builder', 'FEATURE_BUILDER_PORT');
   await scenario.startService('scorer', 'SCORER_PORT', { SCORER_GRPC_PORT: String(scorerGrpc), SCORER_MODEL_DIR: DEMO_MODEL, SCORER_CATALOG_REFRESH_SECONDS: '1', SCORER_PREFER_CUDA: 'false' });
-  await scenario.startService('gateway', 'GATEWAY_HTTP_PORT', { GATEWAY_GRPC_PORT: String(gatewayGrpc), SCORER_ADDRESS: `127.0.0.1:${scorerGrpc}` });
+  await scenario.startService('bundler', 'BUNDLER_PORT', { BUNDLER_GRPC_PORT: String(bundlerGrpc), SCORER_MODEL_DIR: DEMO_MODEL, BUNDLER_MODEL_FILE: path.join(DEMO_MODEL, 'bundle-model.json'), BUNDLER_REFRESH_SECONDS: '1', SCORER_PREFER_CUDA: 'false' });
+  await scenario.startService('gateway', 'GATEWAY_HTTP_PORT', { GATEWAY_GRPC_PORT: String(gatewayGrpc), SCORER_ADDRESS: `127.0.0.1:${scorerGrpc}`, BUNDLER_ADDRESS: `127.0.0.1:${bundlerGrpc}` });
   const pkg = grpc.loadPackageDefinition(loadGatewayPackageDefinition()) as unknown as { recmesh: { gateway: { v1: { RecommendationService: grpc.ServiceClientConstructor } } } };
   type Unary = (req: object, options: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res: GatewayAnswer) => void) => void;
-  const client = new pkg.recmesh.gateway.v1.RecommendationService(`127.0.0.1:${gatewayGrpc}`, grpc.credentials.createInsecure()) as unknown as grpc.Client & Record<'recommend' | 'similarItems', Unary>;
+  type BundleUnary = (req: object, options: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res: BundleAnswer) => void) => void;
+  const client = new pkg.recmesh.gateway.v1.RecommendationService(`127.0.0.1:${gatewayGrpc}`, grpc.credentials.createInsecure()) as unknown as grpc.Client & Record<'recommend' | 'similarItems', Unary> & { bundle: BundleUnary };
   return {
     call: (method, request) =>
       new Promise((resolve, reject) => client[method](request, { deadline: Date.now() + 5000 }, (err, res) => (err ? reject(err) : resolve(res)))),
+    bundle: (request) => new Promise((resolve, reject) => client.bundle(request, { deadline: Date.now() + 5000 }, (err, res) => (err ? reject(err) : resolve(res)))),
     close: () => client.close(),
   };
 }

@@ -2,6 +2,7 @@ import { loadTextEmbedder } from '@recmesh/features';
 import { createMetricsRegistry } from '@recmesh/observability';
 import { ModelRegistry } from '@recmesh/persistence';
 import { startServingModel } from '@recmesh/scoring';
+import { ServingBundleModel } from '@recmesh/bundle-service';
 import { loadConfig } from '@recmesh/service-config';
 import { openInfrastructure, runService } from '@recmesh/service-runtime';
 import { StandaloneConfigSchema } from './standalone.config';
@@ -14,9 +15,10 @@ void runService({
     const textEmbedder = await loadTextEmbedder(config.FEATURE_TEXT_ENCODER_DIR);
     const infra = await openInfrastructure(config, 'recmesh-standalone');
     const registry = createMetricsRegistry('recmesh');
+    const bundleModel = await ServingBundleModel.load(config.BUNDLER_MODEL_FILE, registry);
     const serving = await startServingModel(config, new ModelRegistry(infra.dataSource), registry);
     return {
-      module: StandaloneModule.register(config, infra, serving, registry, textEmbedder),
+      module: StandaloneModule.register(config, infra, serving, bundleModel, registry, textEmbedder),
       port: config.PORT,
       logLevel: config.LOG_LEVEL,
       configure: (app) => void app.useBodyParser('raw', { type: 'application/x-protobuf', limit: '1mb' }),

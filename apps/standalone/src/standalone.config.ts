@@ -3,12 +3,14 @@ import { FeatureBuilderConfigSchema } from '@recmesh/features';
 import { GatewayConfigSchema } from '@recmesh/gateway-api';
 import { IngestConfigSchema } from '@recmesh/ingestion';
 import { ScorerConfigSchema } from '@recmesh/scoring';
+import { BundlerConfigSchema } from '@recmesh/bundle-service';
 
 export const StandaloneConfigSchema = {
   ...IngestConfigSchema,
   ...FeatureBuilderConfigSchema,
   ...ScorerConfigSchema,
   ...GatewayConfigSchema,
+  ...BundlerConfigSchema,
   // The demo shop arrives right after start: pick up its catalog quickly.
   SCORER_CATALOG_REFRESH_SECONDS: { ...ScorerConfigSchema.SCORER_CATALOG_REFRESH_SECONDS, default: 5 },
   PORT: { type: 'int', default: 3000, min: 1, max: 65535, description: 'HTTP port of the all-in-one process' },

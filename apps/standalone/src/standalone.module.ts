@@ -5,7 +5,8 @@ import { Registry } from 'prom-client';
 import { Config } from '@recmesh/service-config';
 import { Infrastructure } from '@recmesh/service-runtime';
 import { FeatureBuilderModule, ItemTextEmbedder } from '@recmesh/features';
-import { GatewayModule, InProcessScorerBackend } from '@recmesh/gateway-api';
+import { GatewayModule, InProcessBundleBackend, InProcessScorerBackend } from '@recmesh/gateway-api';
+import { buildBundler, BundlerModule, ServingBundleModel } from '@recmesh/bundle-service';
 import { IngestModule } from '@recmesh/ingestion';
 import { buildScorer, ScorerModule, ServingModel } from '@recmesh/scoring';
 import { seedDemoShop } from './demo-shop-seeder';
@@ -32,10 +33,11 @@ class DemoSeeding implements OnApplicationBootstrap {
 /** Every built service in one process over one shared bus and store. */
 @Module({})
 export class StandaloneModule {
-  static register(config: StandaloneConfig, infra: Infrastructure, serving: ServingModel, registry: Registry, textEmbedder?: ItemTextEmbedder): DynamicModule {
+  static register(config: StandaloneConfig, infra: Infrastructure, serving: ServingModel, bundleModel: ServingBundleModel, registry: Registry, textEmbedder?: ItemTextEmbedder): DynamicModule {
     const readiness = new ReadinessProbe();
     const parts = buildScorer(config, infra, serving);
     const backend = new InProcessScorerBackend(parts.scorer);
+    const bundler = buildBundler(config, infra, serving, bundleModel, registry, parts.catalog);
     return {
       module: StandaloneModule,
       imports: [
@@ -43,7 +45,8 @@ export class StandaloneModule {
         IngestModule.register(config, infra, { owned: true, registry, readiness }),
         FeatureBuilderModule.register(config, infra, { owned: false, registry, readiness, textEmbedder }),
         ScorerModule.register(config, infra, serving, { owned: false, registry, readiness, parts }),
-        GatewayModule.register(config, infra, backend, { owned: false, registry, readiness }),
+        BundlerModule.register(config, infra, serving, { owned: false, registry, readiness, bundleModel, parts: bundler }),
+        GatewayModule.register(config, infra, backend, { owned: false, registry, readiness, bundles: new InProcessBundleBackend(bundler.recommender) }),
       ],
       controllers: [RawIntakeController],
       providers: [

@@ -11,11 +11,15 @@ import {
   BackendAnswer,
   BackendItem,
   BackendOverloadedError,
+  BundleAnswer,
+  BundleBackend,
+  BundleBackendQuery,
   RecommendationBackend,
   RecommendQuery,
   SimilarQuery,
   UnknownItemError,
 } from './recommendation-backend';
+import { InvalidRequestError } from './request-validation';
 
 /** A backend the spec steers: answers, failures, slowness and readiness. */
 class FakeBackend implements RecommendationBackend {
@@ -45,6 +49,32 @@ class FakeBackend implements RecommendationBackend {
   }
   isReady(): boolean {
     return this.ready;
+  }
+}
+
+/** A bundler the spec steers. */
+class FakeBundles implements BundleBackend {
+  queries: BundleBackendQuery[] = [];
+  async bundles(q: BundleBackendQuery): Promise<BundleAnswer> {
+    this.queries.push(q);
+    if (q.anchorItemIds.includes('sku-unknown')) throw new UnknownItemError('item sku-unknown is not in the catalog');
+    if (q.anchorItemIds.includes('sku-refused')) throw new InvalidRequestError('size 3 leaves no room next to 3 anchor item(s)');
+    return {
+      modelVersion: 'bundle-1+sasrec-demo-7',
+      bundles: [
+        {
+          totalScore: 4.2, totalPrice: 564, reason: 'Completes your Nova Phone 3 with Phone Cases and Chargers',
+          items: [
+            { itemId: 'sku-phone', score: 0, reason: 'Your choice', reasonCode: 'complements_anchor', role: 'anchor', title: 'Nova Phone 3', price: 520 },
+            { itemId: 'sku-case', score: 2.1, reason: 'Fits your Nova Phone 3', reasonCode: 'complements_anchor', role: 'Phone Cases', title: 'Shieldy Case 3', price: 19 },
+            { itemId: 'sku-charger', score: 1.4, reason: 'Often bought together with Nova Phone 3', reasonCode: 'bought_together', role: 'Chargers', title: 'Voltix 30W', price: 25 },
+          ],
+        },
+      ],
+    };
+  }
+  isReady(): boolean {
+    return true;
   }
 }
 
@@ -94,13 +124,14 @@ interface Harness {
   stop(): Promise<void>;
 }
 
-async function startHarness(overrides: { defaultDeadlineMs?: number; servedTopic?: string } = {}): Promise<Harness> {
+async function startHarness(overrides: { defaultDeadlineMs?: number; servedTopic?: string; bundles?: BundleBackend } = {}): Promise<Harness> {
   const bus = new InMemoryMessageBus();
   await bus.ensureTopics([{ name: topics.recommendationsServed, partitions: 6 }]);
   const backend = new FakeBackend();
   const registry = new Registry();
   const server = new GatewayGrpcServer({
     backend,
+    bundles: overrides.bundles,
     bus,
     servedTopic: overrides.servedTopic ?? topics.recommendationsServed,
     metrics: new GatewayMetrics(registry),
@@ -350,10 +381,10 @@ describe('GatewayGrpcServer', () => {
     expect((await unary(h.client, 'Recommend', { userId: 'u-after' }, 1000)).error).toBeNull();
   });
 
-  it('answers UNIMPLEMENTED for Bundle until the bundler exists', async () => {
+  it('answers UNIMPLEMENTED for Bundle when no bundler is configured', async () => {
     const { error } = await unary(h.client, 'Bundle', { userId: 'u-1', anchorItemIds: ['sku-1'], size: 3, count: 1 });
     expect(error?.code).toBe(grpc.status.UNIMPLEMENTED);
-    expect(error?.details).toBe('bundles arrive with the bundler (issue 5)');
+    expect(error?.details).toBe('this gateway has no bundler configured (BUNDLER_ADDRESS)');
   });
 
   it('serves grpc.health.v1.Health: SERVING while the backend is ready, NOT_SERVING otherwise, NOT_FOUND for unknown services', async () => {
@@ -418,6 +449,55 @@ describe('GatewayGrpcServer', () => {
     expect(await metricValue(h.registry, 'recmesh_gateway_requests_total', { method: 'Bundle', code: 'UNIMPLEMENTED' })).toBe(1);
     expect(await metricValue(h.registry, 'recmesh_gateway_request_seconds_count', { method: 'SimilarItems' })).toBeGreaterThan(0);
     expect(await metricValue(h.registry, 'recmesh_gateway_served_publish_failures_total')).toBe(0);
+  });
+});
+
+describe('GatewayGrpcServer Bundle', () => {
+  let h: Harness;
+  const bundles = new FakeBundles();
+  beforeAll(async () => {
+    h = await startHarness({ bundles });
+  });
+  afterAll(() => h.stop());
+
+  it('answers bundles with roles, reasons, the model version and a rec_id, and publishes the offered items', async () => {
+    const { error, response } = await unary(h.client, 'Bundle', { userId: 'u-7', anchorItemIds: ['sku-phone'], budget: 600, filters: { categories: ['Electronics'] }, requireCategoryDiversity: true });
+    expect(error).toBeNull();
+    expect(response!.recId).toMatch(UUID_V4);
+    expect(response!.modelVersion).toBe('bundle-1+sasrec-demo-7');
+    expect(response!.bundles[0]).toMatchObject({ totalScore: 4.2, totalPrice: 564, reason: 'Completes your Nova Phone 3 with Phone Cases and Chargers' });
+    expect(response!.bundles[0].items.map((i: AnyResponse) => [i.role, i.item.itemId, i.item.reason, i.item.reasonCode])).toEqual([
+      ['anchor', 'sku-phone', 'Your choice', 'REASON_CODE_COMPLEMENTS_ANCHOR'],
+      ['Phone Cases', 'sku-case', 'Fits your Nova Phone 3', 'REASON_CODE_COMPLEMENTS_ANCHOR'],
+      ['Chargers', 'sku-charger', 'Often bought together with Nova Phone 3', 'REASON_CODE_BOUGHT_TOGETHER'],
+    ]);
+    // Defaults and the validated query reach the bundler.
+    expect(bundles.queries.at(-1)).toMatchObject({ userId: 'u-7', anchorItemIds: ['sku-phone'], size: 3, count: 3, budget: 600, categories: ['Electronics'], requireCategoryDiversity: true });
+    await h.server.flushPublishes();
+    const record = h.bus.read(topics.recommendationsServed).map((m) => fromBinary(RecommendationServedSchema, m.value)).find((r) => r.recId === response!.recId)!;
+    expect(record.surface).toBe('bundle');
+    expect(record.items.map((i) => i.itemId)).toEqual(['sku-case', 'sku-charger']);
+  });
+
+  it.each([
+    [{ anchorItemIds: [] }, 'anchor_item_ids needs at least one item'],
+    [{ anchorItemIds: ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k'], size: 5 }, 'at most 10 are allowed'],
+    [{ anchorItemIds: ['sku-phone'], size: 6 }, 'size must be between 2 and 5'],
+    [{ anchorItemIds: ['sku-phone', 'sku-case'], size: 2 }, 'size 2 leaves no room next to 2 anchor item(s)'],
+    [{ anchorItemIds: ['sku-phone'], count: 21 }, 'count must be between 1 and 20'],
+    [{ anchorItemIds: ['sku-phone'], budget: -1 }, 'budget must be a finite number >= 0'],
+    [{ anchorItemIds: ['sku-phone'], userId: 'x'.repeat(200) }, 'user_id is longer than 128'],
+    [{ anchorItemIds: ['sku-phone'], filters: { minPrice: 50, maxPrice: 10 } }, 'filters.min_price (50) is above filters.max_price (10)'],
+    [{ anchorItemIds: ['sku-refused'] }, 'leaves no room'],
+  ])('refuses %j with INVALID_ARGUMENT: %s', async (request, message) => {
+    const { error } = await unary(h.client, 'Bundle', request);
+    expect(error?.code).toBe(grpc.status.INVALID_ARGUMENT);
+    expect(error?.details).toContain(message);
+  });
+
+  it('answers NOT_FOUND for an unknown anchor', async () => {
+    const { error } = await unary(h.client, 'Bundle', { anchorItemIds: ['sku-unknown'] });
+    expect(error?.code).toBe(grpc.status.NOT_FOUND);
   });
 });
 

@@ -7,14 +7,17 @@ import { ReflectionService } from '@grpc/reflection';
 import { Logger } from '@nestjs/common';
 import { MessageBus } from '@recmesh/messaging';
 import { GatewayMethod, GatewayMetrics } from './gateway-metrics';
+import type { WireBundleRequest } from '@recmesh/bundle-service';
 import {
   BackendAnswer,
   BackendItem,
   BackendOverloadedError,
+  BundleAnswer,
+  BundleBackend,
   RecommendationBackend,
   UnknownItemError,
 } from './recommendation-backend';
-import { InvalidRequestError, validateRecommendRequest, validateSimilarItemsRequest, WireRecommendRequest, WireSimilarItemsRequest } from './request-validation';
+import { InvalidRequestError, validateBundleRequest, validateRecommendRequest, validateSimilarItemsRequest, WireRecommendRequest, WireSimilarItemsRequest } from './request-validation';
 import { ServedPublisher, ServedSurface } from './served-publisher';
 
 export const RECOMMENDATION_SERVICE = 'recmesh.gateway.v1.RecommendationService';
@@ -53,6 +56,8 @@ export interface WireScoredItem {
 
 export interface GatewayGrpcServerOptions {
   readonly backend: RecommendationBackend;
+  /** Without it, Bundle answers UNIMPLEMENTED (a gateway deployed without a bundler). */
+  readonly bundles?: BundleBackend;
   readonly bus: MessageBus;
   /** Topic of recmesh.events.v1.RecommendationServed, i.e. resolveTopicNames(prefix).recommendationsServed. */
   readonly servedTopic: string;
@@ -96,11 +101,7 @@ export class GatewayGrpcServer {
     this.server.addService(definition[RECOMMENDATION_SERVICE] as grpc.ServiceDefinition, {
       Recommend: (call: grpc.ServerUnaryCall<WireRecommendRequest, unknown>, callback: grpc.sendUnaryData<unknown>) => this.recommend(call, callback),
       SimilarItems: (call: grpc.ServerUnaryCall<WireSimilarItemsRequest, unknown>, callback: grpc.sendUnaryData<unknown>) => this.similarItems(call, callback),
-      Bundle: (_call: grpc.ServerUnaryCall<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => {
-        const started = process.hrtime.bigint();
-        callback({ code: grpc.status.UNIMPLEMENTED, details: 'bundles arrive with the bundler (issue 5)' });
-        this.record('Bundle', grpc.status.UNIMPLEMENTED, started);
-      },
+      Bundle: (call: grpc.ServerUnaryCall<WireBundleRequest, unknown>, callback: grpc.sendUnaryData<unknown>) => this.bundle(call, callback),
     });
     this.server.addService(definition[HEALTH_SERVICE] as grpc.ServiceDefinition, {
       Check: (call: grpc.ServerUnaryCall<{ service: string }, { status: string }>, callback: grpc.sendUnaryData<{ status: string }>) => {
@@ -137,7 +138,7 @@ export class GatewayGrpcServer {
   }
 
   healthStatus(): HealthStatus {
-    return this.isListening() && this.options.backend.isReady() ? 'SERVING' : 'NOT_SERVING';
+    return this.isListening() && this.options.backend.isReady() && (this.options.bundles?.isReady() ?? true) ? 'SERVING' : 'NOT_SERVING';
   }
 
   /**
@@ -173,27 +174,59 @@ export class GatewayGrpcServer {
   }
 
   private recommend(call: grpc.ServerUnaryCall<WireRecommendRequest, unknown>, callback: grpc.sendUnaryData<unknown>): void {
-    this.serve('Recommend', call, callback, async (deadlineMs) => {
+    this.serve<BackendAnswer>('Recommend', call, callback, async (deadlineMs) => {
       const query = validateRecommendRequest(call.request);
       return {
         query: () => this.options.backend.recommend({ ...query, deadlineMs }),
-        k: query.k,
         userId: query.userId,
         surface: 'recommend',
-        respond: (recId, items, modelVersion) => ({ recId, items, modelVersion }),
+        respond: (recId, answer) => {
+          const items = answer.items.slice(0, query.k);
+          return { served: items, modelVersion: answer.modelVersion, response: { recId, items: items.map((i) => toWireItem(i, answer.modelVersion)), modelVersion: answer.modelVersion } };
+        },
       };
     });
   }
 
   private similarItems(call: grpc.ServerUnaryCall<WireSimilarItemsRequest, unknown>, callback: grpc.sendUnaryData<unknown>): void {
-    this.serve('SimilarItems', call, callback, async (deadlineMs) => {
+    this.serve<BackendAnswer>('SimilarItems', call, callback, async (deadlineMs) => {
       const query = validateSimilarItemsRequest(call.request);
       return {
         query: () => this.options.backend.similarItems({ ...query, deadlineMs }),
-        k: query.k,
         userId: query.userId ?? '',
         surface: 'similar_items',
-        respond: (recId, items, modelVersion) => ({ recId, itemId: query.itemId, items, modelVersion }),
+        respond: (recId, answer) => {
+          const items = answer.items.slice(0, query.k);
+          return { served: items, modelVersion: answer.modelVersion, response: { recId, itemId: query.itemId, items: items.map((i) => toWireItem(i, answer.modelVersion)), modelVersion: answer.modelVersion } };
+        },
+      };
+    });
+  }
+
+  private bundle(call: grpc.ServerUnaryCall<WireBundleRequest, unknown>, callback: grpc.sendUnaryData<unknown>): void {
+    const bundles = this.options.bundles;
+    if (!bundles) {
+      const started = process.hrtime.bigint();
+      callback({ code: grpc.status.UNIMPLEMENTED, details: 'this gateway has no bundler configured (BUNDLER_ADDRESS)' });
+      this.record('Bundle', grpc.status.UNIMPLEMENTED, started);
+      return;
+    }
+    this.serve<BundleAnswer>('Bundle', call, callback, async (deadlineMs) => {
+      const query = validateBundleRequest(call.request);
+      return {
+        query: () => bundles.bundles({ ...query, deadlineMs }),
+        userId: query.userId ?? '',
+        surface: 'bundle',
+        respond: (recId, answer: BundleAnswer) => ({
+          // The feedback loop joins on what was offered: every added item, bundle by bundle.
+          served: answer.bundles.flatMap((b) => b.items.filter((i) => i.role !== 'anchor')),
+          modelVersion: answer.modelVersion,
+          response: {
+            recId,
+            modelVersion: answer.modelVersion,
+            bundles: answer.bundles.map((b) => ({ totalScore: b.totalScore, totalPrice: b.totalPrice, reason: b.reason, items: b.items.map((i) => ({ role: i.role, item: toWireItem(i, answer.modelVersion) })) })),
+          },
+        }),
       };
     });
   }
@@ -202,16 +235,16 @@ export class GatewayGrpcServer {
    * One unary call: in-flight bound, validation, deadline, backend, status
    * mapping, metrics and the served-list record. Answers exactly once.
    */
-  private serve(
+  private serve<Answer>(
     method: GatewayMethod,
     call: grpc.ServerUnaryCall<unknown, unknown>,
     callback: grpc.sendUnaryData<unknown>,
     prepare: (deadlineMs: number) => Promise<{
-      query: () => Promise<BackendAnswer>;
-      k: number;
+      query: () => Promise<Answer>;
       userId: string;
       surface: ServedSurface;
-      respond: (recId: string, items: WireScoredItem[], modelVersion: string) => unknown;
+      /** The wire response plus what is published as served. */
+      respond: (recId: string, answer: Answer) => { response: unknown; served: readonly BackendItem[]; modelVersion: string };
     }>,
   ): void {
     const started = process.hrtime.bigint();
@@ -266,7 +299,7 @@ export class GatewayGrpcServer {
         finish(error instanceof InvalidRequestError ? new Outcome(grpc.status.INVALID_ARGUMENT, error.message) : this.internal(method, error));
         return;
       }
-      let answer: BackendAnswer;
+      let answer: Answer;
       try {
         answer = await prepared.query();
       } catch (error) {
@@ -274,24 +307,23 @@ export class GatewayGrpcServer {
           this.logger.debug(`${method} backend failed after the call ended: ${describe(error)}`);
           return;
         }
-        if (error instanceof UnknownItemError) finish(new Outcome(grpc.status.NOT_FOUND, error.message || 'unknown item'));
+        if (error instanceof InvalidRequestError) finish(new Outcome(grpc.status.INVALID_ARGUMENT, error.message));
+        else if (error instanceof UnknownItemError) finish(new Outcome(grpc.status.NOT_FOUND, error.message || 'unknown item'));
         else if (error instanceof BackendOverloadedError) finish(new Outcome(grpc.status.RESOURCE_EXHAUSTED, 'recommendation backend is overloaded; retry with backoff'));
         else finish(this.internal(method, error));
         return;
       }
       if (done) return; // answered already (deadline or cancel); the late answer is dropped
       const recId = randomUUID();
-      const items = answer.items.slice(0, prepared.k);
-      const modelVersion = answer.modelVersion;
-      let response: unknown;
+      let reply: ReturnType<typeof prepared.respond>;
       try {
-        response = prepared.respond(recId, items.map((item) => toWireItem(item, modelVersion)), modelVersion);
+        reply = prepared.respond(recId, answer);
       } catch (error) {
         finish(this.internal(method, error));
         return;
       }
-      if (!finish({ value: response })) return;
-      this.publisher.publish({ recId, userId: prepared.userId, surface: prepared.surface, items, modelVersion, tsMs: Date.now() });
+      if (!finish({ value: reply.response })) return;
+      this.publisher.publish({ recId, userId: prepared.userId, surface: prepared.surface, items: reply.served, modelVersion: reply.modelVersion, tsMs: Date.now() });
     })();
   }
 

@@ -7,7 +7,7 @@ import { Registry } from 'prom-client';
 import { GatewayConfigSchema } from './gateway.config';
 import { GatewayGrpcServer } from './gateway-grpc-server';
 import { GatewayMetrics } from './gateway-metrics';
-import { RecommendationBackend } from './recommendation-backend';
+import { BundleBackend, RecommendationBackend } from './recommendation-backend';
 
 export type GatewayConfig = Config<typeof GatewayConfigSchema>;
 
@@ -21,6 +21,8 @@ export interface GatewayModuleOptions {
   readonly grpcHost?: string;
   /** How long shutdown waits for calls in flight. Default 5000 ms. */
   readonly shutdownGraceMs?: number;
+  /** Serves Bundle; without it Bundle answers UNIMPLEMENTED. */
+  readonly bundles?: BundleBackend;
 }
 
 const GATEWAY_RUNTIME = Symbol('GATEWAY_RUNTIME');
@@ -80,6 +82,7 @@ export class GatewayModule {
     const servedTopic = resolveTopicNames(config.RECMESH_TOPIC_PREFIX).recommendationsServed;
     const server = new GatewayGrpcServer({
       backend,
+      bundles: options.bundles,
       bus: infra.bus,
       servedTopic,
       metrics,
@@ -88,6 +91,8 @@ export class GatewayModule {
     });
     readiness.register({ name: 'grpc', check: () => server.isListening() });
     readiness.register({ name: 'backend', check: () => backend.isReady() });
+    const bundles = options.bundles;
+    if (bundles) readiness.register({ name: 'bundler', check: () => bundles.isReady() });
     readiness.register({ name: 'bus', check: () => infra.bus.isReady() });
     const runtime: GatewayRuntime = { server, infra, servedTopic, port: config.GATEWAY_GRPC_PORT, options, readiness };
     return {

@@ -6,3 +6,4 @@ export * from './served-publisher';
 export * from './gateway-grpc-server';
 export * from './gateway.module';
 export * from './scorer-backends';
+export * from './bundle-backends';

@@ -1,3 +1,4 @@
+import { BundleLimits, BundleQuery, WireBundleRequest } from '@recmesh/bundle-service';
 import type { RecommendQuery, SimilarQuery } from './recommendation-backend';
 
 /**
@@ -129,6 +130,34 @@ export function validateSimilarItemsRequest(req: WireSimilarItemsRequest): Omit<
     itemId,
     k: k(req.k),
     ...(userId !== undefined ? { userId } : {}),
+    ...filters(req.filters),
+  };
+}
+
+function bounded(field: string, value: number | null | undefined, min: number, max: number, fallback: number): number {
+  const v = value ?? 0;
+  if (v === 0) return fallback;
+  if (!Number.isInteger(v) || v < min || v > max) throw new InvalidRequestError(`${field} must be between ${min} and ${max} (0 means ${fallback}), got ${v}`);
+  return v;
+}
+
+/** Checks a Bundle request and turns it into a bundler query (without its deadline). */
+export function validateBundleRequest(req: WireBundleRequest): Omit<BundleQuery, 'deadlineMs'> {
+  const userId = text('user_id', req.userId, RequestLimits.maxIdLength, false);
+  const anchorItemIds = list('anchor_item_ids', req.anchorItemIds, RequestLimits.maxIdLength);
+  if (anchorItemIds.length === 0) throw new InvalidRequestError('anchor_item_ids needs at least one item (the current item or the cart)');
+  if (anchorItemIds.length > BundleLimits.maxAnchors) throw new InvalidRequestError(`anchor_item_ids has ${anchorItemIds.length} entries, at most ${BundleLimits.maxAnchors} are allowed`);
+  const size = bounded('size', req.size, BundleLimits.minSize, BundleLimits.maxSize, BundleLimits.defaultSize);
+  const anchors = new Set(anchorItemIds).size;
+  if (size <= anchors) throw new InvalidRequestError(`size ${size} leaves no room next to ${anchors} anchor item(s)`);
+  const budget = price('budget', req._budget === 'budget', req.budget);
+  return {
+    ...(userId !== undefined ? { userId } : {}),
+    anchorItemIds,
+    size,
+    count: bounded('count', req.count, 1, BundleLimits.maxCount, BundleLimits.defaultCount),
+    ...(budget !== undefined ? { budget } : {}),
+    requireCategoryDiversity: req.requireCategoryDiversity ?? false,
     ...filters(req.filters),
   };
 }

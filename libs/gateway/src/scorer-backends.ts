@@ -3,6 +3,7 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { QueueFullError, RecommendationScorer, Recommendations, UnknownItemError as ScorerUnknownItemError } from '@recmesh/scoring';
 import { BackendAnswer, BackendItem, BackendOverloadedError, RecommendationBackend, RecommendQuery, SimilarQuery, UnknownItemError } from './recommendation-backend';
+import { GrpcChannelReadiness } from './grpc-channel-readiness';
 
 const PROTO_ROOT = path.resolve(__dirname, '../../../proto');
 
@@ -55,12 +56,13 @@ type WireCall = (req: object, options: grpc.CallOptions, cb: (err: grpc.ServiceE
 /** The scorer service over gRPC (recmesh.scorer.v1.ScorerService), for separate deployments. */
 export class ScorerGrpcBackend implements RecommendationBackend {
   private readonly client: grpc.Client & { score: WireCall; scoreSimilar: WireCall };
-  private reached = false;
+  private readonly readiness: GrpcChannelReadiness;
 
   constructor(address: string) {
     const definition = protoLoader.loadSync('recmesh/scorer/v1/scorer.proto', { includeDirs: [PROTO_ROOT], keepCase: false, longs: Number, enums: String, defaults: true, oneofs: true });
     const Service = (grpc.loadPackageDefinition(definition) as unknown as { recmesh: { scorer: { v1: { ScorerService: grpc.ServiceClientConstructor } } } }).recmesh.scorer.v1.ScorerService;
     this.client = new Service(address, grpc.credentials.createInsecure()) as unknown as typeof this.client;
+    this.readiness = new GrpcChannelReadiness(this.client);
   }
 
   recommend(q: RecommendQuery): Promise<BackendAnswer> {
@@ -71,12 +73,8 @@ export class ScorerGrpcBackend implements RecommendationBackend {
     return this.call('scoreSimilar', { itemId: q.itemId, k: q.k, filters: filtersOf(q) }, q.deadlineMs);
   }
 
-  /** Ready once the scorer was reached; an idle channel after that still counts (gRPC idles healthy channels). */
   isReady(): boolean {
-    const state = this.client.getChannel().getConnectivityState(true);
-    if (state === grpc.connectivityState.READY) this.reached = true;
-    if (state === grpc.connectivityState.TRANSIENT_FAILURE || state === grpc.connectivityState.SHUTDOWN) this.reached = false;
-    return state === grpc.connectivityState.READY || (state === grpc.connectivityState.IDLE && this.reached);
+    return this.readiness.isReady();
   }
 
   close(): void {

@@ -9,6 +9,8 @@ export interface CatalogEntry {
   readonly brand: string;
   readonly price: number | null;
   readonly inStock: boolean;
+  /** Shop-defined attributes, e.g. `fits` = the item id a case or charger is made for. */
+  readonly attributes: Readonly<Record<string, string>>;
 }
 
 /** Request filters every answer must respect. */
@@ -32,7 +34,7 @@ export class CatalogIndex {
   async reload(): Promise<number> {
     const rows = await this.dataSource.getRepository(CatalogItemEntity).find({ where: { deleted: 0 } });
     this.items = new Map(
-      rows.map((r) => [r.itemId, { itemId: r.itemId, title: r.title, categoryPath: r.categoryPath, leafCategory: r.leafCategory, brand: r.brand, price: r.price, inStock: r.inStock === 1 }]),
+      rows.map((r) => [r.itemId, { itemId: r.itemId, title: r.title, categoryPath: r.categoryPath, leafCategory: r.leafCategory, brand: r.brand, price: r.price, inStock: r.inStock === 1, attributes: r.attributes ?? {} }]),
     );
     return this.items.size;
   }

@@ -101,7 +101,8 @@ export class ScorerGrpcController {
   }
 }
 
-function deadlineOf(call: ServerUnaryCall<unknown, unknown> | undefined): number | undefined {
+/** The client's deadline of a unary call in epoch ms, if it set one. */
+export function deadlineOf(call: ServerUnaryCall<unknown, unknown> | undefined): number | undefined {
   const deadline = call?.getDeadline?.();
   if (deadline === undefined || deadline === Infinity) return undefined;
   return deadline instanceof Date ? deadline.getTime() : Number(deadline);

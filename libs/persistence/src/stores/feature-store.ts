@@ -136,6 +136,75 @@ export class FeatureStore {
     return this.dataSource.getRepository(ItemPairCountEntity).find({ where: { itemA: itemId }, order: { sessionCount: 'DESC', itemB: 'ASC' }, take: limit });
   }
 
+  /** Partners each item was bought with in one order, most co-purchased first. */
+  async coPurchasePartners(itemId: string, limit: number): Promise<Array<{ itemId: string; count: number }>> {
+    const rows: Array<{ item_b: string; order_count: number | string }> = await this.dataSource.query(
+      'SELECT item_b, order_count FROM item_pair_counts WHERE item_a = ? AND order_count > 0 ORDER BY order_count DESC, item_b ASC LIMIT ?',
+      [itemId, limit],
+    );
+    return rows.map((r) => ({ itemId: r.item_b, count: Number(r.order_count) }));
+  }
+
+  /** Co-purchase counts of every pair inside `itemIds` (each pair once per direction). */
+  async coPurchasesAmong(itemIds: readonly string[]): Promise<Array<{ itemA: string; itemB: string; count: number }>> {
+    const ids = [...new Set(itemIds)];
+    const out: Array<{ itemA: string; itemB: string; count: number }> = [];
+    for (let i = 0; i < ids.length; i += CHUNK) {
+      const chunk = ids.slice(i, i + CHUNK);
+      const rows: Array<{ item_a: string; item_b: string; order_count: number | string }> = await this.dataSource.query(
+        `SELECT item_a, item_b, order_count FROM item_pair_counts WHERE order_count > 0 AND item_a IN (${chunk.map(() => '?').join(', ')}) AND item_b IN (${ids.map(() => '?').join(', ')})`,
+        [...chunk, ...ids],
+      );
+      for (const r of rows) out.push({ itemA: r.item_a, itemB: r.item_b, count: Number(r.order_count) });
+    }
+    return out;
+  }
+
+  /** Sum of co-purchase counts over all partners, per item (items never co-purchased are absent). */
+  async coPurchaseDegrees(itemIds: readonly string[]): Promise<Map<string, number>> {
+    const ids = [...new Set(itemIds)];
+    const out = new Map<string, number>();
+    for (let i = 0; i < ids.length; i += CHUNK) {
+      const chunk = ids.slice(i, i + CHUNK);
+      const rows: Array<{ item_a: string; degree: number | string }> = await this.dataSource.query(
+        `SELECT item_a, SUM(order_count) AS degree FROM item_pair_counts WHERE order_count > 0 AND item_a IN (${chunk.map(() => '?').join(', ')}) GROUP BY item_a`,
+        chunk,
+      );
+      for (const r of rows) out.set(r.item_a, Number(r.degree));
+    }
+    return out;
+  }
+
+  /**
+   * Co-purchase counts summed over the leaf categories of both items (from the
+   * live catalog), for category-level complements: "cases go with phones".
+   */
+  async categoryCoPurchases(): Promise<Array<{ categoryA: string; categoryB: string; count: number }>> {
+    const rows: Array<{ category_a: string; category_b: string; total: number | string }> = await this.dataSource.query(
+      `SELECT ca.leaf_category AS category_a, cb.leaf_category AS category_b, SUM(p.order_count) AS total
+         FROM item_pair_counts p
+         JOIN catalog_items ca ON ca.item_id = p.item_a
+         JOIN catalog_items cb ON cb.item_id = p.item_b
+        WHERE p.order_count > 0
+        GROUP BY ca.leaf_category, cb.leaf_category`,
+    );
+    return rows.map((r) => ({ categoryA: r.category_a, categoryB: r.category_b, count: Number(r.total) }));
+  }
+
+  /** Text embeddings of the items that have one, decoded. */
+  async textVectors(itemIds: readonly string[]): Promise<Map<string, Float32Array>> {
+    const ids = [...new Set(itemIds)];
+    const out = new Map<string, Float32Array>();
+    for (let i = 0; i < ids.length; i += CHUNK) {
+      const rows = await this.dataSource.getRepository(ItemTextEmbeddingEntity).find({ select: { itemId: true, vector: true }, where: { itemId: In(ids.slice(i, i + CHUNK)) } });
+      for (const r of rows) {
+        const bytes = Buffer.from(r.vector, 'base64');
+        out.set(r.itemId, new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)));
+      }
+    }
+    return out;
+  }
+
   async textEmbedding(itemId: string): Promise<ItemTextEmbeddingEntity | null> {
     return this.dataSource.getRepository(ItemTextEmbeddingEntity).findOne({ where: { itemId } });
   }
