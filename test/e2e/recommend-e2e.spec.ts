@@ -113,15 +113,17 @@ describe('event to answer: ingest, feature-builder, scorer and gateway on a real
         quantity: e.quantity, price: e.price, rating: e.rating, ts_ms: base + Math.min(3_000_000, Math.floor((e.tsMs - first) / 1000)),
       })),
     })));
+    // Wait until feature-builder has applied every purchase, then for the bundler's next statistics reload (every second here).
+    const applied = async () => Number((await scenario.db.query<{ n: number }>("SELECT COUNT(*) AS n FROM feature_applied_events WHERE event_id LIKE 'bundle-shop-%'"))[0].n);
+    const deadline = Date.now() + 90_000;
+    while ((await applied()) < shop.events.length) {
+      if (Date.now() > deadline) throw new Error(`feature-builder applied ${await applied()} of ${shop.events.length} events in 90 s`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    await new Promise((r) => setTimeout(r, 2500));
     const phone = shop.items.find((i) => leaf(i.itemId) === 'Smartphones' && i.inStock && shop.items.some((c) => c.attributes['fits'] === i.itemId && c.inStock))!;
     const complements = ['Phone Cases', 'Chargers', 'Earbuds'];
-    const deadline = Date.now() + 90_000;
-    let answer = await bundle({ userId: 'bundle-shopper', anchorItemIds: [phone.itemId], size: 3, count: 5 });
-    // Wait until the purchases have reached the statistics the bundler reads (category complements show up).
-    while (!answer.bundles.some((b) => b.items.some((i) => /^Often bought together|^Goes with your|^Fits your/.test(i.item.reason))) && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 1000));
-      answer = await bundle({ userId: 'bundle-shopper', anchorItemIds: [phone.itemId], size: 3, count: 5 });
-    }
+    const answer = await bundle({ userId: 'bundle-shopper', anchorItemIds: [phone.itemId], size: 3, count: 5 });
     expect(answer.bundles.length).toBe(5);
     expect(answer.recId).toMatch(/^[0-9a-f-]{36}$/);
     const added = answer.bundles.flatMap((b) => b.items.filter((i) => i.role !== 'anchor'));
