@@ -1,9 +1,12 @@
 // Serving benchmark for the gateway's Recommend (issue 4, deliverable 5b). For each catalog size: a
 // synthetic model + embedded store, an in-process GatewayGrpcServer over InProcessScorerBackend, driven
-// by a closed-loop gRPC load generator in a child process, with micro-batching ON and OFF, plus an
-// onnxruntime MatMul [B,64]x[64,N] microbenchmark as the roofline. Writes reports/bench-serving.json.
+// by ghz (github.com/bojand/ghz, pinned and installed by install-ghz.sh; closed loop, C workers) in its
+// own process, with micro-batching ON and OFF, plus an onnxruntime MatMul [B,64]x[64,N] microbenchmark
+// as the roofline. When ghz cannot be installed it falls back to the grpc-js client in load-client.ts
+// and says so in the report ("loadGenerator"). Writes reports/bench-serving.json.
 //   node tools/run-ts.js tools/bench/serving/bench-serving.ts [--sizes 10000,100000] [--requests N] [--concurrency C]
-import { spawn } from 'child_process';
+//     [--load-generator auto|ghz|grpc-js] [--max-error-fraction 0.01]
+import { spawn, spawnSync } from 'child_process';
 import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -34,6 +37,14 @@ function arg(name: string, fallback: string): string {
 const sizes = arg('sizes', '10000,100000,1000000').split(',').map(Number);
 const requestsArg = arg('requests', '');
 const concurrency = Number(arg('concurrency', '32'));
+/** auto: ghz if install-ghz.sh succeeds, else the grpc-js client; ghz: fail without ghz; grpc-js: never try ghz. */
+const loadGeneratorChoice = arg('load-generator', 'auto');
+/** A run whose failed calls exceed this fraction of its requests fails the bench. */
+const maxErrorFraction = Number(arg('max-error-fraction', '0.01'));
+const WARMUP = concurrency * 2;
+const RECOMMEND_METHOD = 'recmesh.gateway.v1.RecommendationService.Recommend';
+/** Same workload as the grpc-js client: each call for a uniformly random seeded user (user-0 .. user-USERS-1). */
+const GHZ_DATA = JSON.stringify({ user_id: `user-{{randomInt 0 ${USERS}}}`, k: K });
 /** Default request count per run: enough for a stable p99 without blowing the time budget on big catalogs. */
 const requestsFor = (n: number) => (requestsArg ? Number(requestsArg) : n >= 1_000_000 ? 300 : n >= 100_000 ? 1000 : 2000);
 const log = (msg: string) => console.log(`[bench-serving ${new Date().toISOString()}] ${msg}`);
@@ -72,10 +83,30 @@ async function seedStore(ds: DataSource, n: number): Promise<void> {
   });
 }
 
-function runLoad(port: number, requests: number): Promise<LoadResult> {
+type LoadGenerator = { kind: 'ghz'; bin: string; version: string; label: string } | { kind: 'grpc-js'; label: string; reason: string };
+
+/** Runs install-ghz.sh (installs the pinned ghz if missing, prints its path); falls back to grpc-js unless ghz was asked for. */
+function resolveLoadGenerator(): LoadGenerator {
+  if (!['auto', 'ghz', 'grpc-js'].includes(loadGeneratorChoice)) throw new Error(`--load-generator must be auto, ghz or grpc-js, not ${loadGeneratorChoice}`);
+  if (loadGeneratorChoice === 'grpc-js') return { kind: 'grpc-js', label: 'grpc-js', reason: '--load-generator grpc-js' };
+  const script = path.join(__dirname, 'install-ghz.sh');
+  const install = spawnSync('bash', [script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 15 * 60_000 });
+  const bin = install.stdout?.trim().split('\n').pop() ?? '';
+  if (install.status === 0 && bin) {
+    const buildInfo = spawnSync('go', ['version', '-m', bin], { encoding: 'utf8' });
+    const version = /^\s*mod\s+github\.com\/bojand\/ghz\s+(\S+)/m.exec(buildInfo.stdout ?? '')?.[1] ?? 'unknown-version';
+    return { kind: 'ghz', bin, version, label: `ghz ${version}` };
+  }
+  const reason = `${path.relative(ROOT, script)} failed (${install.error ? install.error.message : `exit ${install.status ?? install.signal}`})`;
+  if (loadGeneratorChoice === 'ghz') throw new Error(`ghz requested with --load-generator ghz but ${reason}`);
+  log(`WARNING: ghz unavailable: ${reason}; falling back to the grpc-js load client (tools/bench/serving/load-client.ts); the report records "loadGenerator": "grpc-js"`);
+  return { kind: 'grpc-js', label: 'grpc-js', reason };
+}
+
+function runGrpcJsLoad(port: number, requests: number): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [path.join(ROOT, 'tools/run-ts.js'), path.join(__dirname, 'load-client.ts'),
-      '--target', `127.0.0.1:${port}`, '--requests', String(requests), '--concurrency', String(concurrency), '--users', String(USERS), '--k', String(K), '--warmup', String(concurrency * 2)],
+      '--target', `127.0.0.1:${port}`, '--requests', String(requests), '--concurrency', String(concurrency), '--users', String(USERS), '--k', String(K), '--warmup', String(WARMUP)],
     { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -88,13 +119,87 @@ function runLoad(port: number, requests: number): Promise<LoadResult> {
   });
 }
 
+/** The parts of ghz's `--format json` report used here (durations in nanoseconds). */
+interface GhzReport {
+  count: number;
+  total: number;
+  average: number;
+  slowest: number;
+  rps: number;
+  endReason?: string;
+  statusCodeDistribution?: Record<string, number>;
+  errorDistribution?: Record<string, number>;
+  latencyDistribution?: Array<{ percentage: number; latency: number }> | null;
+}
+
+// ghz reads the method from the gateway's server reflection: its own .proto parser (ghz v0.93.0's
+// protoreflect) rejects proto3 `optional` fields (Filters.min_price) in gateway.proto, so --proto is not used.
+function ghzArgs(port: number, requests: number): string[] {
+  return [
+    '--insecure', '--call', RECOMMEND_METHOD,
+    '--data', GHZ_DATA, '--concurrency', String(concurrency), '--connections', '1', '--total', String(requests),
+    '--timeout', '60s', '--format', 'json', `127.0.0.1:${port}`,
+  ];
+}
+
+function runGhzOnce(bin: string, port: number, requests: number): Promise<GhzReport> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(bin, ghzArgs(port, requests), { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      try {
+        resolve(JSON.parse(out) as GhzReport);
+      } catch {
+        reject(new Error(`ghz exited ${code} without a JSON report: ${err.trim() || out.slice(0, 2000)}`));
+      }
+    });
+  });
+}
+
+/** ghz run mapped onto the grpc-js client's LoadResult: rps counts OK calls only, percentiles are ghz's (OK calls). */
+async function runGhzLoad(bin: string, port: number, requests: number): Promise<LoadResult & { ghz: Record<string, unknown> }> {
+  const warm = await runGhzOnce(bin, port, WARMUP); // warm-up, not counted (the grpc-js client does the same in-process)
+  const warmOk = warm.statusCodeDistribution?.OK ?? 0;
+  if (warmOk < WARMUP) log(`warm-up: ${WARMUP - warmOk} of ${WARMUP} calls failed: ${JSON.stringify(warm.statusCodeDistribution)}`);
+  const rep = await runGhzOnce(bin, port, requests);
+  const codes = rep.statusCodeDistribution ?? {};
+  const ok = codes.OK ?? 0;
+  const errorCodes: Record<string, number> = Object.fromEntries(Object.entries(codes).filter(([code]) => code !== 'OK'));
+  if (rep.count < requests) errorCodes.NOT_COMPLETED = requests - rep.count;
+  const pct = (p: number) => {
+    const hit = (rep.latencyDistribution ?? []).find((d) => d.percentage === p);
+    return hit ? hit.latency / 1e6 : NaN;
+  };
+  const durationS = rep.total / 1e9;
+  return {
+    requests, concurrency, ok, errors: requests - ok, errorCodes, durationS, rps: ok / durationS,
+    p50Ms: pct(50), p90Ms: pct(90), p99Ms: pct(99), meanMs: rep.average / 1e6, maxMs: rep.slowest / 1e6,
+    ghz: { count: rep.count, rps: rep.rps, endReason: rep.endReason, errorDistribution: rep.errorDistribution ?? {}, latencyDistributionMs: Object.fromEntries((rep.latencyDistribution ?? []).map((d) => [`p${d.percentage}`, d.latency / 1e6])) },
+  };
+}
+
+function runLoad(gen: LoadGenerator, port: number, requests: number): Promise<LoadResult> {
+  return gen.kind === 'ghz' ? runGhzLoad(gen.bin, port, requests) : runGrpcJsLoad(port, requests);
+}
+
+function checkErrors(n: number, label: string, run: LoadResult): void {
+  if (run.errors > maxErrorFraction * run.requests) {
+    throw new Error(`n=${n} ${label}: ${run.errors} of ${run.requests} calls failed (limit ${(maxErrorFraction * 100).toFixed(1)}%): ${JSON.stringify(run.errorCodes)}` +
+      ('ghz' in run ? ` ${JSON.stringify((run as { ghz: { errorDistribution: unknown } }).ghz.errorDistribution)}` : ''));
+  }
+}
+
 interface ServingRun extends LoadResult {
   batching: { maxBatchSize: number; maxWaitMs: number; maxQueue: number };
   meanBatchSize: number;
   maxBatchSizeSeen: number;
 }
 
-async function serve(model: SequentialRecommenderModel, features: FeatureStore, catalog: CatalogIndex, maxBatchSize: number, requests: number): Promise<ServingRun> {
+async function serve(gen: LoadGenerator, model: SequentialRecommenderModel, features: FeatureStore, catalog: CatalogIndex, maxBatchSize: number, requests: number): Promise<ServingRun> {
   const batching = { maxBatchSize, maxWaitMs: 2, maxQueue: 10_000 };
   const scorer = new RecommendationScorer({ model: () => model, features, catalog, batching, popularityHalfLifeMs: 72 * 3_600_000 });
   const bus = new InMemoryMessageBus();
@@ -106,7 +211,7 @@ async function serve(model: SequentialRecommenderModel, features: FeatureStore, 
   });
   const port = await server.start(0, '127.0.0.1');
   try {
-    const result = await runLoad(port, requests);
+    const result = await runLoad(gen, port, requests);
     const sizesSeen = scorer.batchSizes();
     const meanBatchSize = sizesSeen.length ? sizesSeen.reduce((a, b) => a + b, 0) / sizesSeen.length : 1;
     return { ...result, batching, meanBatchSize, maxBatchSizeSeen: sizesSeen.length ? Math.max(...sizesSeen) : 0 };
@@ -140,7 +245,7 @@ async function gemmRoofline(n: number, batchSizes: number[]): Promise<Array<{ ba
   return out;
 }
 
-async function benchSize(n: number): Promise<Record<string, unknown>> {
+async function benchSize(gen: LoadGenerator, n: number): Promise<Record<string, unknown>> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), `recmesh-bench-serving-${n}-`));
   try {
     const [, writeS] = await timed(() => writeSyntheticModel(dir, n, HIDDEN, MAX_SEQ_LEN));
@@ -154,10 +259,12 @@ async function benchSize(n: number): Promise<Record<string, unknown>> {
       const features = new FeatureStore(ds);
       log(`n=${n}: model loaded in ${loadS.toFixed(1)} s, store seeded in ${seedS.toFixed(1)} s (${catalog.size} items)`);
       const requests = requestsFor(n);
-      const on = await serve(model, features, catalog, 64, requests);
-      log(`n=${n}: batching ON  ${on.rps.toFixed(1)} req/s p50 ${on.p50Ms.toFixed(1)} ms p99 ${on.p99Ms.toFixed(1)} ms errors ${on.errors} mean batch ${on.meanBatchSize.toFixed(1)}`);
-      const off = await serve(model, features, catalog, 1, Math.max(100, Math.round(requests / 2)));
-      log(`n=${n}: batching OFF ${off.rps.toFixed(1)} req/s p50 ${off.p50Ms.toFixed(1)} ms p99 ${off.p99Ms.toFixed(1)} ms errors ${off.errors}`);
+      const on = await serve(gen, model, features, catalog, 64, requests);
+      log(`n=${n}: batching ON  ${on.rps.toFixed(1)} req/s p50 ${on.p50Ms.toFixed(1)} ms p99 ${on.p99Ms.toFixed(1)} ms errors ${on.errors} ${JSON.stringify(on.errorCodes)} mean batch ${on.meanBatchSize.toFixed(1)}`);
+      checkErrors(n, 'batching ON', on);
+      const off = await serve(gen, model, features, catalog, 1, Math.max(100, Math.round(requests / 2)));
+      log(`n=${n}: batching OFF ${off.rps.toFixed(1)} req/s p50 ${off.p50Ms.toFixed(1)} ms p99 ${off.p99Ms.toFixed(1)} ms errors ${off.errors} ${JSON.stringify(off.errorCodes)}`);
+      checkErrors(n, 'batching OFF', off);
       await model.release();
       const batchForGemm = Math.max(1, Math.round(on.meanBatchSize));
       const gemm = await gemmRoofline(n, [...new Set([batchForGemm, 1])]);
@@ -187,11 +294,14 @@ async function benchSize(n: number): Promise<Record<string, unknown>> {
 
 async function main(): Promise<void> {
   const started = Date.now();
+  const gen = resolveLoadGenerator();
+  log(`load generator: ${gen.label}${gen.kind === 'ghz' ? ` (${gen.bin})` : ` (${gen.reason})`}`);
   const results = [];
-  for (const n of sizes) results.push(await benchSize(n));
+  for (const n of sizes) results.push(await benchSize(gen, n));
   const report = {
     benchmark: 'gateway Recommend serving (issue 4, deliverable 5b)',
     generatedAt: new Date().toISOString(),
+    loadGenerator: gen.label,
     machine: {
       cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, totalMemGiB: os.totalmem() / 2 ** 30, platform: `${os.platform()} ${os.release()}`,
       node: process.version, onnxruntimeNode: (require(path.join(ROOT, 'node_modules/onnxruntime-node/package.json')) as { version: string }).version,
@@ -201,7 +311,13 @@ async function main(): Promise<void> {
       sizes, concurrency, k: K, users: USERS, historySteps: HISTORY, hidden: HIDDEN, maxSeqLen: MAX_SEQ_LEN,
       requestsPerSize: Object.fromEntries(sizes.map((n) => [n, { batchingOn: requestsFor(n), batchingOff: Math.max(100, Math.round(requestsFor(n) / 2)) }])),
       batchingOn: { maxBatchSize: 64, maxWaitMs: 2 }, batchingOff: { maxBatchSize: 1, maxWaitMs: 2 },
-      loadGenerator: 'closed-loop grpc-js client in a child process (tools/bench/serving/load-client.ts), random users, warm-up 2xC calls not counted',
+      loadGeneratorDetails: gen.kind === 'ghz'
+        ? `ghz ${gen.version} (github.com/bojand/ghz, go install via tools/bench/serving/install-ghz.sh) in its own process: closed loop, ` +
+          `${concurrency} workers on 1 connection, --insecure, method from the gateway's server reflection, --call ${RECOMMEND_METHOD} --data '${GHZ_DATA}' ` +
+          `(uniformly random seeded user per call) --timeout 60s --format json; a separate ${WARMUP}-call ghz run first as warm-up, not counted; ` +
+          'rps = OK calls / ghz total time, p50/p90/p99 = ghz latencyDistribution (OK calls)'
+        : `closed-loop grpc-js client in a child process (tools/bench/serving/load-client.ts), random users, warm-up 2xC calls not counted; ghz not used: ${gen.reason}`,
+      maxErrorFraction,
       gemm: 'onnxruntime-node CPU InferenceSession, single MatMul [B,64]x[64,N], B = round(mean batch size with batching ON) and B = 1; implied max req/s = B / time per MatMul',
       storeSeeding: 'catalog_items inserted with a bulk TypeORM insert (not CatalogStore.applyBatch, too slow at 1M on sql.js); sequences via FeatureStore.saveSequences',
     },

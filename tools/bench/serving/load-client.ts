@@ -1,5 +1,7 @@
 // Closed-loop gRPC load generator (grpc-js, its own process): C callers each send Recommend, wait
 // for the answer, send the next, until `requests` calls are done. Prints one JSON line of results.
+// bench-serving.ts drives the gateway with ghz (install-ghz.sh); this client is its fallback when ghz
+// cannot be installed (or with --load-generator grpc-js), and LoadResult is the shape both report in.
 //   node tools/run-ts.js tools/bench/serving/load-client.ts --target 127.0.0.1:PORT --requests N --concurrency C --users U --k 10
 import * as grpc from '@grpc/grpc-js';
 import { loadGatewayPackageDefinition } from '@recmesh/gateway-api';
