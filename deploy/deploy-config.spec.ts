@@ -1,7 +1,8 @@
 // Static checks of the monitoring config: Prometheus config and rules, the
-// Grafana dashboard and the runbooks. Every metric a query names must be one
-// the services really expose (or a recording rule defined here), so a metric
-// rename breaks this test instead of silently blanking alerts and panels.
+// Grafana dashboards and the runbooks, for the ingest and the serving path.
+// Every metric a query names must be one the services really expose (or a
+// recording rule defined here), and every label it names one they carry, so a
+// metric rename breaks this test instead of silently blanking alerts and panels.
 //
 // With promtool on PATH (Debian: `apt-get install prometheus`) or named by
 // $PROMTOOL, also runs `promtool check config`, `check rules` and the rule
@@ -10,26 +11,119 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { load } from 'js-yaml';
-import { collectDefaultMetrics, Registry } from 'prom-client';
+import { Counter, Histogram } from 'prom-client';
+import { createMetricsRegistry } from '@recmesh/observability';
 
 const DEPLOY = __dirname;
 const REPO = path.resolve(DEPLOY, '..');
 const PROM_DIR = path.join(DEPLOY, 'prometheus');
 const PROM_CONFIG = path.join(PROM_DIR, 'prometheus.yml');
-const RULES_FILE = path.join(PROM_DIR, 'alerts', 'recmesh-ingest.rules.yml');
 const RULE_TESTS_DIR = path.join(PROM_DIR, 'tests');
 const RUNBOOKS_DIR = path.join(DEPLOY, 'runbooks');
-const DASHBOARD_FILE = path.join(DEPLOY, 'grafana', 'recmesh-ingest.dashboard.json');
 
-/** What the services expose today (libs/ingestion/src/ingest-metrics.ts). */
-const INGEST_METRICS: Record<string, 'counter' | 'gauge' | 'histogram'> = {
-  recmesh_ingest_events_accepted_total: 'counter',
-  recmesh_ingest_events_rejected_total: 'counter',
-  recmesh_ingest_events_duplicate_total: 'counter',
-  recmesh_ingest_batch_write_seconds: 'histogram',
-  recmesh_ingest_batch_failures_total: 'counter',
-  recmesh_consumer_lag_messages: 'gauge',
+/** Rule files, each with the alerts and (some of the) recording rules it must define. */
+const RULE_FILES = [
+  {
+    name: 'ingest',
+    file: path.join(PROM_DIR, 'alerts', 'recmesh-ingest.rules.yml'),
+    alerts: [
+      'EventLoopLagHigh',
+      'IngestBatchFailures',
+      'IngestBatchWriteSlow',
+      'IngestConsumerLagGrowing',
+      'IngestConsumerLagHigh',
+      'IngestDeadLetterRateHigh',
+      'IngestStalled',
+      'ServiceDown',
+    ],
+    recorded: ['recmesh:ingest_events_accepted:rate5m'],
+  },
+  {
+    name: 'serving',
+    file: path.join(PROM_DIR, 'alerts', 'recmesh-serving.rules.yml'),
+    alerts: [
+      'BundleModelLoadFailed',
+      'BundlerErrorRateHigh',
+      'BundlerLatencyHigh',
+      'GatewayErrorRateHigh',
+      'GatewayLatencyHigh',
+      'GatewayOverloaded',
+      'ScorerModelLoadFailed',
+      'ScorerModelVersionSkew',
+      'ServedPublishFailing',
+    ],
+    recorded: [
+      'recmesh:gateway_requests:rate5m',
+      'recmesh:gateway_requests_errors:ratio_rate5m',
+      'recmesh:gateway_requests_overloaded:ratio_rate5m',
+      'recmesh:gateway_request_seconds:p99_rate5m',
+      'recmesh:bundler_requests_errors:ratio_rate5m',
+      'recmesh:bundler_compose_seconds:p99_rate5m',
+    ],
+  },
+];
+
+/** Dashboards, each with words its panel titles must contain (one signal SREs watch each). */
+const DASHBOARDS = [
+  {
+    file: path.join(DEPLOY, 'grafana', 'recmesh-ingest.dashboard.json'),
+    uid: 'recmesh-ingest',
+    signals: ['accepted', 'rejected', 'duplicates', 'p50 / p99', 'lag by partition', 'batch failures', 'cpu', 'resident memory', 'event loop', 'up per service'],
+  },
+  {
+    file: path.join(DEPLOY, 'grafana', 'recmesh-serving.dashboard.json'),
+    uid: 'recmesh-serving',
+    signals: [
+      'calls / s by method and code',
+      'latency p50 / p99 by method',
+      'in flight',
+      'served publish failures',
+      'served model version / execution provider',
+      'model load failures',
+      'requests / s by outcome',
+      'bundle compose latency p50 / p99',
+      'bundle model version',
+      'event loop',
+    ],
+  },
+];
+
+type MetricType = 'counter' | 'gauge' | 'histogram';
+const INGEST_SRC = 'libs/ingestion/src/ingest-metrics.ts';
+const GATEWAY_SRC = 'libs/gateway/src/gateway-metrics.ts';
+const SERVING_MODEL_SRC = 'libs/scoring/src/serving-model.ts';
+const BUNDLER_SRC = 'libs/bundle-service/src/bundle-recommender.ts';
+const BUNDLER_MODULE_SRC = 'libs/bundle-service/src/bundler.module.ts';
+
+/**
+ * What the services expose today, as declared (name, type, label names) in
+ * each source file; checked against those files below. createMetricsRegistry
+ * adds the `service` label to all of them and no prefix (also checked below).
+ */
+const SERVICE_METRICS: Record<string, { type: MetricType; labels: string[]; source: string }> = {
+  recmesh_ingest_events_accepted_total: { type: 'counter', labels: ['stream'], source: INGEST_SRC },
+  recmesh_ingest_events_rejected_total: { type: 'counter', labels: ['stream', 'reason'], source: INGEST_SRC },
+  recmesh_ingest_events_duplicate_total: { type: 'counter', labels: ['stream'], source: INGEST_SRC },
+  recmesh_ingest_batch_write_seconds: { type: 'histogram', labels: ['stream'], source: INGEST_SRC },
+  recmesh_ingest_batch_failures_total: { type: 'counter', labels: ['stream'], source: INGEST_SRC },
+  recmesh_consumer_lag_messages: { type: 'gauge', labels: ['group', 'topic', 'partition'], source: INGEST_SRC },
+
+  recmesh_gateway_requests_total: { type: 'counter', labels: ['method', 'code'], source: GATEWAY_SRC },
+  recmesh_gateway_request_seconds: { type: 'histogram', labels: ['method'], source: GATEWAY_SRC },
+  recmesh_gateway_in_flight: { type: 'gauge', labels: [], source: GATEWAY_SRC },
+  recmesh_gateway_served_publish_failures_total: { type: 'counter', labels: [], source: GATEWAY_SRC },
+
+  recmesh_scorer_model_info: { type: 'gauge', labels: ['model_version', 'execution_provider'], source: SERVING_MODEL_SRC },
+  recmesh_scorer_model_load_failures_total: { type: 'counter', labels: ['model_version'], source: SERVING_MODEL_SRC },
+
+  recmesh_bundler_requests_total: { type: 'counter', labels: ['outcome'], source: BUNDLER_SRC },
+  recmesh_bundler_compose_seconds: { type: 'histogram', labels: [], source: BUNDLER_SRC },
+  recmesh_bundler_model_info: { type: 'gauge', labels: ['bundle_model_version'], source: BUNDLER_MODULE_SRC },
+  recmesh_bundler_model_load_failures_total: { type: 'counter', labels: [], source: BUNDLER_MODULE_SRC },
 };
+
+/** Labels every series has or may have besides its own: the registry's default label, Prometheus' target labels, histogram buckets. */
+const COMMON_LABELS = ['service', 'job', 'instance', 'le'];
 
 /** HTTP port of each service (job name = `recmesh-<app>`). */
 const SCRAPE_PORTS: Record<string, number> = {
@@ -57,6 +151,15 @@ interface Rule {
 interface RuleGroup {
   name: string;
   rules: Rule[];
+}
+interface AlertRuleTest {
+  eval_time: string;
+  alertname: string;
+  exp_alerts?: Array<{ exp_labels?: Record<string, string>; exp_annotations?: Record<string, string> }>;
+}
+interface RuleTestFile {
+  rule_files: string[];
+  tests: Array<{ alert_rule_test?: AlertRuleTest[] }>;
 }
 interface PromConfig {
   global?: Record<string, unknown>;
@@ -118,13 +221,54 @@ export function metricNamesIn(expr: string): string[] {
   return [...names];
 }
 
-/** prom-client's default metrics with the `recmesh_` prefix, name -> type. */
-async function defaultProcessMetrics(): Promise<Map<string, string>> {
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'recmesh_' });
+/**
+ * Label names a PromQL expression uses: in `by`/`without`/`on`/`ignoring`/
+ * `group_left`/`group_right` lists and in label matchers. Not a parser either.
+ */
+export function labelNamesIn(expr: string): string[] {
+  const s = expr
+    .replace(/\$\{[^}]*\}|\$\w+|\[\[[^\]]*\]\]/g, '')
+    .replace(/"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|`[^`]*`/g, '""');
+  const names = new Set<string>();
+  for (const m of s.matchAll(/\b(?:by|without|on|ignoring|group_left|group_right)\s*\(([^)]*)\)/gi)) {
+    for (const l of m[1].split(',').map((x) => x.trim())) if (l) names.add(l);
+  }
+  for (const m of s.matchAll(/\{([^}]*)\}/g)) {
+    for (const l of m[1].matchAll(/([a-zA-Z_]\w*)\s*(?:=~|!~|!=|=)/g)) names.add(l[1]);
+  }
+  return [...names];
+}
+
+/** prom-client's default metrics as createMetricsRegistry registers them: name -> type and label names. */
+async function defaultProcessMetrics(): Promise<Map<string, { type: string; labels: string[] }>> {
+  const registry = createMetricsRegistry('deploy-spec');
   const metrics = await registry.getMetricsAsJSON();
   registry.clear();
-  return new Map(metrics.map((m) => [m.name, String(m.type)]));
+  return new Map(
+    metrics.map((m) => [
+      m.name,
+      { type: String(m.type), labels: [...new Set(m.values.flatMap((v) => Object.keys(v.labels ?? {})))].filter((l) => l !== 'service') },
+    ]),
+  );
+}
+
+/**
+ * Metric declarations in a source file: `new Counter|Gauge|Histogram|Summary({ name, labelNames, ... })`
+ * (object literals without nested braces, which is how libs/ declares them).
+ */
+function declaredMetrics(file: string): Map<string, { type: string; labels: string[] }> {
+  const out = new Map<string, { type: string; labels: string[] }>();
+  const text = fs.readFileSync(path.join(REPO, file), 'utf8');
+  for (const m of text.matchAll(/new\s+(Counter|Gauge|Histogram|Summary)\s*(?:<[^>]*>)?\s*\(\s*\{([^{}]*)\}\s*\)/g)) {
+    const name = /\bname:\s*['"`]([^'"`]+)['"`]/.exec(m[2])?.[1];
+    if (!name) continue;
+    const labels = (/\blabelNames:\s*\[([^\]]*)\]/.exec(m[2])?.[1] ?? '')
+      .split(',')
+      .map((l) => l.trim().replace(/^['"`]|['"`]$/g, ''))
+      .filter(Boolean);
+    out.set(name, { type: m[1].toLowerCase(), labels });
+  }
+  return out;
 }
 
 /** Series names a metric family exposes (histograms: _bucket, _sum, _count). */
@@ -157,35 +301,60 @@ function findPromtool(): string | undefined {
 // ---------------------------------------------------------------- loaded once
 
 const promConfig = readYaml<PromConfig>(PROM_CONFIG);
-const ruleGroups = readYaml<{ groups: RuleGroup[] }>(RULES_FILE).groups;
-const rules = ruleGroups.flatMap((g) => g.rules);
+const ruleFiles = RULE_FILES.map((f) => {
+  const rules = readYaml<{ groups: RuleGroup[] }>(f.file).groups.flatMap((g) => g.rules);
+  return { ...f, rules, alerts: rules.filter((r) => r.alert !== undefined), expectedAlerts: f.alerts };
+});
+const rules = ruleFiles.flatMap((f) => f.rules);
 const alerts = rules.filter((r) => r.alert !== undefined);
 const recordings = rules.filter((r) => r.record !== undefined);
 const recordedNames = new Set(recordings.map((r) => r.record as string));
-const dashboard = JSON.parse(fs.readFileSync(DASHBOARD_FILE, 'utf8')) as Dashboard;
-const allPanels = panelsDeep(dashboard.panels);
-const dataPanels = allPanels.filter((p) => p.type !== 'row');
+const dashboards = DASHBOARDS.map((d) => {
+  const dashboard = JSON.parse(fs.readFileSync(d.file, 'utf8')) as Dashboard;
+  const allPanels = panelsDeep(dashboard.panels);
+  return { ...d, name: path.basename(d.file), dashboard, allPanels, dataPanels: allPanels.filter((p) => p.type !== 'row') };
+});
+const ruleTests = fs
+  .readdirSync(RULE_TESTS_DIR)
+  .filter((f) => f.endsWith('.test.yml'))
+  .map((f) => {
+    const test = readYaml<RuleTestFile>(path.join(RULE_TESTS_DIR, f));
+    return { file: f, ruleFiles: (test.rule_files ?? []).map((r) => path.resolve(RULE_TESTS_DIR, r)), cases: (test.tests ?? []).flatMap((t) => t.alert_rule_test ?? []) };
+  });
 
-let processMetrics: Map<string, string>;
+let processMetrics: Map<string, { type: string; labels: string[] }>;
 let knownSeries: Set<string>;
+let knownLabels: Set<string>;
 
 beforeAll(async () => {
   processMetrics = await defaultProcessMetrics();
   knownSeries = new Set<string>(['up', ...recordedNames]);
-  for (const [name, type] of Object.entries(INGEST_METRICS)) seriesNames(name, type).forEach((n) => knownSeries.add(n));
-  for (const [name, type] of processMetrics) {
-    if (/^recmesh_(process|nodejs)_/.test(name)) seriesNames(name, type).forEach((n) => knownSeries.add(n));
+  knownLabels = new Set<string>(COMMON_LABELS);
+  for (const [name, m] of Object.entries(SERVICE_METRICS)) {
+    seriesNames(name, m.type).forEach((n) => knownSeries.add(n));
+    m.labels.forEach((l) => knownLabels.add(l));
+  }
+  for (const [name, m] of processMetrics) {
+    if (/^recmesh_(process|nodejs)_/.test(name)) {
+      seriesNames(name, m.type).forEach((n) => knownSeries.add(n));
+      m.labels.forEach((l) => knownLabels.add(l));
+    }
   }
 });
 
 /**
- * Names in `expr` that are none of: the ingest metrics above (histogram series
- * included), a recording rule defined in the rules file, `up`, or one of
+ * Names in `expr` that are none of: the service metrics above (histogram series
+ * included), a recording rule defined in a rules file, `up`, or one of
  * prom-client's recmesh_process_* / recmesh_nodejs_* default metrics (exact
  * names, so a typo in a process metric is caught too).
  */
 function unknownMetrics(expr: string): string[] {
   return metricNamesIn(expr).filter((name) => !knownSeries.has(name));
+}
+
+/** Labels in `expr` that no exposed series carries (`methods`, `status` for `code`, ...). */
+function unknownLabels(expr: string): string[] {
+  return labelNamesIn(expr).filter((name) => !knownLabels.has(name));
 }
 
 // ---------------------------------------------------------------- tests
@@ -202,10 +371,18 @@ describe('metricNamesIn (PromQL name extraction used below)', () => {
     ).toEqual(['a:b:c', 'foo_total', 'bar']);
     expect(metricNamesIn('max without (instance) (up{job=~"recmesh-.+"}) == bool 0')).toEqual(['up']);
   });
+
+  it('labelNamesIn finds grouping labels and matcher labels, not values or variables', () => {
+    expect(
+      labelNamesIn(
+        'sum by (le, method) (rate(x_bucket{service=~"$service",code!~"A|B",le!="x=y"}[5m])) and on (service, method) y{outcome="ok"} offset 1h',
+      ).sort(),
+    ).toEqual(['code', 'le', 'method', 'outcome', 'service']);
+  });
 });
 
 describe('the metric names this config relies on still exist in the code', () => {
-  it('every ingest metric is declared in libs/', () => {
+  it('every service metric is declared in libs/', () => {
     const declared = new Set<string>();
     const walk = (dir: string): void => {
       for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
@@ -218,7 +395,31 @@ describe('the metric names this config relies on still exist in the code', () =>
       }
     };
     walk(path.join(REPO, 'libs'));
-    expect(Object.keys(INGEST_METRICS).filter((m) => !declared.has(m))).toEqual([]);
+    expect(Object.keys(SERVICE_METRICS).filter((m) => !declared.has(m))).toEqual([]);
+  });
+
+  it.each([...new Set(Object.values(SERVICE_METRICS).map((m) => m.source))])(
+    '%s declares exactly the metrics listed for it, with their types and labels',
+    (source) => {
+      const listed = Object.fromEntries(
+        Object.entries(SERVICE_METRICS)
+          .filter(([, m]) => m.source === source)
+          .map(([name, m]) => [name, { type: m.type, labels: m.labels }]),
+      );
+      expect(Object.fromEntries(declaredMetrics(source))).toEqual(listed);
+    },
+  );
+
+  it('createMetricsRegistry exposes metrics under their declared names, with the service label', async () => {
+    const registry = createMetricsRegistry('gateway');
+    new Counter({ name: 'recmesh_gateway_requests_total', help: 'h', labelNames: ['method', 'code'], registers: [registry] }).inc({ method: 'Recommend', code: 'OK' });
+    new Histogram({ name: 'recmesh_gateway_request_seconds', help: 'h', labelNames: ['method'], buckets: [0.25], registers: [registry] }).observe({ method: 'Recommend' }, 0.1);
+    const text = await registry.metrics();
+    registry.clear();
+    expect(text).toMatch(/^recmesh_gateway_requests_total\{(?=[^}]*method="Recommend")(?=[^}]*code="OK")(?=[^}]*service="gateway")[^}]*\} 1$/m);
+    expect(text).toMatch(/^recmesh_gateway_request_seconds_bucket\{(?=[^}]*le="0.25")(?=[^}]*service="gateway")[^}]*\} 1$/m);
+    expect(text).toMatch(/^recmesh_gateway_request_seconds_count\{(?=[^}]*service="gateway")[^}]*\} 1$/m);
+    expect(text).toMatch(/^recmesh_process_start_time_seconds\{service="gateway"\} \d+/m);
   });
 
   it('process metrics come from prom-client with the recmesh_ prefix', () => {
@@ -249,28 +450,21 @@ describe('prometheus.yml', () => {
     }
   });
 
-  it('loads the rules file through rule_files', () => {
+  it.each(RULE_FILES.map((f) => [f.name, f.file] as const))('loads the %s rules file through rule_files', (_name, file) => {
     const files = (promConfig.rule_files ?? []).flatMap((pattern) => globFiles(PROM_DIR, pattern));
-    expect(files).toContain(RULES_FILE);
+    expect(files).toContain(file);
   });
 });
 
 describe('alerting and recording rules', () => {
-  it('has the expected alerts and recording rules', () => {
-    expect([...new Set(alerts.map((a) => a.alert))].sort()).toEqual(
-      [
-        'EventLoopLagHigh',
-        'IngestBatchFailures',
-        'IngestBatchWriteSlow',
-        'IngestConsumerLagGrowing',
-        'IngestConsumerLagHigh',
-        'IngestDeadLetterRateHigh',
-        'IngestStalled',
-        'ServiceDown',
-      ].sort(),
-    );
-    expect(recordedNames).toContain('recmesh:ingest_events_accepted:rate5m');
-    expect(recordedNames.size).toBe(recordings.length); // no duplicate record names
+  it.each(ruleFiles.map((f) => [f.name, f] as const))('the %s rules file has the expected alerts and recording rules', (_name, f) => {
+    expect([...new Set(f.alerts.map((a) => a.alert))].sort()).toEqual([...f.expectedAlerts].sort());
+    const recorded = f.rules.filter((r) => r.record !== undefined).map((r) => r.record);
+    for (const name of f.recorded) expect(recorded).toContain(name);
+  });
+
+  it('defines each recording rule once across all rules files', () => {
+    expect(recordedNames.size).toBe(recordings.length);
   });
 
   it.each(alerts.map((a) => [`${a.alert} (${a.labels?.severity})`, a] as const))(
@@ -285,7 +479,7 @@ describe('alerting and recording rules', () => {
     },
   );
 
-  it('uses each (alert, severity) pair once', () => {
+  it('uses each (alert, severity) pair once across all rules files', () => {
     const keys = alerts.map((a) => `${a.alert}/${a.labels?.severity}`);
     expect(new Set(keys).size).toBe(keys.length);
   });
@@ -303,9 +497,25 @@ describe('alerting and recording rules', () => {
     for (const r of recordings) expect(r.record).toMatch(/^[a-z_]+:[a-z0-9_]+:[a-z0-9_]+$/);
   });
 
-  it.each(rules.map((r) => [r.alert ?? r.record, r] as const))('%s only references known metrics', (_name, r) => {
-    expect(metricNamesIn(r.expr).length).toBeGreaterThan(0);
-    expect(unknownMetrics(r.expr)).toEqual([]);
+  it.each(rules.map((r) => [`${r.alert ?? r.record}${r.labels?.severity ? ` (${r.labels.severity})` : ''}`, r] as const))(
+    '%s only references known metrics and labels',
+    (_name, r) => {
+      expect(metricNamesIn(r.expr).length).toBeGreaterThan(0);
+      expect(unknownMetrics(r.expr)).toEqual([]);
+      expect(unknownLabels(r.expr)).toEqual([]);
+    },
+  );
+
+  it.each(ruleFiles.map((f) => [f.name, f] as const))('the %s rules file has a promtool test file', (_name, f) => {
+    expect(ruleTests.filter((t) => t.ruleFiles.includes(f.file)).map((t) => t.file)).not.toEqual([]);
+  });
+
+  // Each alert, at each severity, has a test where it fires, and a test where it must stay silent.
+  it.each(alerts.map((a) => [`${a.alert} (${a.labels?.severity})`, a] as const))('%s has a firing and a not-firing rule test', (_name, a) => {
+    const file = ruleFiles.find((f) => f.rules.includes(a))!.file;
+    const cases = ruleTests.filter((t) => t.ruleFiles.includes(file)).flatMap((t) => t.cases.filter((c) => c.alertname === a.alert));
+    expect(cases.some((c) => (c.exp_alerts ?? []).some((e) => e.exp_labels?.severity === a.labels?.severity))).toBe(true);
+    expect(cases.some((c) => (c.exp_alerts ?? []).length === 0)).toBe(true);
   });
 
   it('aggregates histogram quantiles over le', () => {
@@ -318,9 +528,11 @@ describe('alerting and recording rules', () => {
   });
 });
 
-describe('Grafana dashboard', () => {
+describe.each(dashboards.map((d) => [d.name, d] as const))('Grafana dashboard %s', (_name, d) => {
+  const { dashboard, allPanels, dataPanels } = d;
+
   it('is an importable dashboard with a DS_PROMETHEUS input and a service variable', () => {
-    expect(dashboard.uid).toBe('recmesh-ingest');
+    expect(dashboard.uid).toBe(d.uid);
     expect(dashboard.schemaVersion).toBeGreaterThanOrEqual(36);
     expect(dashboard.schemaVersion).toBeLessThanOrEqual(41);
     expect(dashboard.__inputs).toEqual([expect.objectContaining({ name: 'DS_PROMETHEUS', type: 'datasource', pluginId: 'prometheus' })]);
@@ -340,7 +552,7 @@ describe('Grafana dashboard', () => {
 
   it('has panels for every signal SREs watch', () => {
     const titles = dataPanels.map((p) => p.title.toLowerCase()).join('\n');
-    for (const word of ['accepted', 'rejected', 'duplicates', 'p50 / p99', 'lag by partition', 'batch failures', 'cpu', 'resident memory', 'event loop', 'up per service']) {
+    for (const word of d.signals) {
       expect(titles).toContain(word);
     }
   });
@@ -369,10 +581,11 @@ describe('Grafana dashboard', () => {
   });
 
   it.each(dataPanels.flatMap((p) => (p.targets ?? []).map((t) => [`${p.title} / ${t.refId}`, t.expr ?? ''] as const)))(
-    '%s only references known metrics and honours $service',
+    '%s only references known metrics and labels and honours $service',
     (_name, expr) => {
       expect(metricNamesIn(expr).length).toBeGreaterThan(0);
       expect(unknownMetrics(expr)).toEqual([]);
+      expect(unknownLabels(expr)).toEqual([]);
       // `up` has no service label; everything else is filtered by the variable.
       if (!metricNamesIn(expr).every((m) => m === 'up')) expect(expr).toContain('service=~"$service"');
     },
@@ -403,8 +616,8 @@ describe('promtool', () => {
     expect(r.status).toBe(0);
   });
 
-  it('check rules accepts the rules file', () => {
-    const r = run(['check', 'rules', path.relative(REPO, RULES_FILE)]);
+  it.each(RULE_FILES.map((f) => [f.name, f.file] as const))('check rules accepts the %s rules file', (_name, file) => {
+    const r = run(['check', 'rules', path.relative(REPO, file)]);
     expect(r.output).toContain('SUCCESS');
     expect(r.status).toBe(0);
   });
