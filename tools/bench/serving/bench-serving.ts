@@ -41,6 +41,8 @@ const concurrency = Number(arg('concurrency', '32'));
 const loadGeneratorChoice = arg('load-generator', 'auto');
 /** A run whose failed calls exceed this fraction of its requests fails the bench. */
 const maxErrorFraction = Number(arg('max-error-fraction', '0.01'));
+const maxWaitMs = Number(arg('max-wait-ms', '2'));
+const reportFile = arg('out', 'reports/bench-serving.json');
 const WARMUP = concurrency * 2;
 const RECOMMEND_METHOD = 'recmesh.gateway.v1.RecommendationService.Recommend';
 /** Same workload as the grpc-js client: each call for a uniformly random seeded user (user-0 .. user-USERS-1). */
@@ -200,7 +202,7 @@ interface ServingRun extends LoadResult {
 }
 
 async function serve(gen: LoadGenerator, model: SequentialRecommenderModel, features: FeatureStore, catalog: CatalogIndex, maxBatchSize: number, requests: number): Promise<ServingRun> {
-  const batching = { maxBatchSize, maxWaitMs: 2, maxQueue: 10_000 };
+  const batching = { maxBatchSize, maxWaitMs, maxQueue: 10_000 };
   const scorer = new RecommendationScorer({ model: () => model, features, catalog, batching, popularityHalfLifeMs: 72 * 3_600_000 });
   const bus = new InMemoryMessageBus();
   const topics = resolveTopicNames('');
@@ -310,7 +312,7 @@ async function main(): Promise<void> {
     settings: {
       sizes, concurrency, k: K, users: USERS, historySteps: HISTORY, hidden: HIDDEN, maxSeqLen: MAX_SEQ_LEN,
       requestsPerSize: Object.fromEntries(sizes.map((n) => [n, { batchingOn: requestsFor(n), batchingOff: Math.max(100, Math.round(requestsFor(n) / 2)) }])),
-      batchingOn: { maxBatchSize: 64, maxWaitMs: 2 }, batchingOff: { maxBatchSize: 1, maxWaitMs: 2 },
+      batchingOn: { maxBatchSize: 64, maxWaitMs }, batchingOff: { maxBatchSize: 1, maxWaitMs },
       loadGeneratorDetails: gen.kind === 'ghz'
         ? `ghz ${gen.version} (github.com/bojand/ghz, go install via tools/bench/serving/install-ghz.sh) in its own process: closed loop, ` +
           `${concurrency} workers on 1 connection, --insecure, method from the gateway's server reflection, --call ${RECOMMEND_METHOD} --data '${GHZ_DATA}' ` +
@@ -324,7 +326,7 @@ async function main(): Promise<void> {
     results,
     totalS: (Date.now() - started) / 1000,
   };
-  const file = path.join(ROOT, 'reports/bench-serving.json');
+  const file = path.resolve(ROOT, reportFile);
   await fs.mkdir(path.dirname(file), { recursive: true });
   await fs.writeFile(file, JSON.stringify(report, null, 2) + '\n');
   log(`wrote ${path.relative(ROOT, file)} in ${report.totalS.toFixed(0)} s`);
