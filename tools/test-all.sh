@@ -37,6 +37,7 @@ if [ -x tools/model/ci.sh ] && [ "${RECMESH_SKIP_MODEL_TESTS:-0}" != 1 ]; then
   export RECMESH_REQUIRE_FIXTURES=1
 fi
 run unit npx nx run-many -t test --parallel=1 --outputStyle=stream --skip-nx-cache
+run bundle-eval npx jest -c tools/bundle-eval/jest.config.js
 run integration npx jest -c test/jest.config.js --runInBand
 
 # One closing line for every runner: jest's "Tests:" lines and pytest's summary.

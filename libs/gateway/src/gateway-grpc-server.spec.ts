@@ -474,7 +474,7 @@ describe('GatewayGrpcServer Bundle', () => {
     // Defaults and the validated query reach the bundler.
     expect(bundles.queries.at(-1)).toMatchObject({ userId: 'u-7', anchorItemIds: ['sku-phone'], size: 3, count: 3, budget: 600, categories: ['Electronics'], requireCategoryDiversity: true });
     await h.server.flushPublishes();
-    const record = h.bus.read(topics.recommendationsServed).map((m) => fromBinary(RecommendationServedSchema, m.value)).find((r) => r.recId === response!.recId)!;
+    const record = h.bus.read(topics.recommendationsServed).map((m) => fromBinary(RecommendationServedSchema, m.value!)).find((r) => r.recId === response!.recId)!;
     expect(record.surface).toBe('bundle');
     expect(record.items.map((i) => i.itemId)).toEqual(['sku-case', 'sku-charger']);
   });
