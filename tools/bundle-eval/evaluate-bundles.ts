@@ -31,6 +31,7 @@ import {
   smoothedLogLift,
 } from '@recmesh/bundling';
 import { itemTextForEncoder, SentenceEncoder } from '@recmesh/model-runtime';
+import { symmetricEigen } from './personalized/truncated-svd';
 
 const ROOT = path.resolve(__dirname, '../..');
 const KS = [5, 10, 20] as const;
@@ -287,7 +288,7 @@ function basketEmbeddings(baskets: readonly (readonly string[])[], dim: number, 
     }
   }
   for (let a = 0; a < l; a++) for (let b = 0; b < a; b++) gram[a * l + b] = gram[b * l + a];
-  const { values: eig, vectors } = jacobiEigen(gram, l);
+  const { values: eig, vectors } = symmetricEigen(gram, l);
   const order = Array.from({ length: l }, (_, i) => i).sort((a, b) => eig[b] - eig[a] || a - b);
   // Left singular vectors U = Q·W; embedding = U_k · sqrt(σ_k), σ = sqrt(eigenvalue).
   for (let i = 0; i < n; i++) {
@@ -335,48 +336,6 @@ function orthonormaliseColumns(y: Float64Array, n: number, l: number): void {
   }
 }
 
-/** Cyclic Jacobi eigen-decomposition of a symmetric l × l matrix; column e of vectors goes with values[e]. */
-function jacobiEigen(matrix: Float64Array, l: number): { values: Float64Array; vectors: Float64Array } {
-  const a = Float64Array.from(matrix);
-  const v = new Float64Array(l * l);
-  for (let i = 0; i < l; i++) v[i * l + i] = 1;
-  let scale = 0;
-  for (let i = 0; i < l * l; i++) scale += a[i] * a[i];
-  for (let sweep = 0; sweep < 100; sweep++) {
-    let off = 0;
-    for (let p = 0; p < l; p++) for (let q = p + 1; q < l; q++) off += a[p * l + q] * a[p * l + q];
-    if (off <= 1e-24 * scale) break;
-    for (let p = 0; p < l; p++) {
-      for (let q = p + 1; q < l; q++) {
-        const apq = a[p * l + q];
-        if (apq === 0) continue;
-        const theta = (a[q * l + q] - a[p * l + p]) / (2 * apq);
-        const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
-        const c = 1 / Math.sqrt(t * t + 1);
-        const s = t * c;
-        for (let k = 0; k < l; k++) {
-          const akp = a[k * l + p];
-          const akq = a[k * l + q];
-          a[k * l + p] = c * akp - s * akq;
-          a[k * l + q] = s * akp + c * akq;
-        }
-        for (let k = 0; k < l; k++) {
-          const apk = a[p * l + k];
-          const aqk = a[q * l + k];
-          a[p * l + k] = c * apk - s * aqk;
-          a[q * l + k] = s * apk + c * aqk;
-        }
-        for (let k = 0; k < l; k++) {
-          const vkp = v[k * l + p];
-          const vkq = v[k * l + q];
-          v[k * l + p] = c * vkp - s * vkq;
-          v[k * l + q] = s * vkp + c * vkq;
-        }
-      }
-    }
-  }
-  return { values: Float64Array.from({ length: l }, (_, i) => a[i * l + i]), vectors: v };
-}
 
 // ---------------------------------------------------------------- text vectors (MiniLM, cached)
 
