@@ -12,21 +12,14 @@ import {
   pairFeatures,
   PairFeatureName,
 } from './complementarity-features';
+import { mulberry32 } from './seeded-random';
 
 /** Small seeded PRNG (mulberry32): fits and splits are reproducible for a seed. */
 export class SeededRng {
-  private state: number;
+  readonly next: () => number;
 
   constructor(seed: number) {
-    this.state = seed >>> 0 || 0x9e3779b9;
-  }
-
-  next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    this.next = mulberry32(seed >>> 0 || 0x9e3779b9);
   }
 
   int(maxExclusive: number): number {

@@ -1,17 +1,7 @@
 import { BundleOptimizer, BundleProblemError, DEFAULT_BEAM_WIDTH, solveExhaustively } from './bundle-optimizer';
+import { mulberry32 as seededRandom } from './seeded-random';
 import type { BundleAnchor, BundleCandidate, BundleProblem, ComposedBundle } from './bundle-problem';
 
-/** mulberry32: tiny, seeded, good enough to draw test instances. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const CATEGORIES = ['cases', 'chargers', 'cables', 'screen-protectors', 'earbuds', 'phones'];
 

@@ -5,3 +5,4 @@ export * from './complementarity-features';
 export * from './bundle-model';
 export * from './bundle-model-fit';
 export * from './bundle-optimizer';
+export * from './seeded-random';

@@ -11,7 +11,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { BundleCandidate, BundleOptimizer, BundleProblem, ComposedBundle, DEFAULT_BEAM_WIDTH, solveExhaustively } from '@recmesh/bundling';
+import { BundleCandidate, BundleOptimizer, BundleProblem, ComposedBundle, DEFAULT_BEAM_WIDTH, mulberry32 as seededRandom, solveExhaustively } from '@recmesh/bundling';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const CANDIDATES = 200;
@@ -22,17 +22,6 @@ function arg(name: string, fallback: number): number {
   return i > 0 ? Number(process.argv[i + 1]) : fallback;
 }
 
-/** mulberry32 */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function gaussian(random: () => number): number {
   return Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());

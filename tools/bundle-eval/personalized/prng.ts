@@ -4,17 +4,7 @@
  * here, so one seed gives byte-identical reports.
  */
 
-/** mulberry32: a small 32-bit generator; returns floats in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 } from '@recmesh/bundling';
 
 /** Standard normal draws (Box–Muller) from a uniform generator. */
 export function gaussianSource(uniform: () => number): () => number {
