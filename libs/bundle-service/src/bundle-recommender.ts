@@ -164,7 +164,8 @@ export class BundleRecommender {
       constraints: { size: query.size, count: query.count, budget: query.budget, requireCategoryDiversity: query.requireCategoryDiversity, excludeItemIds: excluded },
     });
     this.checkDeadline(query);
-    return { bundles: composed.map((b) => this.describe(b, anchors, candidates, bundleModel, sources)), modelVersion: this.modelVersion };
+    // The versions this request used, even if a hot reload swapped either meanwhile.
+    return { bundles: composed.map((b) => this.describe(b, anchors, candidates, bundleModel, sources)), modelVersion: `${bundleModel.version}+${model.modelVersion}` };
   }
 
   private solve(problem: Parameters<BundleOptimizer['solve']>[0]): ComposedBundle[] {
