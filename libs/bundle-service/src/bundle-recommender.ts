@@ -194,8 +194,8 @@ export class BundleRecommender {
     for (const anchor of anchors) for (const p of await features.coPurchasePartners(anchor.itemId, PER_SOURCE)) add(p.itemId);
     const anchorVector = sumOfUnitVectors(anchors.map((a) => model.itemVector(a.itemId)));
     const anchorRows = anchors.map((a) => model.rowOf(a.itemId)).filter((r): r is number => r !== undefined);
-    if (anchorVector) for (const s of model.topK(anchorVector, PER_SOURCE, { exclude: [anchorRows] })[0]) add(s.itemId);
-    if (user) for (const s of model.topK(user, PER_SOURCE / 2, { exclude: [anchorRows] })[0]) add(s.itemId);
+    if (anchorVector) for (const s of (await model.topKBatch(anchorVector, PER_SOURCE, { exclude: [anchorRows] }))[0]) add(s.itemId);
+    if (user) for (const s of (await model.topKBatch(user, PER_SOURCE / 2, { exclude: [anchorRows] }))[0]) add(s.itemId);
     const complementCategories = new Set(anchors.flatMap((a) => this.options.categories.complementsOf(a.leafCategory, COMPLEMENT_CATEGORIES)));
     // Without co-purchase history yet (a new shop), the anchors' own department still gives the model something to rank.
     if (complementCategories.size === 0) for (const a of anchors) for (const e of catalog.entries()) if (e.categoryPath[0] === a.categoryPath[0]) complementCategories.add(e.leafCategory);

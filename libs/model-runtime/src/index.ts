@@ -8,3 +8,4 @@ export * from './wordpiece-tokenizer';
 export * from './sentence-encoder';
 export * from './sequential-recommender-model';
 export * from './item-text';
+export * from './item-score-kernel';

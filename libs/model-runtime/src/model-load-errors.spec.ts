@@ -3,7 +3,7 @@ import * as path from 'path';
 import { ModelLoadError } from './model-load-error';
 import { SequentialRecommenderModel } from './sequential-recommender-model';
 import { editManifest, replaceModelFile, writeFakeModelDir } from './testing/fake-model-dir';
-import { encodeOnnxModel } from './testing/tiny-onnx';
+import { encodeOnnxModel } from './onnx-graph-writer';
 import { recordingLogger, tempDirs } from './testing/temp-dirs';
 
 // Every broken export must reject load() with a ModelLoadError whose message names the file and

@@ -1,7 +1,8 @@
 import type * as ort from 'onnxruntime-node';
+import { ItemScoreKernel } from './item-score-kernel';
 import { itemTextForEncoder } from './item-text';
 import * as path from 'path';
-import { exactTopK } from './exact-top-k';
+import { exactTopK, TopKRows } from './exact-top-k';
 import { ItemCatalog } from './item-catalog';
 import { verifyModelFiles } from './model-files';
 import { errorMessage, ModelLoadError } from './model-load-error';
@@ -116,6 +117,7 @@ export class SequentialRecommenderModel {
   }
 
   private readonly actions: ActionVocabulary;
+  private scoreKernel?: Promise<ItemScoreKernel>;
   private readonly categoryIds: Map<string, number>;
   private readonly brandIds: Map<string, number>;
 
@@ -242,8 +244,22 @@ export class SequentialRecommenderModel {
    */
   topK(userVecs: Float32Array, k: number, options: TopKOptions = {}): ScoredItem[][] {
     const excludeRows = options.exclude?.map((items) => (items === undefined ? undefined : this.rowSet(items)));
-    const results = exactTopK(this.catalog.matrix, this.catalog.rowCount, this.hidden, userVecs, k, { excludeRows, mask: options.mask });
-    const ids = this.catalog.itemIds; // ids[row - 1]: rows from exactTopK are always >= 1
+    return this.scoredItems(exactTopK(this.catalog.matrix, this.catalog.rowCount, this.hidden, userVecs, k, { excludeRows, mask: options.mask }));
+  }
+
+  /**
+   * The same answer as topK (to float32 rounding of the scores), with the score matrix computed by
+   * onnxruntime: the serving path for batches, where JavaScript multiply-adds would dominate.
+   */
+  async topKBatch(userVecs: Float32Array, k: number, options: TopKOptions = {}): Promise<ScoredItem[][]> {
+    const excludeRows = options.exclude?.map((items) => (items === undefined ? undefined : this.rowSet(items)));
+    this.scoreKernel ??= ItemScoreKernel.open(this.hidden, this.executionProvider);
+    const kernel = await this.scoreKernel;
+    return this.scoredItems(await kernel.topK(this.catalog.matrix, this.catalog.rowCount, this.hidden, userVecs, k, { excludeRows, mask: options.mask }));
+  }
+
+  private scoredItems(results: TopKRows[]): ScoredItem[][] {
+    const ids = this.catalog.itemIds; // ids[row - 1]: returned rows are always >= 1
     return results.map(({ rows, scores }) => Array.from(rows, (row, i) => ({ itemId: ids[row - 1], row, score: scores[i] })));
   }
 
@@ -328,7 +344,8 @@ export class SequentialRecommenderModel {
 
   /** Frees the onnxruntime sessions; the model must not be used afterwards. */
   async release(): Promise<void> {
-    await Promise.allSettled([this.userEncoder.release(), this.itemFromSide.release(), this.sentenceEncoder?.release()]);
+    const kernel = this.scoreKernel?.then((k) => k.release());
+    await Promise.allSettled([this.userEncoder.release(), this.itemFromSide.release(), this.sentenceEncoder?.release(), kernel]);
   }
 
   private rowSet(items: Iterable<string | number>): Set<number> {

@@ -93,7 +93,7 @@ export class RecommendationScorer {
     for (const [model, indices] of byModel) {
       const users = await model.encodeUsers(indices.map((i) => jobs[i].history));
       const fetch = Math.max(...indices.map((i) => jobs[i].fetch));
-      const top = model.topK(users, fetch, { exclude: indices.map((i) => jobs[i].excludeRows) });
+      const top = await model.topKBatch(users, fetch, { exclude: indices.map((i) => jobs[i].excludeRows) });
       indices.forEach((jobIndex, j) => (out[jobIndex] = top[j].map((s) => ({ itemId: s.itemId, score: s.score }))));
     }
     return out;
@@ -145,7 +145,7 @@ export class RecommendationScorer {
     }
     const excluded = new Set([...request.excludeItemIds, request.itemId]);
     const own = model.rowOf(request.itemId);
-    const [candidates] = model.topK(vector, Math.min(model.itemIds.length, request.k * OVERFETCH + excluded.size), { exclude: [own !== undefined ? [own] : []] });
+    const [candidates] = await model.topKBatch(vector, Math.min(model.itemIds.length, request.k * OVERFETCH + excluded.size), { exclude: [own !== undefined ? [own] : []] });
     const pairedWith = await this.boughtTogether([request.itemId]);
     const title = entry?.title ?? request.itemId;
     const items: RecommendedItem[] = [];

@@ -3,7 +3,7 @@
 import { promises as fs } from 'fs';
 import * as path from 'path';
 import { ACTION_TYPES, f32, modelGraphs, randomMatrix, seededRandom, sha256Hex } from '../../../libs/model-runtime/src/testing/fake-model-dir';
-import { encodeOnnxModel } from '../../../libs/model-runtime/src/testing/tiny-onnx';
+import { encodeOnnxModel } from '../../../libs/model-runtime/src/onnx-graph-writer';
 
 
 export const benchItemId = (i: number): string => `item-${i}`;

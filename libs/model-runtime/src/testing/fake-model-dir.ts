@@ -8,7 +8,7 @@
 import { createHash } from 'crypto';
 import { promises as fs } from 'fs';
 import * as path from 'path';
-import { encodeOnnxModel, int64Const, OnnxGraph, OnnxValueInfo } from './tiny-onnx';
+import { encodeOnnxModel, int64Const, OnnxGraph, OnnxValueInfo } from '../onnx-graph-writer';
 
 export const ACTION_TYPES = ['view', 'click', 'add_to_cart', 'remove_from_cart', 'purchase', 'rate'];
 

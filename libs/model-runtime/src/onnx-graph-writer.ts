@@ -1,5 +1,5 @@
-// Test helper: writes small, valid ONNX models from TypeScript so the runtime can be tested without
-// Python. Only the handful of protobuf fields these graphs need are encoded (see onnx/onnx.proto).
+// Writes small, valid ONNX models from TypeScript: the runtime's own scoring graph, and test graphs
+// without Python. Only the handful of protobuf fields these graphs need are encoded (see onnx/onnx.proto).
 
 const WIRE_VARINT = 0;
 const WIRE_BYTES = 2;
