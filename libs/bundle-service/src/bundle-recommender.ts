@@ -150,7 +150,9 @@ export class BundleRecommender {
       return { itemId: s.itemId, price: entry.price, inStock: entry.inStock, leafCategory: entry.leafCategory, unaryScore: s.score };
     });
     const pairScores = new Float64Array(candidates.length * candidates.length);
-    for (let i = 0; i < candidates.length; i++) {
+    // Pairs of added items only matter when a bundle adds two or more.
+    const addedPerBundle = query.size - anchorIds.length;
+    for (let i = 0; addedPerBundle >= 2 && i < candidates.length; i++) {
       for (let j = i + 1; j < candidates.length; j++) {
         const s = bundleModel.pairScore(candidates[i].itemId, candidates[j].itemId, sources);
         pairScores[i * candidates.length + j] = s;
@@ -198,7 +200,10 @@ export class BundleRecommender {
     if (user) for (const s of (await model.topKBatch(user, PER_SOURCE / 2, { exclude: [anchorRows] }))[0]) add(s.itemId);
     const complementCategories = new Set(anchors.flatMap((a) => this.options.categories.complementsOf(a.leafCategory, COMPLEMENT_CATEGORIES)));
     // Without co-purchase history yet (a new shop), the anchors' own department still gives the model something to rank.
-    if (complementCategories.size === 0) for (const a of anchors) for (const e of catalog.entries()) if (e.categoryPath[0] === a.categoryPath[0]) complementCategories.add(e.leafCategory);
+    if (complementCategories.size === 0) {
+      const departments = new Set(anchors.map((a) => a.categoryPath[0]));
+      for (const e of catalog.entries()) if (departments.has(e.categoryPath[0])) complementCategories.add(e.leafCategory);
+    }
     const perCategory = Math.max(10, Math.ceil((2 * PER_SOURCE) / Math.max(1, complementCategories.size)));
     for (const leafCategory of complementCategories) {
       for (const p of await features.topPopular({ leafCategory, limit: perCategory, atMs: this.clock(), halfLifeMs: this.options.popularityHalfLifeMs })) add(p.itemId);

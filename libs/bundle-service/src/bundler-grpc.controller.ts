@@ -2,7 +2,7 @@ import { status } from '@grpc/grpc-js';
 import type { ServerUnaryCall } from '@grpc/grpc-js';
 import { Controller, Inject, Logger } from '@nestjs/common';
 import { GrpcMethod, RpcException } from '@nestjs/microservices';
-import { DeadlineExceededError, deadlineOf, QueueFullError, ReasonCodeEnumNames, UnknownItemError } from '@recmesh/scoring';
+import { DeadlineExceededError, deadlineOf, QueueFullError, scoredItemToWire, UnknownItemError } from '@recmesh/scoring';
 import { BundleAnswer, BundleLimits, BundleQuery, BundleRecommender, InvalidBundleQueryError } from './bundle-recommender';
 
 export const BUNDLE_RECOMMENDER = Symbol('BUNDLE_RECOMMENDER');
@@ -47,7 +47,7 @@ export function bundleAnswerToWire(answer: BundleAnswer) {
       reason: b.reason,
       items: b.items.map((i) => ({
         role: i.role,
-        item: { itemId: i.itemId, score: i.score, reason: i.reason, reasonCode: ReasonCodeEnumNames[i.reasonCode], modelVersion: answer.modelVersion, title: i.title ?? '', ...(i.price !== undefined ? { price: i.price } : {}) },
+        item: scoredItemToWire(i, answer.modelVersion),
       })),
     })),
   };

@@ -2,7 +2,7 @@ import * as path from 'path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { BundleAnswer, BundleRecommender, BundledItem, InvalidBundleQueryError } from '@recmesh/bundle-service';
-import { QueueFullError, UnknownItemError as ScorerUnknownItemError } from '@recmesh/scoring';
+import { QueueFullError, reasonCodeFromWire, UnknownItemError as ScorerUnknownItemError } from '@recmesh/scoring';
 import { BackendOverloadedError, BundleBackend, BundleBackendQuery, UnknownItemError } from './recommendation-backend';
 import { GrpcChannelReadiness } from './grpc-channel-readiness';
 import { InvalidRequestError } from './request-validation';
@@ -72,7 +72,7 @@ export class BundlerGrpcBackend implements BundleBackend {
             totalScore: b.totalScore, totalPrice: b.totalPrice, reason: b.reason,
             items: b.items.map((i): BundledItem => ({
               itemId: i.item.itemId, score: i.item.score, reason: i.item.reason, role: i.role, title: i.item.title || undefined, price: i.item.price ?? undefined,
-              reasonCode: i.item.reasonCode.replace(/^REASON_CODE_/, '').toLowerCase() as BundledItem['reasonCode'],
+              reasonCode: reasonCodeFromWire(i.item.reasonCode),
             })),
           })),
         });

@@ -1,5 +1,5 @@
 import { randomUUID } from 'crypto';
-import { ReasonCodeEnumNames } from '@recmesh/scoring';
+import { scoredItemToWire } from '@recmesh/scoring';
 import * as path from 'path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
@@ -41,18 +41,6 @@ export function loadGatewayPackageDefinition(dirs: { api: string; health: string
 }
 
 export type HealthStatus = 'SERVING' | 'NOT_SERVING';
-
-const REASON_CODES: Record<BackendItem['reasonCode'], string> = ReasonCodeEnumNames;
-
-export interface WireScoredItem {
-  itemId: string;
-  score: number;
-  reason: string;
-  reasonCode: string;
-  modelVersion: string;
-  title: string;
-  price?: number;
-}
 
 export interface GatewayGrpcServerOptions {
   readonly backend: RecommendationBackend;
@@ -182,7 +170,7 @@ export class GatewayGrpcServer {
         surface: 'recommend',
         respond: (recId, answer) => {
           const items = answer.items.slice(0, query.k);
-          return { served: items, modelVersion: answer.modelVersion, response: { recId, items: items.map((i) => toWireItem(i, answer.modelVersion)), modelVersion: answer.modelVersion } };
+          return { served: items, modelVersion: answer.modelVersion, response: { recId, items: items.map((i) => scoredItemToWire(i, answer.modelVersion)), modelVersion: answer.modelVersion } };
         },
       };
     });
@@ -197,7 +185,7 @@ export class GatewayGrpcServer {
         surface: 'similar_items',
         respond: (recId, answer) => {
           const items = answer.items.slice(0, query.k);
-          return { served: items, modelVersion: answer.modelVersion, response: { recId, itemId: query.itemId, items: items.map((i) => toWireItem(i, answer.modelVersion)), modelVersion: answer.modelVersion } };
+          return { served: items, modelVersion: answer.modelVersion, response: { recId, itemId: query.itemId, items: items.map((i) => scoredItemToWire(i, answer.modelVersion)), modelVersion: answer.modelVersion } };
         },
       };
     });
@@ -224,7 +212,7 @@ export class GatewayGrpcServer {
           response: {
             recId,
             modelVersion: answer.modelVersion,
-            bundles: answer.bundles.map((b) => ({ totalScore: b.totalScore, totalPrice: b.totalPrice, reason: b.reason, items: b.items.map((i) => ({ role: i.role, item: toWireItem(i, answer.modelVersion) })) })),
+            bundles: answer.bundles.map((b) => ({ totalScore: b.totalScore, totalPrice: b.totalPrice, reason: b.reason, items: b.items.map((i) => ({ role: i.role, item: scoredItemToWire(i, answer.modelVersion) })) })),
           },
         }),
       };
@@ -369,18 +357,6 @@ export class GatewayGrpcServer {
     call.on('cancelled', stop);
     call.on('finish', stop);
   }
-}
-
-function toWireItem(item: BackendItem, modelVersion: string): WireScoredItem {
-  return {
-    itemId: item.itemId,
-    score: item.score,
-    reason: item.reason,
-    reasonCode: REASON_CODES[item.reasonCode] ?? 'REASON_CODE_UNSPECIFIED',
-    modelVersion,
-    title: item.title ?? '',
-    ...(item.price !== undefined ? { price: item.price } : {}),
-  };
 }
 
 function deadlineToMs(deadline: grpc.Deadline): number {

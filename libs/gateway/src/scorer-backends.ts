@@ -1,7 +1,7 @@
 import * as path from 'path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
-import { QueueFullError, RecommendationScorer, Recommendations, UnknownItemError as ScorerUnknownItemError } from '@recmesh/scoring';
+import { QueueFullError, reasonCodeFromWire, Recommendations, RecommendationScorer, UnknownItemError as ScorerUnknownItemError } from '@recmesh/scoring';
 import { BackendAnswer, BackendItem, BackendOverloadedError, RecommendationBackend, RecommendQuery, SimilarQuery, UnknownItemError } from './recommendation-backend';
 import { GrpcChannelReadiness } from './grpc-channel-readiness';
 
@@ -93,7 +93,7 @@ export class ScorerGrpcBackend implements RecommendationBackend {
           modelVersion: res.modelVersion,
           items: res.items.map((i): BackendItem => ({
             itemId: i.itemId, score: i.score, reason: i.reason, title: i.title || undefined, price: i.price ?? undefined,
-            reasonCode: i.reasonCode.replace(/^REASON_CODE_/, '').toLowerCase() as BackendItem['reasonCode'],
+            reasonCode: reasonCodeFromWire(i.reasonCode),
           })),
         });
       });

@@ -38,29 +38,11 @@ export function exactTopK(
   k: number,
   options: ExactTopKOptions = {},
 ): TopKRows[] {
-  if (!Number.isInteger(hidden) || hidden <= 0) throw new RangeError(`hidden must be a positive integer (got ${hidden})`);
-  if (users.length % hidden !== 0) throw new RangeError(`user vectors have ${users.length} values, not a multiple of hidden=${hidden}`);
-  if (items.length < rowCount * hidden) throw new RangeError(`item matrix has ${items.length} values, fewer than ${rowCount}x${hidden}`);
-  if (!Number.isInteger(k) || k < 0) throw new RangeError(`k must be a non-negative integer (got ${k})`);
-  const batch = users.length / hidden;
-  const { excludeRows, mask } = options;
-  if (excludeRows && excludeRows.length !== batch) {
-    throw new RangeError(`exclude has ${excludeRows.length} entries for ${batch} users`);
-  }
-  const heaps = Array.from({ length: batch }, () => new BoundedTopKHeap(k));
-  if (k === 0 || batch === 0) return heaps.map((h) => h.sortedBestFirst());
-
-  // Offered scores below a user's current K-th best are rejected with one comparison; only
-  // candidates that would enter the heap pay for the exclusion-set lookup.
-  const threshold = new Float64Array(batch).fill(Number.NEGATIVE_INFINITY);
-  const offer = (u: number, score: number, row: number) => {
-    if (u >= batch || !(score >= threshold[u])) return; // also drops NaN and tile padding users
-    const heap = heaps[u];
-    if (!heap.wouldAccept(score, row)) return;
-    if (excludeRows !== undefined && excludeRows[u]?.has(row)) return;
-    heap.push(score, row);
-    threshold[u] = heap.threshold;
-  };
+  const selection = new TopKSelection(items, rowCount, hidden, users, k, options);
+  const { batch } = selection;
+  if (selection.done) return selection.results();
+  const { mask } = options;
+  const offer = (u: number, score: number, row: number) => selection.offer(u, score, row);
 
   // Users padded with zero vectors to a multiple of the tile height (padding users are ignored).
   const tiles = Math.ceil(batch / USERS_PER_TILE);
@@ -136,7 +118,55 @@ export function exactTopK(
       }
     }
   }
-  return heaps.map((h) => h.sortedBestFirst());
+  return selection.results();
+}
+
+/**
+ * The K best rows per user from scores offered one by one, with the exclusions, the argument
+ * checks and the tie rule (higher score, then lower row) that every top-K path shares.
+ */
+export class TopKSelection {
+  readonly batch: number;
+  private readonly heaps: BoundedTopKHeap[];
+  private readonly threshold: Float64Array;
+  private readonly excludeRows: ExactTopKOptions['excludeRows'];
+
+  constructor(items: Float32Array, rowCount: number, hidden: number, users: Float32Array, k: number, options: ExactTopKOptions) {
+    if (!Number.isInteger(hidden) || hidden <= 0) throw new RangeError(`hidden must be a positive integer (got ${hidden})`);
+    if (users.length % hidden !== 0) throw new RangeError(`user vectors have ${users.length} values, not a multiple of hidden=${hidden}`);
+    if (items.length < rowCount * hidden) throw new RangeError(`item matrix has ${items.length} values, fewer than ${rowCount}x${hidden}`);
+    if (!Number.isInteger(k) || k < 0) throw new RangeError(`k must be a non-negative integer (got ${k})`);
+    this.batch = users.length / hidden;
+    this.excludeRows = options.excludeRows;
+    if (this.excludeRows && this.excludeRows.length !== this.batch) {
+      throw new RangeError(`exclude has ${this.excludeRows.length} entries for ${this.batch} users`);
+    }
+    this.heaps = Array.from({ length: this.batch }, () => new BoundedTopKHeap(k));
+    this.threshold = new Float64Array(this.batch).fill(Number.NEGATIVE_INFINITY);
+  }
+
+  /** Nothing to select (k = 0 or no users). */
+  get done(): boolean {
+    return this.batch === 0 || this.heaps[0].capacityIsZero;
+  }
+
+  /**
+   * Scores below a user's current K-th best are rejected with one comparison; only candidates
+   * that would enter the heap pay for the exclusion-set lookup. Users >= batch (tile padding) and
+   * NaN scores are dropped.
+   */
+  offer(u: number, score: number, row: number): void {
+    if (u >= this.batch || !(score >= this.threshold[u])) return;
+    const heap = this.heaps[u];
+    if (!heap.wouldAccept(score, row)) return;
+    if (this.excludeRows !== undefined && this.excludeRows[u]?.has(row)) return;
+    heap.push(score, row);
+    this.threshold[u] = heap.threshold;
+  }
+
+  results(): TopKRows[] {
+    return this.heaps.map((h) => h.sortedBestFirst());
+  }
 }
 
 /** One user against n candidate rows, four rows per pass. */
@@ -189,6 +219,10 @@ export class BoundedTopKHeap {
   constructor(private readonly capacity: number) {
     this.scores = new Float64Array(capacity);
     this.rows = new Int32Array(capacity);
+  }
+
+  get capacityIsZero(): boolean {
+    return this.capacity === 0;
   }
 
   /** Scores below this can never enter (-Infinity until the heap is full). */

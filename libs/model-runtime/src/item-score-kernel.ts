@@ -1,5 +1,5 @@
 import * as ort from 'onnxruntime-node';
-import { BoundedTopKHeap, ExactTopKOptions, TopKRows } from './exact-top-k';
+import { ExactTopKOptions, TopKRows, TopKSelection } from './exact-top-k';
 import { encodeOnnxModel } from './onnx-graph-writer';
 import type { ExecutionProvider } from './onnx-session';
 
@@ -35,13 +35,10 @@ export class ItemScoreKernel {
    * @param users row-major [batch, hidden]
    */
   async topK(items: Float32Array, rowCount: number, hidden: number, users: Float32Array, k: number, options: ExactTopKOptions = {}): Promise<TopKRows[]> {
-    const batch = users.length / hidden;
-    if (!Number.isInteger(batch)) throw new RangeError(`user vectors have ${users.length} values, not a multiple of hidden=${hidden}`);
-    if (items.length < rowCount * hidden) throw new RangeError(`item matrix has ${items.length} values, fewer than ${rowCount}x${hidden}`);
-    const { excludeRows, mask } = options;
-    if (excludeRows && excludeRows.length !== batch) throw new RangeError(`exclude has ${excludeRows.length} entries for ${batch} users`);
-    const heaps = Array.from({ length: batch }, () => new BoundedTopKHeap(k));
-    if (k === 0 || batch === 0 || rowCount <= 1) return heaps.map((h) => h.sortedBestFirst());
+    const selection = new TopKSelection(items, rowCount, hidden, users, k, options);
+    const { batch } = selection;
+    if (selection.done || rowCount <= 1) return selection.results();
+    const { mask } = options;
 
     const usersT = new Float32Array(hidden * batch);
     for (let u = 0; u < batch; u++) for (let j = 0; j < hidden; j++) usersT[j * batch + u] = users[u * hidden + j];
@@ -50,21 +47,12 @@ export class ItemScoreKernel {
     const out = await this.session.run({ items: new ort.Tensor('float32', itemRows, [rowCount, hidden]), users_t: new ort.Tensor('float32', usersT, [hidden, batch]) });
     const scores = out['scores'].data as Float32Array;
 
-    const threshold = new Float64Array(batch).fill(Number.NEGATIVE_INFINITY);
     for (let row = 1; row < rowCount; row++) {
       if (mask !== undefined && row < mask.length && mask[row] !== 0) continue;
       const base = row * batch;
-      for (let u = 0; u < batch; u++) {
-        const score = scores[base + u];
-        if (!(score >= threshold[u])) continue; // also drops NaN
-        const heap = heaps[u];
-        if (!heap.wouldAccept(score, row)) continue;
-        if (excludeRows !== undefined && excludeRows[u]?.has(row)) continue;
-        heap.push(score, row);
-        threshold[u] = heap.threshold;
-      }
+      for (let u = 0; u < batch; u++) selection.offer(u, scores[base + u], row);
     }
-    return heaps.map((h) => h.sortedBestFirst());
+    return selection.results();
   }
 
   release(): Promise<void> {

@@ -6,3 +6,4 @@ export * from './serving-model';
 export * from './scorer-grpc.controller';
 export * from './scorer.config';
 export * from './scorer.module';
+export * from './scored-item-wire';

@@ -3,7 +3,7 @@ import type { ServerUnaryCall } from '@grpc/grpc-js';
 import { Controller, Inject, Logger } from '@nestjs/common';
 import { GrpcMethod, RpcException } from '@nestjs/microservices';
 import { DeadlineExceededError, QueueFullError } from './micro-batcher';
-import { ReasonCodeEnumNames } from './reason-text';
+import { scoredItemToWire } from './scored-item-wire';
 import { Recommendations, RecommendationScorer, UnknownItemError } from './recommendation-scorer';
 
 export const RECOMMENDATION_SCORER = Symbol('RECOMMENDATION_SCORER');
@@ -89,7 +89,7 @@ export class ScorerGrpcController {
       const { items, modelVersion } = await work();
       return {
         modelVersion,
-        items: items.map((i) => ({ itemId: i.itemId, score: i.score, reason: i.reason, reasonCode: ReasonCodeEnumNames[i.reasonCode], modelVersion, title: i.title ?? '', price: i.price })),
+        items: items.map((i) => scoredItemToWire(i, modelVersion)),
       };
     } catch (error) {
       if (error instanceof UnknownItemError) throw new RpcException({ code: status.NOT_FOUND, message: error.message });
