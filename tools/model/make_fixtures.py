@@ -102,8 +102,8 @@ def make_tiny(out: Path):
     acts = [[0, 0, 0, 0, 0, 1, 3, 5], [1, 1, 2, 2, 3, 3, 5, 6], [0, 0, 0, 0, 0, 0, 0, 4],
             [0, 0, 0, 0, 0, 0, 0, 0], [6, 6, 6, 1, 1, 2, 3, 5], [0, 0, 0, 2, 2, 4, 1, 1]]
     with torch.no_grad():
-        table = m.item_vectors()
-        uv = m.encode(torch.tensor(seqs), torch.tensor(acts), table)
+        uv = m.user_vectors(torch.tensor(seqs), torch.tensor(acts), m.item_vectors())
+        table = m.item_output(m.item_vectors())
         scores = uv @ table.T
         scores[:, 0] = float("-inf")
         top = torch.topk(scores, 5, dim=1)

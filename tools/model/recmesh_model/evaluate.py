@@ -54,6 +54,22 @@ def mean_std(per_seed: list[dict]) -> tuple[dict, dict]:
     return mean, std
 
 
+def merge_seeds(path: Path, params: dict, per_seed: list, runs: list, seeds: list, esec: list):
+    """Union of an existing report's seeds with this run's (this run wins on a repeated seed)."""
+    if not path.exists():
+        return per_seed, runs, seeds, esec
+    old = json.loads(path.read_text())
+    if old.get("params") != params:
+        raise SystemExit(f"--add-seeds: {path} was made with other params:\n  {old.get('params')}\n  vs {params}")
+    keep = [i for i, sd in enumerate(old["seeds"]) if sd not in seeds]
+    per_seed = [old["per_seed"][i] for i in keep] + per_seed
+    runs = [old["runs"][i] for i in keep] + runs
+    esec = [old["eval_seconds"]] * len(keep) + esec
+    order = np.argsort([r["seed"] for r in runs], kind="stable")
+    pick = lambda xs: [xs[i] for i in order]  # noqa: E731
+    return pick(per_seed), pick(runs), sorted(r["seed"] for r in runs), pick(esec)
+
+
 def published_tables(dataset_readme: Path) -> list[tuple[str, list[str], list[list[str]]]]:
     """Markdown tables under '###' headings of the dataset README (title, header, rows)."""
     if not dataset_readme.exists():
@@ -139,6 +155,9 @@ def main(argv=None):
     p.add_argument("--reports", default=str(REPO_ROOT / "reports" / "model"))
     p.add_argument("--runs", default=str(REPO_ROOT / "tools" / "model" / "runs"))
     p.add_argument("--notes", default="", help="extra protocol_notes (e.g. why fewer seeds)")
+    p.add_argument("--add-seeds", action="store_true",
+                   help="merge these seeds into the model's existing report (same params required), "
+                        "so seeds can run in separate processes")
     T.add_args(p)
     args = p.parse_args(argv)
     import torch
@@ -170,7 +189,7 @@ def main(argv=None):
             rep = {**base, "model": name, "params": {"similarity": "cosine co-occurrence", "history": "all"},
                    "seeds": [], "metrics": m, "train_seconds": t1 - t0, "eval_seconds": time.time() - t1}
         elif name in TRAINED:
-            per_seed, tsec, esec, runs = [], [], [], []
+            per_seed, esec, runs = [], [], []
             for seed in seeds:
                 targs = p.parse_args(argv)  # fresh copy of defaults + CLI options
                 targs.seed = seed
@@ -181,21 +200,26 @@ def main(argv=None):
                 t1 = time.time()
                 mm = evaluate(T.model_scorer(res["model"], ds, split), ds, split, "test")
                 esec.append(time.time() - t1)
-                tsec.append(res["train_seconds"])
                 per_seed.append(mm)
                 runs.append({k: v for k, v in res.items() if k != "model"} | {"seed": seed, "checkpoint": str(out / "checkpoint_best.pt")})
                 print(f"[{args.dataset}] {name} seed {seed}: test ndcg@10 {mm['ndcg@10']:.4f} "
                       f"recall@10 {mm['recall@10']:.4f} tail_recall@20 {mm['tail_recall@20']:.4f} "
                       f"({res['train_seconds']:.0f}s train)", flush=True)
-            mean, std = mean_std(per_seed)
-            for k in ("tail_users", "cold_users", "users"):
-                mean[k] = per_seed[0][k]
             params = {k: getattr(targs, k) for k in ("hidden", "blocks", "heads", "dropout", "attn_dropout",
                                                     "max_len", "lr", "batch_size", "epochs", "patience",
-                                                    "max_minutes", "no_text", "no_side")}
+                                                    "max_minutes", "no_text", "no_side", "id_dropout",
+                                                    "score", "temperature", "weight_decay", "valid_users",
+                                                    "logit_adjust", "horizon", "horizon_decay")}
             params["loss"] = ("full softmax CE" if ds.num_items <= targs.sampled_softmax_above
                               else f"sampled softmax ({targs.num_negatives} uniform negatives)")
             params["uses_text"] = bool(res["model"].use_text)
+            if args.add_seeds:
+                per_seed, runs, seeds, esec = merge_seeds(report_dir / f"{name}.json", params, per_seed, runs,
+                                                          seeds, esec)
+            tsec = [r["train_seconds"] for r in runs]
+            mean, std = mean_std(per_seed)
+            for k in ("tail_users", "cold_users", "users"):
+                mean[k] = per_seed[0][k]
             notes.append("trained on the training part only, early stopping on validation NDCG@10 (full ranking); "
                          "at test time the validation item is part of the input history")
             if any(r["stopped"] == "time_budget" for r in runs):

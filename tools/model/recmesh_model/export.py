@@ -38,13 +38,13 @@ class UserEncoder(nn.Module):
         self.register_buffer("table", model.item_vectors().detach().clone())
 
     def forward(self, item_seq, action_seq):
-        return self.model.encode(item_seq, action_seq, self.table)
+        return self.model.user_vectors(item_seq, action_seq, self.table)
 
 
 class ItemEmbeddings(nn.Module):
     def __init__(self, model: SeqRec):
         super().__init__()
-        self.register_buffer("table", model.item_vectors().detach().clone())
+        self.register_buffer("table", model.item_output(model.item_vectors()).detach().clone())
 
     def forward(self, item_rows):
         return F.embedding(item_rows, self.table)
@@ -164,8 +164,8 @@ def check_parity(model: SeqRec, out: Path, n: int = 16, seed: int = 0) -> dict:
     model.eval()
     with torch.no_grad():
         table = model.item_vectors()
-        ref_u = model.encode(seq, act, table).numpy()
-        ref_i = table[rows].numpy()
+        ref_u = model.user_vectors(seq, act, table).numpy()
+        ref_i = model.item_output(table)[rows].numpy()
         ref_s = model.item_from_side(tv, ht, cat, br).numpy()
 
     def run(f, feeds):

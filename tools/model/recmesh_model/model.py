@@ -10,7 +10,7 @@ side information; a brand-new item (no id embedding, no history) is represented 
 
 User encoder: x_t = v_{item_t} + E_action[a_t] + E_pos[t] -> LN -> dropout -> L post-LN transformer
 blocks with causal attention that also ignores left padding -> hidden state of the last position.
-Score(user, r) = user_vec . v_r.
+Score(user, r) = user_vec . v_r (dot), or cos(user_vec, v_r) / temperature (cosine).
 """
 from __future__ import annotations
 
@@ -64,12 +64,17 @@ class SeqRec(nn.Module):
     def __init__(self, num_items: int, hidden: int = 64, max_len: int = 50, blocks: int = 2, heads: int = 2,
                  dropout: float = 0.5, attn_dropout: float = 0.5, num_actions: int = 6,
                  use_text: bool = False, text_dim: int = 384, num_categories: int = 0, num_brands: int = 0,
-                 num_attrs: int = 0, max_attrs: int = 0, side_dropout: float | None = None):
+                 num_attrs: int = 0, max_attrs: int = 0, side_dropout: float | None = None,
+                 score: str = "dot", temperature: float = 0.1, id_dropout: float = 0.0):
         super().__init__()
         self.cfg = dict(num_items=num_items, hidden=hidden, max_len=max_len, blocks=blocks, heads=heads,
                         dropout=dropout, attn_dropout=attn_dropout, num_actions=num_actions, use_text=use_text,
                         text_dim=text_dim, num_categories=num_categories, num_brands=num_brands,
-                        num_attrs=num_attrs, max_attrs=max_attrs, side_dropout=side_dropout)
+                        num_attrs=num_attrs, max_attrs=max_attrs, side_dropout=side_dropout, score=score,
+                        temperature=temperature, id_dropout=id_dropout)
+        if score not in ("dot", "cosine"):
+            raise ValueError(f"score must be 'dot' or 'cosine', got {score!r}")
+        self.score, self.temperature, self.id_dropout = score, temperature, id_dropout
         d = hidden
         self.num_items, self.hidden, self.max_len = num_items, hidden, max_len
         self.item_emb = nn.Embedding(num_items + 1, d, padding_idx=0)
@@ -157,14 +162,28 @@ class SeqRec(nn.Module):
             return idv
         side = self.side_vector(self.text_vec[rows] if self.use_text else None, self.has_text[rows],
                                 self.cat_id[rows], self.brand_id[rows], self.attr_ids[rows])
+        if self.training and self.id_dropout > 0:
+            # whole-item id dropout: the side vector must stand on its own, as it does for new items
+            keep = torch.rand(idv.shape[0], 1, device=idv.device) >= self.id_dropout
+            idv = idv * keep.to(idv.dtype)
         v = self.fuse(self.side_drop(side), idv, self.log_count[rows])
         return v * (rows > 0).unsqueeze(-1).to(v.dtype)
 
     def item_from_side(self, text_vec, has_text, cat_id, brand_id):
-        """Representation of a brand-new item (no id embedding, no history): its side vector."""
+        """Scored vector of a brand-new item (no id embedding, no history): its side vector."""
         if not self.has_side:
             return torch.zeros(text_vec.shape[0], self.hidden, dtype=text_vec.dtype) + 0 * text_vec[:, :1]
-        return self.side_vector(text_vec if self.use_text else None, has_text, cat_id, brand_id, None)
+        return self.item_output(self.side_vector(text_vec if self.use_text else None, has_text, cat_id, brand_id,
+                                                 None))
+
+    # ----- score space: score(user, item) = user_output(h) . item_output(v) -------------------
+    def item_output(self, v: torch.Tensor) -> torch.Tensor:
+        """Item vectors as scored. Cosine scoring takes the norm (a popularity proxy) out of the
+        score, so tail items are not drowned by the bestsellers' long vectors."""
+        return F.normalize(v, dim=-1) if self.score == "cosine" else v
+
+    def user_output(self, h: torch.Tensor) -> torch.Tensor:
+        return F.normalize(h, dim=-1) / self.temperature if self.score == "cosine" else h
 
     # ----- user side -------------------------------------------------------------------------
     def encode(self, item_seq: torch.Tensor, action_seq: torch.Tensor, item_table: torch.Tensor,
@@ -185,6 +204,9 @@ class SeqRec(nn.Module):
             return x
         return x[:, -1, :]
 
+    def user_vectors(self, item_seq, action_seq, table: torch.Tensor) -> torch.Tensor:
+        """Scored user vectors (B, d) of left-padded sequences; `table` = item_vectors()."""
+        return self.user_output(self.encode(item_seq, action_seq, table))
+
     def forward(self, item_seq, action_seq):
-        table = self.item_vectors()
-        return self.encode(item_seq, action_seq, table)
+        return self.user_vectors(item_seq, action_seq, self.item_vectors())

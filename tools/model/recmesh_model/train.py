@@ -36,19 +36,32 @@ def add_args(p: argparse.ArgumentParser):
     p.add_argument("--hidden", type=int, default=64)
     p.add_argument("--blocks", type=int, default=2)
     p.add_argument("--heads", type=int, default=2)
-    p.add_argument("--dropout", type=float, default=0.5)
-    p.add_argument("--attn-dropout", type=float, default=0.5)
+    # 0.2 beat 0.3 and SASRec's 0.5 on validation NDCG@10 (Scientific sweep) and converges in fewer epochs
+    p.add_argument("--dropout", type=float, default=0.2)
+    p.add_argument("--attn-dropout", type=float, default=0.2)
     p.add_argument("--side-dropout", type=float, default=None)
+    p.add_argument("--id-dropout", type=float, default=0.0,
+                   help="probability that an item is represented by its side information alone in a step")
     p.add_argument("--max-len", type=int, default=50)
+    p.add_argument("--score", choices=["dot", "cosine"], default="dot",
+                   help="user-item score: dot product, or cosine / temperature")
+    p.add_argument("--temperature", type=float, default=0.1, help="cosine score temperature")
     p.add_argument("--lr", type=float, default=1e-3)
     p.add_argument("--weight-decay", type=float, default=0.0)
     p.add_argument("--batch-size", type=int, default=256)
     p.add_argument("--epochs", type=int, default=200)
-    p.add_argument("--patience", type=int, default=6, help="early stopping on validation NDCG@10 (epochs)")
+    p.add_argument("--patience", type=int, default=5, help="early stopping on validation NDCG@10 (epochs)")
     p.add_argument("--max-minutes", type=float, default=38.0, help="wall-clock training budget")
     p.add_argument("--sampled-softmax-above", type=int, default=200_000,
                    help="catalog size above which sampled softmax replaces the full softmax")
     p.add_argument("--num-negatives", type=int, default=8192)
+    p.add_argument("--logit-adjust", type=float, default=0.0,
+                   help="train with logits + TAU * log(1 + item train count), serve without it: "
+                        "takes the popularity prior out of the learned scores (long-tail logit adjustment)")
+    p.add_argument("--horizon", type=int, default=1,
+                   help="each position also predicts the next HORIZON items (full softmax only)")
+    p.add_argument("--horizon-decay", type=float, default=0.5,
+                   help="loss weight of the item h steps ahead = decay^(h-1)")
     p.add_argument("--threads", type=int, default=int(os.environ.get("RECMESH_THREADS", "2")))
     p.add_argument("--valid-users", type=int, default=None, help="cap validation users (speed)")
     p.add_argument("--quiet", action="store_true")
@@ -65,7 +78,8 @@ def build_model(ds: Dataset, split: Split, args) -> SeqRec:
                    num_categories=len(cat_vocab) if use_side else 0,
                    num_brands=len(brand_vocab) if use_side else 0,
                    num_attrs=ds.num_attrs if use_side else 0, max_attrs=max_attrs,
-                   side_dropout=args.side_dropout)
+                   side_dropout=args.side_dropout, score=args.score, temperature=args.temperature,
+                   id_dropout=args.id_dropout if not args.no_side else 0.0)
     kw = {"train_count": split.item_train_count}
     if use_text:
         from .text import item_text_matrix
@@ -83,12 +97,13 @@ def build_model(ds: Dataset, split: Split, args) -> SeqRec:
     return model
 
 
-def training_arrays(ds: Dataset, split: Split, max_len: int):
-    """Per user with >= 2 training items: last max_len+1 training items -> (input, actions, targets)."""
+def training_arrays(ds: Dataset, split: Split, max_len: int, horizon: int = 1):
+    """Per user with >= 2 training items: last max_len+1 training items -> (input, actions, targets).
+    Y[:, p, h] is the item h+1 steps after input position p (0 past the end of the training part)."""
     rows = [u for u in range(len(ds.seqs)) if split.train_len[u] >= 2]
     X = np.zeros((len(rows), max_len), dtype=np.int64)
     A = np.zeros_like(X)
-    Y = np.zeros_like(X)
+    Y = np.zeros((len(rows), max_len, horizon), dtype=np.int64)
     for j, u in enumerate(rows):
         n = int(split.train_len[u])
         s = ds.seqs[u][:n][-(max_len + 1):]
@@ -96,7 +111,9 @@ def training_arrays(ds: Dataset, split: Split, max_len: int):
         k = len(s) - 1
         X[j, max_len - k:] = s[:-1]
         A[j, max_len - k:] = a[:-1]
-        Y[j, max_len - k:] = s[1:]
+        for h in range(horizon):
+            t = s[1 + h:]
+            Y[j, max_len - k: max_len - k + len(t), h] = t
     return X, A, Y
 
 
@@ -117,6 +134,7 @@ def length_bucketed_batches(lengths: np.ndarray, batch_size: int, gen: np.random
 def model_scorer(model: SeqRec, ds: Dataset, split: Split):
     model.eval()
     table = model.item_vectors()
+    out_table = model.item_output(table)
     L = model.max_len
 
     def score(users: np.ndarray, stage: str) -> torch.Tensor:
@@ -128,8 +146,8 @@ def model_scorer(model: SeqRec, ds: Dataset, split: Split):
             if len(s):
                 X[j, L - len(s):] = s
                 A[j, L - len(s):] = a
-        uv = model.encode(torch.from_numpy(X), torch.from_numpy(A), table)
-        return uv @ table.T
+        uv = model.user_vectors(torch.from_numpy(X), torch.from_numpy(A), table)
+        return uv @ out_table.T
     return score
 
 
@@ -154,11 +172,15 @@ def train(ds: Dataset, split: Split, args, out: Path, log=print) -> dict:
     set_seed(args.seed)
     out.mkdir(parents=True, exist_ok=True)
     model = build_model(ds, split, args)
-    X, A, Y = training_arrays(ds, split, args.max_len)
+    sampled = ds.num_items > args.sampled_softmax_above
+    if args.horizon < 1 or (sampled and args.horizon > 1):
+        raise ValueError(f"--horizon must be >= 1, and 1 with sampled softmax (got {args.horizon})")
+    X, A, Y = training_arrays(ds, split, args.max_len, args.horizon)
+    horizon_w = torch.tensor([args.horizon_decay ** h for h in range(args.horizon)])
+    prior = args.logit_adjust * model.log_count.view(-1)  # (num_items+1,), zero when not adjusting
     lengths = (X > 0).sum(1)
     opt = torch.optim.Adam(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
     gen = np.random.default_rng(args.seed)
-    sampled = ds.num_items > args.sampled_softmax_above
     best, best_epoch, bad = -1.0, -1, 0
     t0 = time.time()
     logf = open(out / "train_log.jsonl", "w")
@@ -175,15 +197,21 @@ def train(ds: Dataset, split: Split, args, out: Path, log=print) -> dict:
             x, a, y = (torch.from_numpy(v[:, first:]) for v in (x, a, y))
             table = model.item_vectors()
             h = model.encode(x, a, table, all_positions=True)
-            m = y > 0
-            hs, ys = h[m], y[m]
-            if not sampled:
-                logits = hs @ table[1:].T
+            m = y[..., 0] > 0
+            hs, yh = model.user_output(h[m]), y[m]
+            ys = yh[:, 0]
+            out_table = model.item_output(table)
+            if not sampled and args.horizon == 1:
+                logits = hs @ out_table[1:].T + prior[1:]
                 loss = F.cross_entropy(logits, ys - 1)
+            elif not sampled:  # later items share the softmax of the position, with decaying weight
+                logp = F.log_softmax(hs @ out_table[1:].T + prior[1:], dim=1)
+                w = horizon_w * (yh > 0)
+                loss = -(logp.gather(1, (yh - 1).clamp(min=0)) * w).sum() / w.sum()
             else:  # shared uniform negatives; accidental hits removed
                 neg = torch.randint(1, ds.num_items + 1, (args.num_negatives,))
-                pos_l = (hs * table[ys]).sum(-1, keepdim=True)
-                neg_l = hs @ table[neg].T
+                pos_l = (hs * out_table[ys]).sum(-1, keepdim=True) + prior[ys].unsqueeze(1)
+                neg_l = hs @ out_table[neg].T + prior[neg]
                 neg_l = neg_l.masked_fill(neg.unsqueeze(0) == ys.unsqueeze(1), float("-inf"))
                 loss = F.cross_entropy(torch.cat([pos_l, neg_l], 1), torch.zeros(len(ys), dtype=torch.long))
             opt.zero_grad(set_to_none=True)
