@@ -77,3 +77,15 @@ def test_horizon_training_learns_and_rejects_sampled_softmax(tiny, tmp_path):  #
     assert r["best_epoch"] >= 1 and r["best_valid_ndcg@10"] > 0
     with pytest.raises(ValueError, match="horizon"):
         T.train(ds, sp, tiny_args(horizon=2, sampled_softmax_above=1), tmp_path / "s")
+
+
+def test_logit_adjustment_lowers_the_popularity_bias_of_served_scores(tiny, tmp_path):  # noqa: F811
+    ds, sp = tiny
+    count = torch.from_numpy(sp.item_train_count[1:].astype(np.float32))
+
+    def popularity_corr(tau: float) -> float:
+        r = T.train(ds, sp, tiny_args(seed=5, epochs=6, patience=10, logit_adjust=tau), tmp_path / f"t{tau}")
+        with torch.no_grad():
+            mean_score = T.model_scorer(r["model"], ds, sp)(sp.eval_users, "test")[:, 1:].mean(0)
+        return float(torch.corrcoef(torch.stack([mean_score, torch.log1p(count)]))[0, 1])
+    assert popularity_corr(2.0) < popularity_corr(0.0)
