@@ -102,8 +102,9 @@ def make_tiny(out: Path):
     acts = [[0, 0, 0, 0, 0, 1, 3, 5], [1, 1, 2, 2, 3, 3, 5, 6], [0, 0, 0, 0, 0, 0, 0, 4],
             [0, 0, 0, 0, 0, 0, 0, 0], [6, 6, 6, 1, 1, 2, 3, 5], [0, 0, 0, 2, 2, 4, 1, 1]]
     with torch.no_grad():
-        uv = m.user_vectors(torch.tensor(seqs), torch.tensor(acts), m.item_vectors())
-        table = m.item_output(m.item_vectors())
+        fused = m.item_vectors()
+        uv = m.user_vectors(torch.tensor(seqs), torch.tensor(acts), fused)
+        table = m.item_output(fused)
         scores = uv @ table.T
         scores[:, 0] = float("-inf")
         top = torch.topk(scores, 5, dim=1)
