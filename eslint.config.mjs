@@ -3,20 +3,27 @@ import nx from '@nx/eslint-plugin';
 // Architecture is enforced here: apps are thin wiring over libs, libs never
 // import apps, and each lib may only reach the capabilities listed for it.
 const libScopes = {
-  contracts: [],
+  contracts: ['numerics'],
   observability: [],
   'service-config': [],
-  'model-runtime': [],
+  'model-runtime': ['numerics'],
   messaging: ['observability'],
   persistence: ['contracts'],
-  'synthetic-shop': ['contracts'],
+  'synthetic-shop': ['contracts', 'numerics'],
   'service-runtime': ['service-config', 'observability', 'messaging', 'persistence'],
-  scoring: ['contracts', 'model-runtime', 'persistence', 'observability', 'service-config', 'service-runtime'],
+  // The serving row: scorer, bundler and gateway sit side by side on serving-core and never import each other.
+  'serving-core': ['contracts', 'messaging', 'model-runtime', 'persistence', 'observability', 'service-config'],
+  scoring: ['contracts', 'serving-core', 'model-runtime', 'persistence', 'observability', 'service-config', 'service-runtime'],
   features: ['contracts', 'messaging', 'persistence', 'observability', 'service-config', 'service-runtime', 'model-runtime'],
   ingestion: ['contracts', 'messaging', 'persistence', 'observability', 'service-config', 'service-runtime'],
-  bundling: [],
-  'bundle-service': ['contracts', 'bundling', 'scoring', 'model-runtime', 'persistence', 'observability', 'service-config', 'service-runtime'],
-  'gateway-api': ['contracts', 'messaging', 'observability', 'service-config', 'service-runtime', 'scoring', 'bundle-service'],
+  bundling: ['numerics'],
+  'bundle-service': ['contracts', 'serving-core', 'bundling', 'model-runtime', 'messaging', 'persistence', 'observability', 'service-config', 'service-runtime'],
+  'gateway-api': ['contracts', 'serving-core', 'messaging', 'observability', 'service-config', 'service-runtime'],
+  // Shared numerics (seeded randomness, Cholesky, randomized SVD, the listwise softmax fit, ranking metrics): a leaf.
+  numerics: [],
+  // Tools (type:tool) are linted like the libs: the offline bundle evaluation and the benches, each with the libs it uses.
+  'bundle-eval': ['bundling', 'numerics', 'model-runtime', 'synthetic-shop'],
+  bench: ['contracts', 'synthetic-shop', 'bundling', 'numerics', 'gateway-api', 'messaging', 'model-runtime', 'persistence', 'scoring', 'serving-core'],
 };
 
 /** Tests may also use the synthetic shop as a fixture generator and run ingest upstream of what they test. */
@@ -25,6 +32,7 @@ function depConstraints({ forTests }) {
     { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib'] },
     { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib'] },
     { sourceTag: 'type:test', onlyDependOnLibsWithTags: ['type:lib'] },
+    { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:lib'], notDependOnLibsWithTags: ['type:app'] },
     ...Object.entries(libScopes).map(([scope, allowed]) => ({
       sourceTag: `scope:${scope}`,
       onlyDependOnLibsWithTags: [...allowed, ...(forTests ? ['synthetic-shop', 'ingestion'] : [])].map((s) => `scope:${s}`),

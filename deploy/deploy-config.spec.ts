@@ -90,10 +90,10 @@ const DASHBOARDS = [
 
 type MetricType = 'counter' | 'gauge' | 'histogram';
 const INGEST_SRC = 'libs/ingestion/src/ingest-metrics.ts';
-const GATEWAY_SRC = 'libs/gateway/src/gateway-metrics.ts';
-const SERVING_MODEL_SRC = 'libs/scoring/src/serving-model.ts';
+const GATEWAY_SRC = 'libs/gateway-api/src/gateway-metrics.ts';
+const SERVING_MODEL_SRC = 'libs/serving-core/src/serving-model.ts';
 const BUNDLER_SRC = 'libs/bundle-service/src/bundle-recommender.ts';
-const BUNDLER_MODULE_SRC = 'libs/bundle-service/src/bundler.module.ts';
+const BUNDLER_MODULE_SRC = 'libs/bundle-service/src/serving-bundle-model.ts';
 
 /**
  * What the services expose today, as declared (name, type, label names) in

@@ -1,6 +1,6 @@
 import * as path from 'path';
 import * as grpc from '@grpc/grpc-js';
-import { loadGatewayPackageDefinition } from '@recmesh/gateway-api';
+import { loadGatewayPackageDefinition } from '@recmesh/contracts/testing';
 import { ShopItem } from '@recmesh/synthetic-shop';
 import { IngestScenario } from '../ingest/ingest-scenario';
 import { produce } from './kafka-io';
@@ -38,20 +38,25 @@ export async function publishCatalog(scenario: IngestScenario, items: readonly S
   ]);
 }
 
-/** ingest, feature-builder, scorer (demo model, catalog refreshed every second), bundler and gateway, one process each. */
+/** ingest, feature-builder, scorer (demo model), bundler and gateway, one process each; serving follows catalog changes as they are ingested. */
 export async function startRecommendationStack(scenario: IngestScenario): Promise<RecommendationStack> {
   const scorerGrpc = await freePort();
   const bundlerGrpc = await freePort();
   const gatewayGrpc = await freePort();
   await scenario.startIngest();
   await scenario.startService('feature-builder', 'FEATURE_BUILDER_PORT');
-  await scenario.startService('scorer', 'SCORER_PORT', { SCORER_GRPC_PORT: String(scorerGrpc), SCORER_MODEL_DIR: DEMO_MODEL, SCORER_CATALOG_REFRESH_SECONDS: '1', SCORER_PREFER_CUDA: 'false' });
-  await scenario.startService('bundler', 'BUNDLER_PORT', { BUNDLER_GRPC_PORT: String(bundlerGrpc), SCORER_MODEL_DIR: DEMO_MODEL, BUNDLER_MODEL_FILE: path.join(DEMO_MODEL, 'bundle-model.json'), BUNDLER_REFRESH_SECONDS: '1', SCORER_PREFER_CUDA: 'false' });
+  await scenario.startService('scorer', 'SCORER_PORT', { SCORER_GRPC_PORT: String(scorerGrpc), SCORER_MODEL_DIR: DEMO_MODEL, SCORER_PREFER_CUDA: 'false' });
+  await scenario.startService('bundler', 'BUNDLER_PORT', { BUNDLER_GRPC_PORT: String(bundlerGrpc), SCORER_MODEL_DIR: DEMO_MODEL, BUNDLER_MODEL_FILE: path.join(DEMO_MODEL, 'bundle-model.json'), SCORER_PREFER_CUDA: 'false' });
   await scenario.startService('gateway', 'GATEWAY_HTTP_PORT', { GATEWAY_GRPC_PORT: String(gatewayGrpc), SCORER_ADDRESS: `127.0.0.1:${scorerGrpc}`, BUNDLER_ADDRESS: `127.0.0.1:${bundlerGrpc}` });
+  return gatewayClient(`127.0.0.1:${gatewayGrpc}`);
+}
+
+/** A storefront's client of the gateway at `address` (proto-loader, camelCase fields, 5 s deadline). */
+export function gatewayClient(address: string): RecommendationStack {
   const pkg = grpc.loadPackageDefinition(loadGatewayPackageDefinition()) as unknown as { recmesh: { gateway: { v1: { RecommendationService: grpc.ServiceClientConstructor } } } };
   type Unary = (req: object, options: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res: GatewayAnswer) => void) => void;
   type BundleUnary = (req: object, options: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res: BundleAnswer) => void) => void;
-  const client = new pkg.recmesh.gateway.v1.RecommendationService(`127.0.0.1:${gatewayGrpc}`, grpc.credentials.createInsecure()) as unknown as grpc.Client & Record<'recommend' | 'similarItems', Unary> & { bundle: BundleUnary };
+  const client = new pkg.recmesh.gateway.v1.RecommendationService(address, grpc.credentials.createInsecure()) as unknown as grpc.Client & Record<'recommend' | 'similarItems', Unary> & { bundle: BundleUnary };
   return {
     call: (method, request) =>
       new Promise((resolve, reject) => client[method](request, { deadline: Date.now() + 5000 }, (err, res) => (err ? reject(err) : resolve(res)))),

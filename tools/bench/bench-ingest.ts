@@ -11,10 +11,12 @@ import * as os from 'os';
 import * as path from 'path';
 import { resolveTopicNames, topicDeclarations } from '@recmesh/contracts';
 import { generateSyntheticShop } from '@recmesh/synthetic-shop';
+/* eslint-disable @nx/enforce-module-boundaries -- this bench runs the real stack through the integration-test harness (test/, type:test), which is no library and has no import alias */
 import { infraEnv, uniqueSuffix } from '../../test/support/infra-env';
 import { consumeUntil, kafkaClient } from '../../test/support/kafka-io';
 import { ScratchDatabase } from '../../test/support/scratch-database';
 import { freePort, ServiceProcess } from '../../test/support/service-process';
+/* eslint-enable @nx/enforce-module-boundaries */
 
 const ROOT = path.resolve(__dirname, '../..');
 

@@ -10,14 +10,13 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { DEFAULT_KS, meanAndStd, RankingMetricsAccumulator, rowIndices } from '@recmesh/numerics';
 import { BundleKnn } from './personalized/bundle-cf';
 import { BUNDLE_FEATURE_DEFINITIONS, BUNDLE_MODEL_FEATURES, BundleFeatureExtractor } from './personalized/bundle-features';
 import { DEFAULT_BUNDLE_MODEL_OPTIONS, linearScores, TrainedBundleModel, trainBundleModel } from './personalized/bundle-model';
 import { DEFAULT_EMBEDDING_PARAMS, EmbeddingAffinity } from './personalized/embedding-affinity';
 import { DEFAULT_COOCCURRENCE_OPTIONS, ItemCooccurrenceLift } from './personalized/item-cooccurrence';
-import { DEFAULT_KS, RankingMetricsAccumulator } from './personalized/ranking-metrics';
 import { machineDescription, PersonalizedModelReport, writeJsonReports, writeMarkdown } from './personalized/report-writer';
-import { rowIndices } from './personalized/sparse-matrix';
 import { loadPersonalizedBundleData, PersonalizedBundleData, usersWithEntries } from './personalized/user-bundle-splits';
 import { UserKnn } from './personalized/user-knn';
 
@@ -62,19 +61,6 @@ function evaluateSplit(
     acc.addUser(scores, t, rowIndices(data.train, u));
   }
   return { metrics: acc.result(), users: acc.usersEvaluated, seconds: now() - start };
-}
-
-/** Per-metric mean and sample standard deviation over runs. */
-function meanAndStd(runs: readonly Record<string, number>[]): { mean: Record<string, number>; std: Record<string, number> } {
-  const mean: Record<string, number> = {};
-  const std: Record<string, number> = {};
-  for (const key of Object.keys(runs[0] ?? {})) {
-    const xs = runs.map((r) => r[key]);
-    const m = xs.reduce((a, b) => a + b, 0) / xs.length;
-    mean[key] = m;
-    std[key] = xs.length > 1 ? Math.sqrt(xs.reduce((a, b) => a + (b - m) * (b - m), 0) / (xs.length - 1)) : 0;
-  }
-  return { mean, std };
 }
 
 /** `declared_users_bundles_items[0]` of the dataset's stats.json, if there is one. */

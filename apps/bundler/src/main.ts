@@ -1,9 +1,9 @@
-import { BundlerConfigSchema, bundlerGrpcOptions, BundlerModule, ServingBundleModel } from '@recmesh/bundle-service';
+import { BundlerConfigSchema, BundlerModule, ServingBundleModel } from '@recmesh/bundle-service';
+import { resolveTopicNames } from '@recmesh/contracts';
 import { createMetricsRegistry } from '@recmesh/observability';
-import { ModelRegistry } from '@recmesh/persistence';
-import { startServingModel } from '@recmesh/scoring';
 import { loadConfig } from '@recmesh/service-config';
-import { openInfrastructure, runService } from '@recmesh/service-runtime';
+import { ServingState, ServingStateModule } from '@recmesh/serving-core';
+import { openInfrastructure, runService, serviceRootModule } from '@recmesh/service-runtime';
 
 void runService({
   service: 'bundler',
@@ -12,15 +12,11 @@ void runService({
     const registry = createMetricsRegistry('bundler');
     const bundleModel = await ServingBundleModel.load(config.BUNDLER_MODEL_FILE, registry);
     const infra = await openInfrastructure(config, 'recmesh-bundler');
-    const serving = await startServingModel(config, new ModelRegistry(infra.dataSource), registry);
+    const state = await ServingState.open(config, infra, resolveTopicNames(config.RECMESH_TOPIC_PREFIX), registry);
     return {
-      module: BundlerModule.register(config, infra, serving, { owned: true, registry, bundleModel }),
+      module: serviceRootModule({ infra, registry }, ServingStateModule.forRoot(state), BundlerModule.register(config, bundleModel, { grpcPort: config.BUNDLER_GRPC_PORT })),
       port: config.BUNDLER_PORT,
       logLevel: config.LOG_LEVEL,
-      configure: async (app) => {
-        app.connectMicroservice(bundlerGrpcOptions(config.BUNDLER_GRPC_PORT));
-        await app.startAllMicroservices();
-      },
     };
   },
 });

@@ -1,6 +1,7 @@
 import { FeatureBuilderConfigSchema, FeatureBuilderModule, loadTextEmbedder } from '@recmesh/features';
+import { createMetricsRegistry } from '@recmesh/observability';
 import { loadConfig } from '@recmesh/service-config';
-import { openInfrastructure, runService } from '@recmesh/service-runtime';
+import { openInfrastructure, runService, serviceRootModule } from '@recmesh/service-runtime';
 
 void runService({
   service: 'feature-builder',
@@ -9,7 +10,7 @@ void runService({
     const textEmbedder = await loadTextEmbedder(config.FEATURE_TEXT_ENCODER_DIR);
     const infra = await openInfrastructure(config, 'recmesh-feature-builder');
     return {
-      module: FeatureBuilderModule.register(config, infra, { owned: true, textEmbedder }),
+      module: serviceRootModule({ infra, registry: createMetricsRegistry('feature-builder') }, FeatureBuilderModule.register(config, { textEmbedder })),
       port: config.FEATURE_BUILDER_PORT,
       logLevel: config.LOG_LEVEL,
     };

@@ -1,6 +1,8 @@
 import { BundlerGrpcBackend, GatewayConfigSchema, GatewayModule, ScorerGrpcBackend } from '@recmesh/gateway-api';
+import { createMetricsRegistry } from '@recmesh/observability';
 import { loadConfig } from '@recmesh/service-config';
-import { openInfrastructure, runService } from '@recmesh/service-runtime';
+import { ServingBackendsModule } from '@recmesh/serving-core';
+import { openBus, runService, serviceRootModule } from '@recmesh/service-runtime';
 
 const GatewayAppConfigSchema = {
   ...GatewayConfigSchema,
@@ -12,9 +14,16 @@ void runService({
   service: 'gateway',
   bootstrap: async () => {
     const config = loadConfig(GatewayAppConfigSchema);
-    const infra = await openInfrastructure(config, 'recmesh-gateway');
-    const backend = new ScorerGrpcBackend(config.SCORER_ADDRESS);
-    const bundles = config.BUNDLER_ADDRESS ? new BundlerGrpcBackend(config.BUNDLER_ADDRESS) : undefined;
-    return { module: GatewayModule.register(config, infra, backend, { owned: true, bundles }), port: config.GATEWAY_HTTP_PORT, logLevel: config.LOG_LEVEL };
+    // The gateway keeps no state of its own: a bus for the served lists, no store.
+    const infra = await openBus(config, 'recmesh-gateway');
+    const backends = ServingBackendsModule.forRoot({
+      recommendation: { useValue: new ScorerGrpcBackend(config.SCORER_ADDRESS) },
+      ...(config.BUNDLER_ADDRESS ? { bundles: { useValue: new BundlerGrpcBackend(config.BUNDLER_ADDRESS) } } : {}),
+    });
+    return {
+      module: serviceRootModule({ infra, registry: createMetricsRegistry('gateway') }, backends, GatewayModule.register(config)),
+      port: config.GATEWAY_HTTP_PORT,
+      logLevel: config.LOG_LEVEL,
+    };
   },
 });

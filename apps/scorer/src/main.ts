@@ -1,8 +1,9 @@
+import { resolveTopicNames } from '@recmesh/contracts';
 import { createMetricsRegistry } from '@recmesh/observability';
-import { ModelRegistry } from '@recmesh/persistence';
-import { ScorerConfigSchema, scorerGrpcOptions, ScorerModule, startServingModel } from '@recmesh/scoring';
+import { ScorerConfigSchema, ScorerModule } from '@recmesh/scoring';
 import { loadConfig } from '@recmesh/service-config';
-import { openInfrastructure, runService } from '@recmesh/service-runtime';
+import { ServingState, ServingStateModule } from '@recmesh/serving-core';
+import { openInfrastructure, runService, serviceRootModule } from '@recmesh/service-runtime';
 
 void runService({
   service: 'scorer',
@@ -10,15 +11,11 @@ void runService({
     const config = loadConfig(ScorerConfigSchema);
     const infra = await openInfrastructure(config, 'recmesh-scorer');
     const registry = createMetricsRegistry('scorer');
-    const serving = await startServingModel(config, new ModelRegistry(infra.dataSource), registry);
+    const state = await ServingState.open(config, infra, resolveTopicNames(config.RECMESH_TOPIC_PREFIX), registry);
     return {
-      module: ScorerModule.register(config, infra, serving, { owned: true, registry }),
+      module: serviceRootModule({ infra, registry }, ServingStateModule.forRoot(state), ScorerModule.register(config, { grpcPort: config.SCORER_GRPC_PORT })),
       port: config.SCORER_PORT,
       logLevel: config.LOG_LEVEL,
-      configure: async (app) => {
-        app.connectMicroservice(scorerGrpcOptions(config.SCORER_GRPC_PORT));
-        await app.startAllMicroservices();
-      },
     };
   },
 });

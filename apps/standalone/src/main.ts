@@ -1,9 +1,9 @@
+import { ServingBundleModel } from '@recmesh/bundle-service';
+import { resolveTopicNames } from '@recmesh/contracts';
 import { loadTextEmbedder } from '@recmesh/features';
 import { createMetricsRegistry } from '@recmesh/observability';
-import { ModelRegistry } from '@recmesh/persistence';
-import { startServingModel } from '@recmesh/scoring';
-import { ServingBundleModel } from '@recmesh/bundle-service';
 import { loadConfig } from '@recmesh/service-config';
+import { ServingState } from '@recmesh/serving-core';
 import { openInfrastructure, runService } from '@recmesh/service-runtime';
 import { StandaloneConfigSchema } from './standalone.config';
 import { StandaloneModule } from './standalone.module';
@@ -16,9 +16,9 @@ void runService({
     const infra = await openInfrastructure(config, 'recmesh-standalone');
     const registry = createMetricsRegistry('recmesh');
     const bundleModel = await ServingBundleModel.load(config.BUNDLER_MODEL_FILE, registry);
-    const serving = await startServingModel(config, new ModelRegistry(infra.dataSource), registry);
+    const state = await ServingState.open(config, infra, resolveTopicNames(config.RECMESH_TOPIC_PREFIX), registry);
     return {
-      module: StandaloneModule.register(config, infra, serving, bundleModel, registry, textEmbedder),
+      module: StandaloneModule.register(config, { infra, registry, state, bundleModel, textEmbedder }),
       port: config.PORT,
       logLevel: config.LOG_LEVEL,
       configure: (app) => void app.useBodyParser('raw', { type: 'application/x-protobuf', limit: '1mb' }),

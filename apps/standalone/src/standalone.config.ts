@@ -11,8 +11,6 @@ export const StandaloneConfigSchema = {
   ...ScorerConfigSchema,
   ...GatewayConfigSchema,
   ...BundlerConfigSchema,
-  // The demo shop arrives right after start: pick up its catalog quickly.
-  SCORER_CATALOG_REFRESH_SECONDS: { ...ScorerConfigSchema.SCORER_CATALOG_REFRESH_SECONDS, default: 5 },
   PORT: { type: 'int', default: 3000, min: 1, max: 65535, description: 'HTTP port of the all-in-one process' },
   RECMESH_DEMO_SEED: { type: 'bool', default: true, description: 'publish the synthetic demo shop through ingest at start' },
   RECMESH_DEMO_USERS: { type: 'int', default: 300, min: 1, max: 100_000, description: 'shoppers in the demo shop' },

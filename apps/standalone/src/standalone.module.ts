@@ -1,14 +1,16 @@
 import { DynamicModule, Inject, Injectable, Module, OnApplicationBootstrap } from '@nestjs/common';
+import { BundleRecommender, BundlerModule, ServingBundleModel } from '@recmesh/bundle-service';
 import { resolveTopicNames } from '@recmesh/contracts';
-import { ObservabilityModule, ReadinessProbe } from '@recmesh/observability';
-import { Registry } from 'prom-client';
-import { Config } from '@recmesh/service-config';
-import { Infrastructure } from '@recmesh/service-runtime';
 import { FeatureBuilderModule, ItemTextEmbedder } from '@recmesh/features';
-import { GatewayModule, InProcessBundleBackend, InProcessScorerBackend } from '@recmesh/gateway-api';
-import { buildBundler, BundlerModule, ServingBundleModel } from '@recmesh/bundle-service';
+import { GatewayModule } from '@recmesh/gateway-api';
 import { IngestModule } from '@recmesh/ingestion';
-import { buildScorer, ScorerModule, ServingModel } from '@recmesh/scoring';
+import { InMemoryMessageBus } from '@recmesh/messaging';
+import { ReadinessProbe } from '@recmesh/observability';
+import { RecommendationScorer, ScorerModule } from '@recmesh/scoring';
+import { Config } from '@recmesh/service-config';
+import { ServingBackendsModule, ServingState, ServingStateModule } from '@recmesh/serving-core';
+import { Infrastructure, INFRASTRUCTURE, ServiceRuntimeModule } from '@recmesh/service-runtime';
+import { Registry } from 'prom-client';
 import { seedDemoShop } from './demo-shop-seeder';
 import { MESSAGE_BUS, RawIntakeController, TOPIC_NAMES } from './raw-intake.controller';
 import { StandaloneConfigSchema } from './standalone.config';
@@ -16,44 +18,70 @@ import { StandaloneConfigSchema } from './standalone.config';
 type StandaloneConfig = Config<typeof StandaloneConfigSchema>;
 const CONFIG = Symbol('CONFIG');
 
+/**
+ * Publishes the demo shop at start, and holds readiness until ingest,
+ * feature-builder and serving have taken all of it in: before that,
+ * Recommend would answer from half a shop.
+ */
 @Injectable()
 class DemoSeeding implements OnApplicationBootstrap {
+  private published = false;
+  private seeded = false;
+
   constructor(
     @Inject(CONFIG) private readonly config: StandaloneConfig,
-    private readonly infra: Infrastructure,
-  ) {}
+    @Inject(INFRASTRUCTURE) private readonly infra: Infrastructure,
+    readiness: ReadinessProbe,
+  ) {
+    if (!config.RECMESH_DEMO_SEED) return;
+    readiness.register({ name: 'demo-shop', check: () => (this.seeded ||= this.taken()) });
+  }
 
   async onApplicationBootstrap(): Promise<void> {
     if (this.config.RECMESH_DEMO_SEED) {
       await seedDemoShop(this.infra.bus, resolveTopicNames(this.config.RECMESH_TOPIC_PREFIX), this.config.RECMESH_DEMO_USERS);
+      this.published = true;
     }
+  }
+
+  /** On the embedded bus, every consumer has handled everything; a Kafka cluster's lag is not visible from here. */
+  private taken(): boolean {
+    return this.published && (!(this.infra.bus instanceof InMemoryMessageBus) || this.infra.bus.isDrained());
   }
 }
 
-/** Every built service in one process over one shared bus and store. */
+export interface StandaloneParts {
+  readonly infra: Infrastructure;
+  readonly registry: Registry;
+  readonly state: ServingState;
+  readonly bundleModel: ServingBundleModel;
+  readonly textEmbedder?: ItemTextEmbedder;
+}
+
+/** Every built service in one process over one shared bus, store and serving state; the gateway calls scorer and bundler in process. */
 @Module({})
 export class StandaloneModule {
-  static register(config: StandaloneConfig, infra: Infrastructure, serving: ServingModel, bundleModel: ServingBundleModel, registry: Registry, textEmbedder?: ItemTextEmbedder): DynamicModule {
-    const readiness = new ReadinessProbe();
-    const parts = buildScorer(config, infra, serving);
-    const backend = new InProcessScorerBackend(parts.scorer);
-    const bundler = buildBundler(config, infra, serving, bundleModel, registry, parts.catalog);
+  static register(config: StandaloneConfig, parts: StandaloneParts): DynamicModule {
     return {
       module: StandaloneModule,
       imports: [
-        ObservabilityModule.forRoot(registry, readiness),
-        IngestModule.register(config, infra, { owned: true, registry, readiness }),
-        FeatureBuilderModule.register(config, infra, { owned: false, registry, readiness, textEmbedder }),
-        ScorerModule.register(config, infra, serving, { owned: false, registry, readiness, parts }),
-        BundlerModule.register(config, infra, serving, { owned: false, registry, readiness, bundleModel, parts: bundler }),
-        GatewayModule.register(config, infra, backend, { owned: false, registry, readiness, bundles: new InProcessBundleBackend(bundler.recommender) }),
+        ServiceRuntimeModule.forRoot({ infra: parts.infra, registry: parts.registry }),
+        IngestModule.register(config),
+        FeatureBuilderModule.register(config, { textEmbedder: parts.textEmbedder }),
+        ServingStateModule.forRoot(parts.state),
+        ServingBackendsModule.forRoot({
+          imports: [ScorerModule.register(config), BundlerModule.register(config, parts.bundleModel)],
+          recommendation: { useExisting: RecommendationScorer },
+          bundles: { useExisting: BundleRecommender },
+        }),
+        GatewayModule.register(config),
       ],
       controllers: [RawIntakeController],
       providers: [
-        { provide: MESSAGE_BUS, useValue: infra.bus },
+        { provide: MESSAGE_BUS, useValue: parts.infra.bus },
         { provide: TOPIC_NAMES, useValue: resolveTopicNames(config.RECMESH_TOPIC_PREFIX) },
         { provide: CONFIG, useValue: config },
-        { provide: DemoSeeding, useFactory: (c: StandaloneConfig) => new DemoSeeding(c, infra), inject: [CONFIG] },
+        DemoSeeding,
       ],
     };
   }

@@ -1,5 +1,5 @@
 import type { BundleModel } from '@recmesh/bundling';
-import type { CatalogEntry, ReasonCode } from '@recmesh/scoring';
+import type { CatalogEntry, ReasonCode } from '@recmesh/serving-core';
 
 export type ComplementSignal = ReturnType<BundleModel['strongestSignal']>;
 

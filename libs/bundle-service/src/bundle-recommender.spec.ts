@@ -3,11 +3,12 @@ import { Action } from '@recmesh/contracts';
 import { BundleModel, BundleOptimizer } from '@recmesh/bundling';
 import { SequentialRecommenderModel } from '@recmesh/model-runtime';
 import { CatalogStore, FeatureStore, openStore, PairIncrement } from '@recmesh/persistence';
-import { CatalogIndex, QueueFullError, UnknownItemError } from '@recmesh/scoring';
+import { CatalogIndex, QueueFullError, UnknownItemError } from '@recmesh/serving-core';
 import { generateSyntheticShop } from '@recmesh/synthetic-shop';
 import { Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
-import { BundleQuery, BundleRecommender, InvalidBundleQueryError } from './bundle-recommender';
+import { BundleQuery } from '@recmesh/serving-core';
+import { BundleRecommender, InvalidBundleQueryError } from './bundle-recommender';
 import { CategoryCoPurchaseSnapshot } from './store-complementarity-sources';
 
 jest.setTimeout(60_000);
@@ -63,7 +64,7 @@ describe('BundleRecommender on the demo model, the demo bundle model and the emb
         { userId: 'earbud-fan', steps: shop.items.filter((i) => leaf(i.itemId) === 'Earbuds').slice(0, 6).map((e, n) => ({ i: e.itemId, a: Action.VIEW, t: NOW - 1000 + n, s: 'S' })), updatedTsMs: NOW },
       ]);
     });
-    catalog = new CatalogIndex(ds);
+    catalog = new CatalogIndex(new CatalogStore(ds));
     await catalog.reload();
     categories = new CategoryCoPurchaseSnapshot(features);
     await categories.reload();

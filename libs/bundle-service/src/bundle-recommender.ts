@@ -3,58 +3,32 @@ import { BundleCandidate, BundleModel, BundleOptimizer, BundleProblemError, Comp
 import { SequentialRecommenderModel } from '@recmesh/model-runtime';
 import { FeatureStore } from '@recmesh/persistence';
 import { Counter, Histogram, Registry } from 'prom-client';
-import { CatalogEntry, CatalogIndex, DeadlineExceededError, QueueFullError, ReasonCode, UnknownItemError } from '@recmesh/scoring';
+import {
+  BundleAnswer,
+  BundleBackend,
+  BundledItem,
+  BundleLimits,
+  BundleQuery,
+  CatalogEntry,
+  CatalogIndex,
+  DeadlineExceededError,
+  InvalidRequestError,
+  QueueFullError,
+  RecommendedBundle,
+  ServingError,
+  ServingErrorCode,
+  UnknownItemError,
+} from '@recmesh/serving-core';
 import { bundleReason, itemReason } from './bundle-reasons';
 import { CategoryCoPurchaseSnapshot, RequestComplementaritySources } from './store-complementarity-sources';
 
-export interface BundleQuery {
-  readonly userId?: string;
-  readonly anchorItemIds: readonly string[];
-  readonly size: number;
-  readonly count: number;
-  readonly budget?: number;
-  readonly requireCategoryDiversity: boolean;
-  /** Filters for the added items. */
-  readonly categories: readonly string[];
-  readonly minPrice?: number;
-  readonly maxPrice?: number;
-  readonly excludeItemIds: readonly string[];
-  /** Epoch ms after which the answer is useless. */
-  readonly deadlineMs?: number;
-}
-
-export interface BundledItem {
-  readonly itemId: string;
-  readonly score: number;
-  readonly reason: string;
-  readonly reasonCode: ReasonCode;
-  /** 'anchor', or the leaf category the item fills. */
-  readonly role: string;
-  readonly title?: string;
-  readonly price?: number;
-}
-
-export interface ProductBundle {
-  readonly items: readonly BundledItem[];
-  readonly totalScore: number;
-  readonly totalPrice: number;
-  readonly reason: string;
-}
-
-export interface BundleAnswer {
-  readonly bundles: readonly ProductBundle[];
-  readonly modelVersion: string;
-}
-
-/** A query the bundler cannot answer as asked (the gateway maps it to INVALID_ARGUMENT). */
-export class InvalidBundleQueryError extends Error {
+/** A query the bundler cannot answer as asked (INVALID_ARGUMENT on the wire). */
+export class InvalidBundleQueryError extends InvalidRequestError {
   constructor(message: string) {
     super(message);
     this.name = 'InvalidBundleQueryError';
   }
 }
-
-export const BundleLimits = { minSize: 2, maxSize: 5, defaultSize: 3, maxCount: 20, defaultCount: 3, maxAnchors: 10 } as const;
 
 export interface BundleRecommenderOptions {
   readonly model: () => SequentialRecommenderModel;
@@ -69,6 +43,7 @@ export interface BundleRecommenderOptions {
   readonly popularityHalfLifeMs: number;
   readonly metrics: Registry;
   readonly clock?: () => number;
+  readonly ready?: () => boolean;
 }
 
 /** Candidates pulled from each source before scoring: enough to fill `candidates` after filters. */
@@ -82,7 +57,7 @@ const COMPLEMENT_CATEGORIES = 6;
  * scores each with the fitted bundle model, and lets the BundleOptimizer pick
  * the best distinct sets under budget, stock, diversity and filters.
  */
-export class BundleRecommender {
+export class BundleRecommender implements BundleBackend {
   private running = 0;
   private readonly clock: () => number;
   private readonly requests: Counter<'outcome'>;
@@ -96,6 +71,15 @@ export class BundleRecommender {
 
   get modelVersion(): string {
     return `${this.options.bundleModel().version}+${this.options.model().modelVersion}`;
+  }
+
+  /** Ready when its ServingState is. */
+  isReady(): boolean {
+    return this.options.ready?.() ?? true;
+  }
+
+  bundles(query: BundleQuery): Promise<BundleAnswer> {
+    return this.compose(query);
   }
 
   async compose(query: BundleQuery): Promise<BundleAnswer> {
@@ -130,7 +114,7 @@ export class BundleRecommender {
     const user = await this.userVector(model, query.userId);
     this.checkDeadline(query);
 
-    const excluded = new Set([...query.excludeItemIds, ...anchorIds]);
+    const excluded = new Set([...(query.excludeItemIds ?? []), ...anchorIds]);
     const pool = await this.gatherCandidates(model, anchors, user, query, excluded);
     const ids = [...anchorIds, ...pool];
     const [pairs, degrees, textVectors] = await Promise.all([features.coPurchasesAmong(ids), features.coPurchaseDegrees(ids), features.textVectors(ids)]);
@@ -211,7 +195,7 @@ export class BundleRecommender {
     return [...pool];
   }
 
-  private describe(bundle: ComposedBundle, anchors: readonly CatalogEntry[], candidates: readonly BundleCandidate[], bundleModel: BundleModel, sources: RequestComplementaritySources): ProductBundle {
+  private describe(bundle: ComposedBundle, anchors: readonly CatalogEntry[], candidates: readonly BundleCandidate[], bundleModel: BundleModel, sources: RequestComplementaritySources): RecommendedBundle {
     const anchorItems: BundledItem[] = anchors.map((a) => ({ itemId: a.itemId, score: 0, reason: 'Your choice', reasonCode: 'complements_anchor', role: 'anchor', title: a.title, price: a.price ?? undefined }));
     const added = bundle.members.map((m): BundledItem => {
       const c = candidates[m];
@@ -244,12 +228,15 @@ function checkQuery(q: BundleQuery): void {
   if (q.budget !== undefined && (!Number.isFinite(q.budget) || q.budget < 0)) throw new InvalidBundleQueryError(`budget must be a finite number >= 0, got ${q.budget}`);
 }
 
+const OUTCOMES: Partial<Record<ServingErrorCode, string>> = {
+  [ServingErrorCode.InvalidRequest]: 'invalid',
+  [ServingErrorCode.UnknownItem]: 'unknown_item',
+  [ServingErrorCode.Overloaded]: 'overloaded',
+  [ServingErrorCode.DeadlineExceeded]: 'deadline',
+};
+
 function outcomeOf(error: unknown): string {
-  if (error instanceof InvalidBundleQueryError) return 'invalid';
-  if (error instanceof UnknownItemError) return 'unknown_item';
-  if (error instanceof QueueFullError) return 'overloaded';
-  if (error instanceof DeadlineExceededError) return 'deadline';
-  return 'error';
+  return (error instanceof ServingError && OUTCOMES[error.code]) || 'error';
 }
 
 function throwUnknown(itemId: string): never {

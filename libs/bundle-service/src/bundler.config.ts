@@ -1,18 +1,16 @@
-import { CommonConfigSchema, ConfigSchema } from '@recmesh/service-config';
-import { ScorerConfigSchema } from '@recmesh/scoring';
+import { CommonConfigSchema, ConfigSchema, PopularityConfigSchema } from '@recmesh/service-config';
+import { ServingModelConfigSchema } from '@recmesh/serving-core';
 
 export const BundlerConfigSchema = {
   ...CommonConfigSchema,
   // The bundler serves the scorer's model (user vectors, item vectors), so it reads the same settings.
-  SCORER_MODEL_DIR: ScorerConfigSchema.SCORER_MODEL_DIR,
-  SCORER_TEXT_ENCODER_DIR: ScorerConfigSchema.SCORER_TEXT_ENCODER_DIR,
-  SCORER_PREFER_CUDA: ScorerConfigSchema.SCORER_PREFER_CUDA,
-  SCORER_POPULARITY_HALF_LIFE_HOURS: ScorerConfigSchema.SCORER_POPULARITY_HALF_LIFE_HOURS,
+  ...ServingModelConfigSchema,
+  ...PopularityConfigSchema,
   BUNDLER_PORT: { type: 'int', default: 3004, min: 1, max: 65535, description: 'HTTP port for /health, /ready, /metrics' },
   BUNDLER_GRPC_PORT: { type: 'int', default: 50053, min: 1, max: 65535, description: 'internal gRPC port (recmesh.bundler.v1.BundlerService)' },
   BUNDLER_MODEL_FILE: { type: 'string', default: 'tools/model/demo-model/bundle-model.json', description: 'fitted bundle model weights (npm run bundle:fit-demo writes the demo one)' },
   BUNDLER_CANDIDATES: { type: 'int', default: 200, min: 10, max: 2000, description: 'items the optimizer chooses from, best complements first' },
   BUNDLER_BEAM_WIDTH: { type: 'int', default: 64, min: 1, max: 4096, description: 'partial bundles kept per step of the beam search' },
   BUNDLER_MAX_CONCURRENT: { type: 'int', default: 32, min: 1, max: 10_000, description: 'bundle requests composed at once; more are refused with RESOURCE_EXHAUSTED' },
-  BUNDLER_REFRESH_SECONDS: { type: 'int', default: 30, min: 1, description: 'how often catalog, model and category co-purchase statistics are reloaded' },
+  BUNDLER_REFRESH_SECONDS: { type: 'int', default: 30, min: 1, description: 'how often the bundle model file is checked for new weights' },
 } as const satisfies ConfigSchema;

@@ -1,5 +1,6 @@
+import { SeededRng } from '@recmesh/numerics';
 import { BundleModel } from './bundle-model';
-import { fitBundleModel, FitBundleModelOptions, SeededRng } from './bundle-model-fit';
+import { fitBundleModel, FitBundleModelOptions } from './bundle-model-fit';
 import { CoPurchaseGraph, InMemoryComplementaritySources } from './co-purchase-graph';
 import { ComplementaritySources } from './complementarity-sources';
 
@@ -191,17 +192,5 @@ describe('fitBundleModel', () => {
   it('rejects unknown features and an empty catalog', () => {
     expect(() => fitBundleModel({ ...options, pairFeatures: ['nope' as never] })).toThrow(/unknown pair feature "nope"/);
     expect(() => fitBundleModel({ ...options, catalog: ['x'] })).toThrow(/at least two items/);
-  });
-});
-
-describe('SeededRng', () => {
-  it('repeats for a seed and stays in [0, 1)', () => {
-    const a = new SeededRng(42);
-    const b = new SeededRng(42);
-    const xs = Array.from({ length: 1000 }, () => a.next());
-    expect(xs).toEqual(Array.from({ length: 1000 }, () => b.next()));
-    expect(Math.min(...xs)).toBeGreaterThanOrEqual(0);
-    expect(Math.max(...xs)).toBeLessThan(1);
-    expect(new Set(xs).size).toBe(1000);
   });
 });

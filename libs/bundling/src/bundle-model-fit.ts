@@ -1,3 +1,4 @@
+import { fitListwiseSoftmax, fitStandardizer, listwiseSoftmaxLoss, RankingGroup, SeededRng } from '@recmesh/numerics';
 import { BUNDLE_MODEL_FORMAT, BundleModel, BundleModelWeights } from './bundle-model';
 import { CoPurchaseGraph, InMemoryComplementaritySources, ItemVectorTables } from './co-purchase-graph';
 import {
@@ -12,31 +13,6 @@ import {
   pairFeatures,
   PairFeatureName,
 } from './complementarity-features';
-import { mulberry32 } from './seeded-random';
-
-/** Small seeded PRNG (mulberry32): fits and splits are reproducible for a seed. */
-export class SeededRng {
-  readonly next: () => number;
-
-  constructor(seed: number) {
-    this.next = mulberry32(seed >>> 0 || 0x9e3779b9);
-  }
-
-  int(maxExclusive: number): number {
-    return Math.floor(this.next() * maxExclusive);
-  }
-
-  /** Fisher–Yates, in place. */
-  shuffle<T>(values: T[]): T[] {
-    for (let i = values.length - 1; i > 0; i--) {
-      const j = this.int(i + 1);
-      const t = values[i];
-      values[i] = values[j];
-      values[j] = t;
-    }
-    return values;
-  }
-}
 
 /** Negatives drawn per completion query, by kind. Hard negatives (popular, co-purchased, same category) matter. */
 export interface NegativeMix {
@@ -206,23 +182,25 @@ export function fitBundleModel(options: FitBundleModelOptions): BundleFitResult 
 
   // Standardise (scale only: a shift is the same for every candidate of a query, so softmax ignores it).
   const names = [...pairNames, ...itemNames];
-  const scale = columnScales([trainSet, validationSet], width);
-  const kept = names.map((_, k) => k).filter((k) => scale[k] > 1e-12);
-  const dropped = names.filter((_, k) => scale[k] <= 1e-12);
+  const { std: scale, constant } = fitStandardizer([...queryGroups(trainSet, width), ...queryGroups(validationSet, width)], width);
+  const kept = names.map((_, k) => k).filter((k) => !constant[k]);
+  const dropped = names.filter((_, k) => constant[k]);
   if (dropped.length > 0) log(`bundle fit: dropping constant features ${dropped.join(', ')}`);
-  const trainStd = standardise(trainSet, kept, scale);
-  const validationStd = validationSet.start.length > 0 ? standardise(validationSet, kept, scale) : undefined;
+  const trainStd = queryGroups(standardise(trainSet, kept, scale), kept.length);
+  const validationStd = validationSet.start.length > 0 ? queryGroups(standardise(validationSet, kept, scale), kept.length) : undefined;
 
   const maxIterations = options.maxIterations ?? 50;
   const l2Grid = options.l2Grid ?? [1e-5, 1e-4, 1e-3, 1e-2, 1e-1];
   if (l2Grid.length === 0 || l2Grid.some((l2) => !(l2 >= 0))) throw new Error('fitBundleModel: l2Grid needs at least one strength >= 0');
+  // Minimises the mean loss + l2·|w|²: the shared fit's penalty is (λ/2)·|w|², so λ = 2·l2.
+  const newton = (groups: readonly RankingGroup[], l2: number) => fitListwiseSoftmax(groups, kept.length, { l2: 2 * l2, maxIterations, tolerance: 1e-10 });
   const l2Search: BundleFitReport['l2Search'] = [];
   let chosenL2 = l2Grid[0];
   if (validationStd && l2Grid.length > 1) {
     const perQuery = l2Grid.map((l2) => {
-      const result = newton(trainStd, kept.length, l2, maxIterations);
-      const losses = new Float64Array(validationStd.start.length);
-      const validationLoss = lossAndGradient(validationStd, kept.length, result.weights, undefined, undefined, losses);
+      const result = newton(trainStd, l2);
+      const losses = new Float64Array(validationStd.length);
+      const validationLoss = listwiseSoftmaxLoss(validationStd, kept.length, result.weights, 0, losses);
       const recall = estimatedRecallAt(validationStd, kept.length, result.weights, 10);
       l2Search.push({ l2, validationLoss, iterations: result.iterations, validationEstimatedRecallAt10: recall });
       log(`bundle fit: l2=${l2} validation loss ${validationLoss.toFixed(4)} (${result.iterations} Newton steps), estimated recall@10 ${recall.toFixed(3)}`);
@@ -239,8 +217,7 @@ export function fitBundleModel(options: FitBundleModelOptions): BundleFitResult 
       if (mean <= standardError && l2 > chosenL2) chosenL2 = l2;
     });
   }
-  const all = validationStd ? concat(trainStd, validationStd, kept.length) : trainStd;
-  const final = newton(all, kept.length, chosenL2, maxIterations);
+  const final = newton(validationStd ? [...trainStd, ...validationStd] : trainStd, chosenL2);
 
   const weightByName: Record<string, number> = {};
   kept.forEach((k, i) => (weightByName[names[k]] = final.weights[i] / scale[k]));
@@ -435,28 +412,6 @@ function upperBound(cumulative: readonly number[], x: number): number {
   return lo;
 }
 
-function columnScales(sets: QuerySet[], width: number): Float64Array {
-  const sum = new Float64Array(width);
-  const sumSq = new Float64Array(width);
-  let n = 0;
-  for (const s of sets) {
-    for (let r = 0; r < s.rows; r++) {
-      for (let k = 0; k < width; k++) {
-        const v = s.x[r * width + k];
-        sum[k] += v;
-        sumSq[k] += v * v;
-      }
-      n++;
-    }
-  }
-  const scale = new Float64Array(width);
-  for (let k = 0; k < width; k++) {
-    const mean = sum[k] / Math.max(1, n);
-    scale[k] = Math.sqrt(Math.max(0, sumSq[k] / Math.max(1, n) - mean * mean));
-  }
-  return scale;
-}
-
 function standardise(set: QuerySet, kept: number[], scale: Float64Array): QuerySet {
   const width = scale.length;
   const x = new Float64Array(set.rows * kept.length);
@@ -464,185 +419,32 @@ function standardise(set: QuerySet, kept: number[], scale: Float64Array): QueryS
   return { start: set.start, rows: set.rows, x, offset: set.offset };
 }
 
-function concat(a: QuerySet, b: QuerySet, width: number): QuerySet {
-  const x = new Float64Array((a.rows + b.rows) * width);
-  x.set(a.x, 0);
-  x.set(b.x, a.rows * width);
-  const offset = new Float64Array(a.rows + b.rows);
-  offset.set(a.offset, 0);
-  offset.set(b.offset, a.rows);
-  return { start: [...a.start, ...b.start.map((s) => s + a.rows)], rows: a.rows + b.rows, x, offset };
-}
+const TARGET_ROW = Int32Array.of(0);
 
-/** Mean softmax cross-entropy of the targets (first row of each query); fills grad when given. */
-function lossAndGradient(set: QuerySet, width: number, w: Float64Array, grad?: Float64Array, hess?: Float64Array, perQuery?: Float64Array): number {
-  const { start, rows, x, offset } = set;
-  const nq = start.length;
-  const scores = scratchScores(set);
-  // One pass for every row's score, so the per-query loops below stay simple.
-  for (let r = 0, o = 0; r < rows; r++, o += width) {
-    let s = offset[r];
-    for (let k = 0; k < width; k++) s += w[k] * x[o + k];
-    scores[r] = s;
-  }
-  if (grad) grad.fill(0);
-  if (hess) hess.fill(0);
-  const mean = new Float64Array(width);
-  let loss = 0;
-  for (let q = 0; q < nq; q++) {
-    const from = start[q];
-    const to = q + 1 < nq ? start[q + 1] : rows;
-    const target = scores[from];
-    let max = -Infinity;
-    for (let r = from; r < to; r++) if (scores[r] > max) max = scores[r];
-    let z = 0;
-    for (let r = from; r < to; r++) {
-      const e = Math.exp(scores[r] - max);
-      scores[r] = e;
-      z += e;
-    }
-    const queryLoss = max + Math.log(z) - target;
-    loss += queryLoss;
-    if (perQuery) perQuery[q] = queryLoss;
-    if (grad) {
-      for (let r = from, o = from * width; r < to; r++, o += width) {
-        const p = scores[r] / z - (r === from ? 1 : 0);
-        for (let k = 0; k < width; k++) grad[k] += p * x[o + k];
-      }
-    }
-    if (hess) {
-      mean.fill(0);
-      for (let r = from, o = from * width; r < to; r++, o += width) {
-        const p = scores[r] / z;
-        for (let i = 0; i < width; i++) {
-          const pxi = p * x[o + i];
-          mean[i] += pxi;
-          for (let j = 0; j <= i; j++) hess[i * width + j] += pxi * x[o + j];
-        }
-      }
-      for (let i = 0; i < width; i++) for (let j = 0; j <= i; j++) hess[i * width + j] -= mean[i] * mean[j];
-    }
-  }
-  const n = Math.max(1, nq);
-  if (grad) for (let k = 0; k < width; k++) grad[k] /= n;
-  if (hess) {
-    for (let i = 0; i < width; i++) {
-      for (let j = 0; j <= i; j++) {
-        hess[i * width + j] /= n;
-        hess[j * width + i] = hess[i * width + j];
-      }
-    }
-  }
-  return loss / n;
-}
-
-const scoreScratch = new WeakMap<QuerySet, Float64Array>();
-function scratchScores(set: QuerySet): Float64Array {
-  let s = scoreScratch.get(set);
-  if (!s) {
-    s = new Float64Array(set.rows);
-    scoreScratch.set(set, s);
-  }
-  return s;
-}
-
-/**
- * Minimises loss + l2·|w|² by Newton steps with backtracking (Armijo) line search. The Hessian of the
- * softmax loss is Σ_q (Σ_c p_c x_c x_cᵀ − μ_q μ_qᵀ) / Q, positive semi-definite, plus 2·l2·I.
- */
-function newton(set: QuerySet, width: number, l2: number, maxIterations: number): { weights: Float64Array; iterations: number } {
-  let w = new Float64Array(width);
-  const grad = new Float64Array(width);
-  const hess = new Float64Array(width * width);
-  const objective = (v: Float64Array, g?: Float64Array, h?: Float64Array) => {
-    let f = lossAndGradient(set, width, v, g, h);
-    for (let k = 0; k < width; k++) {
-      f += l2 * v[k] * v[k];
-      if (g) g[k] += 2 * l2 * v[k];
-      if (h) h[k * width + k] += 2 * l2;
-    }
-    return f;
-  };
-  let f = objective(w, grad, hess);
-  let iterations = 0;
-  for (; iterations < maxIterations; iterations++) {
-    const step = solveSpd(hess, grad, width);
-    let decrease = 0;
-    for (let k = 0; k < width; k++) decrease += grad[k] * step[k];
-    if (!(decrease > 1e-12)) break;
-    let t = 1;
-    let next = w;
-    let fNext = f;
-    for (let tries = 0; tries < 40; tries++, t /= 2) {
-      next = w.map((v, k) => v - t * step[k]);
-      fNext = objective(next);
-      if (fNext <= f - 0.25 * t * decrease) break;
-    }
-    if (!(fNext < f)) break;
-    w = next;
-    f = objective(w, grad, hess);
-    if (decrease / 2 < 1e-10) break;
-  }
-  return { weights: w, iterations };
-}
-
-/** Solves H x = b for symmetric positive (semi-)definite H by Cholesky, with a small ridge when needed. */
-function solveSpd(h: Float64Array, b: Float64Array, n: number): Float64Array {
-  for (let jitter = 0; ; jitter = jitter === 0 ? 1e-10 : jitter * 100) {
-    const l = new Float64Array(n * n);
-    let ok = true;
-    for (let i = 0; i < n && ok; i++) {
-      for (let j = 0; j <= i; j++) {
-        let sum = h[i * n + j] + (i === j ? jitter : 0);
-        for (let k = 0; k < j; k++) sum -= l[i * n + k] * l[j * n + k];
-        if (i === j) {
-          if (!(sum > 0)) {
-            ok = false;
-            break;
-          }
-          l[i * n + i] = Math.sqrt(sum);
-        } else l[i * n + j] = sum / l[j * n + j];
-      }
-    }
-    if (!ok) {
-      if (jitter > 1e6) return new Float64Array(n);
-      continue;
-    }
-    const y = new Float64Array(n);
-    for (let i = 0; i < n; i++) {
-      let sum = b[i];
-      for (let k = 0; k < i; k++) sum -= l[i * n + k] * y[k];
-      y[i] = sum / l[i * n + i];
-    }
-    const x = new Float64Array(n);
-    for (let i = n - 1; i >= 0; i--) {
-      let sum = y[i];
-      for (let k = i + 1; k < n; k++) sum -= l[k * n + i] * x[k];
-      x[i] = sum / l[i * n + i];
-    }
-    return x;
-  }
+/** The queries of a set as ranking lists over views of its rows; the target (first row) is the positive. */
+function queryGroups(set: QuerySet, width: number): RankingGroup[] {
+  return set.start.map((from, q) => {
+    const to = q + 1 < set.start.length ? set.start[q + 1] : set.rows;
+    return { features: set.x.subarray(from * width, to * width), nRows: to - from, positives: TARGET_ROW, logWeights: set.offset.subarray(from, to) };
+  });
 }
 
 /**
  * Share of queries whose estimated full-catalogue rank is at most k, ties counting against: rank =
- * 1 + Σ over negatives scoring at least the target of 1 / inclusion probability (exp(offset)).
+ * 1 + Σ over negatives scoring at least the target of 1 / inclusion probability (exp(log-weight)).
  */
-function estimatedRecallAt(set: QuerySet, width: number, w: Float64Array, k: number): number {
-  const { start, rows, x, offset } = set;
+function estimatedRecallAt(groups: readonly RankingGroup[], width: number, w: Float64Array, k: number): number {
   let hits = 0;
-  const score = (r: number) => {
-    let s = 0;
-    for (let j = 0; j < width; j++) s += w[j] * x[r * width + j];
-    return s;
-  };
-  for (let q = 0; q < start.length; q++) {
-    const from = start[q];
-    const to = q + 1 < start.length ? start[q + 1] : rows;
-    const target = score(from);
+  for (const { features: x, nRows, logWeights } of groups) {
+    const score = (r: number) => {
+      let s = 0;
+      for (let j = 0; j < width; j++) s += w[j] * x[r * width + j];
+      return s;
+    };
+    const target = score(0);
     let rank = 1;
-    for (let r = from + 1; r < to; r++) if (score(r) >= target) rank += Math.exp(offset[r]);
+    for (let r = 1; r < nRows; r++) if (score(r) >= target) rank += Math.exp((logWeights as Float64Array)[r]);
     if (rank <= k) hits++;
   }
-  return hits / Math.max(1, start.length);
+  return hits / Math.max(1, groups.length);
 }

@@ -1,5 +1,5 @@
+import { mulberry32 as seededRandom } from '@recmesh/numerics';
 import { BundleOptimizer, BundleProblemError, DEFAULT_BEAM_WIDTH, solveExhaustively } from './bundle-optimizer';
-import { mulberry32 as seededRandom } from './seeded-random';
 import type { BundleAnchor, BundleCandidate, BundleProblem, ComposedBundle } from './bundle-problem';
 
 

@@ -1,5 +1,5 @@
+import { SeededRng } from '@recmesh/numerics';
 import { CoPurchaseCounts, CoPurchaseGraph, InMemoryComplementaritySources } from './co-purchase-graph';
-import { SeededRng } from './bundle-model-fit';
 
 const categories = new Map([
   ['phone1', 'phones'],

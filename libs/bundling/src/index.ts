@@ -5,4 +5,3 @@ export * from './complementarity-features';
 export * from './bundle-model';
 export * from './bundle-model-fit';
 export * from './bundle-optimizer';
-export * from './seeded-random';

@@ -7,3 +7,7 @@ export * from './topics';
 export * from './actions';
 export * from './generated/recmesh/features/v1/feature_updated_pb';
 export * from './generated/recmesh/scorer/v1/scorer_pb';
+export * from './generated/recmesh/bundler/v1/bundler_pb';
+export * from './generated/grpc/health/v1/health_pb';
+export * from './grpc';
+export * from './proto-root';

@@ -1,13 +1,12 @@
-import { CommonConfigSchema, ConfigSchema } from '@recmesh/service-config';
+import { CommonConfigSchema, ConfigSchema, PopularityConfigSchema } from '@recmesh/service-config';
 
 export const FeatureBuilderConfigSchema = {
   ...CommonConfigSchema,
+  ...PopularityConfigSchema,
   FEATURE_BUILDER_PORT: { type: 'int', default: 3002, min: 1, max: 65535, description: 'HTTP port for /health, /ready, /metrics' },
   FEATURE_GROUP_ID: { type: 'string', default: 'recmesh-feature-builder', description: 'consumer group shared by all feature-builder instances' },
   FEATURE_MAX_BATCH: { type: 'int', default: 500, min: 1, max: 10_000, description: 'events per feature transaction' },
   FEATURE_PARTITION_CONCURRENCY: { type: 'int', default: 3, min: 1, max: 64, description: 'partitions handled in parallel per instance' },
   FEATURE_SEQUENCE_LENGTH: { type: 'int', default: 50, min: 1, max: 1000, description: 'interactions kept per user' },
-  FEATURE_POPULARITY_HALF_LIFE_HOURS: { type: 'int', default: 72, min: 1, description: 'popularity halves after this long without interactions' },
-  FEATURE_CACHE_MAX_USERS: { type: 'int', default: 100_000, min: 1, description: 'user sequences held in memory (LRU beyond)' },
   FEATURE_TEXT_ENCODER_DIR: { type: 'string', default: '', description: 'dir with text_encoder.onnx + vocab.txt; empty = no text embeddings' },
 } as const satisfies ConfigSchema;

@@ -6,7 +6,6 @@ export class FeatureMetrics {
   readonly skipped: Counter;
   readonly textEmbeddings: Counter;
   readonly batchSeconds: Histogram<'topic'>;
-  readonly cacheSize: Gauge;
   readonly freshnessSeconds: Gauge;
 
   constructor(registry: Registry) {
@@ -18,7 +17,6 @@ export class FeatureMetrics {
       name: 'recmesh_features_batch_seconds', help: 'Time to apply and commit one batch.', labelNames: ['topic'],
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5], registers: [registry],
     });
-    this.cacheSize = new Gauge({ name: 'recmesh_features_user_cache_entries', help: 'Users in the sequence cache.', registers: [registry] });
     this.freshnessSeconds = new Gauge({ name: 'recmesh_features_freshness_seconds', help: 'Age of the newest applied event when its batch committed.', registers: [registry] });
   }
 }

@@ -7,7 +7,6 @@ import { Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { FeatureMetrics } from './feature-metrics';
 import { FeaturePipeline, ItemTextEmbedder } from './feature-pipeline';
-import { UserSequenceCache } from './user-sequence-cache';
 
 jest.setTimeout(30_000);
 
@@ -24,7 +23,6 @@ describe('FeaturePipeline behind ingest on the embedded profile', () => {
   let bus: InMemoryMessageBus;
   let ds: DataSource;
   let features: FeatureStore;
-  let cache: UserSequenceCache;
   let workers: ConsumerWorker[];
   const embedded: string[] = [];
   const embedder: ItemTextEmbedder = {
@@ -37,13 +35,12 @@ describe('FeaturePipeline behind ingest on the embedded profile', () => {
     bus = new InMemoryMessageBus();
     ds = await openStore({ kind: 'embedded' });
     features = new FeatureStore(ds);
-    cache = new UserSequenceCache(100);
     const ingest = new IngestPipeline({
       bus, topics, clickstreamStore: new ClickstreamEventStore(ds), catalogStore: new CatalogStore(ds),
       metrics: new IngestMetrics(new Registry()), limits: DEFAULT_VALIDATION_LIMITS,
     });
     const pipeline = new FeaturePipeline({
-      bus, features, catalog: new CatalogStore(ds), cache, metrics: new FeatureMetrics(new Registry()), topics,
+      bus, features, catalog: new CatalogStore(ds), metrics: new FeatureMetrics(new Registry()), topics,
       sequenceLength: 3, popularityHalfLifeMs: 3_600_000, textEmbedder: embedder,
     });
     workers = [
@@ -82,7 +79,6 @@ describe('FeaturePipeline behind ingest on the embedded profile', () => {
     expect((await features.sequence('u1'))!.map((s) => [s.i, s.a])).toEqual([
       ['case', Action.VIEW], ['case', Action.PURCHASE], ['charger', Action.VIEW],
     ]);
-    expect(cache.get('u1')?.length).toBe(3);
     const phone = await features.popularity('phone');
     expect(phone).toMatchObject({ interactions: 2, leafCategory: 'Smartphones' });
     expect(phone!.score).toBeCloseTo(1 * Math.pow(0.5, 1 / 3_600_000) + 5, 6);

@@ -16,7 +16,6 @@ import { categoryLabel, itemTextForEncoder } from '@recmesh/model-runtime';
 import { createHash } from 'crypto';
 import { ActionWeight, addDecayed, appendStep, mergePairs, sessionPairs } from './feature-rules';
 import { FeatureMetrics } from './feature-metrics';
-import { UserSequenceCache } from './user-sequence-cache';
 
 /** Turns item text into a vector; backed by the ONNX sentence encoder when one is configured. */
 export interface ItemTextEmbedder {
@@ -28,7 +27,6 @@ export interface FeaturePipelineOptions {
   readonly bus: MessageBus;
   readonly features: FeatureStore;
   readonly catalog: CatalogStore;
-  readonly cache: UserSequenceCache;
   readonly metrics: FeatureMetrics;
   readonly topics: TopicNames;
   readonly sequenceLength: number;
@@ -136,10 +134,8 @@ export class FeaturePipeline {
       this.options.metrics.redelivered.inc(events.length);
       return;
     }
-    for (const [userId, steps] of sequences) this.options.cache.set(userId, steps);
     this.options.metrics.applied.inc(applied);
     this.options.metrics.redelivered.inc(events.length - applied);
-    this.options.metrics.cacheSize.set(this.options.cache.size);
     const newest = Math.max(...events.map((e) => Number(e.tsMs)));
     this.options.metrics.freshnessSeconds.set(Math.max(0, (this.clock() - newest) / 1000));
     await this.publishUpdates(changedUsers, EntityType.USER);

@@ -1,5 +1,4 @@
 export * from './feature-rules';
-export * from './user-sequence-cache';
 export * from './feature-metrics';
 export * from './feature-pipeline';
 export * from './feature-builder.config';

@@ -1,10 +1,8 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { resolveTopicNames } from '@recmesh/contracts';
-import { createMetricsRegistry, ObservabilityModule, ReadinessProbe } from '@recmesh/observability';
 import { CatalogStore, ClickstreamEventStore } from '@recmesh/persistence';
 import { Config } from '@recmesh/service-config';
-import { consumerServiceProviders, Infrastructure } from '@recmesh/service-runtime';
-import { Registry } from 'prom-client';
+import { consumerServiceProviders } from '@recmesh/service-runtime';
 import { IngestConfigSchema } from './ingest.config';
 import { IngestMetrics } from './ingest-metrics';
 import { IngestPipeline } from './ingest-pipeline';
@@ -14,40 +12,36 @@ export type IngestConfig = Config<typeof IngestConfigSchema>;
 
 @Module({})
 export class IngestModule {
-  /**
-   * @param owned whether this module closes the infrastructure on shutdown
-   *              (false when several services share it in one process)
-   */
-  static register(config: IngestConfig, infra: Infrastructure, options: { owned: boolean; registry?: Registry; readiness?: ReadinessProbe }): DynamicModule {
-    const registry = options.registry ?? createMetricsRegistry('ingest');
-    const readiness = options.readiness ?? new ReadinessProbe();
-    const metrics = new IngestMetrics(registry);
-    infra.bus.onLag((lag) => metrics.recordLag(lag));
-    const topics = resolveTopicNames(config.RECMESH_TOPIC_PREFIX);
-    const pipeline = new IngestPipeline({
-      bus: infra.bus,
-      topics,
-      clickstreamStore: new ClickstreamEventStore(infra.dataSource),
-      catalogStore: new CatalogStore(infra.dataSource),
-      metrics,
-      limits: {
-        maxMessageBytes: config.INGEST_MAX_MESSAGE_BYTES,
-        maxEventAgeMs: config.INGEST_MAX_EVENT_AGE_HOURS * 3_600_000,
-        maxFutureSkewMs: config.INGEST_MAX_FUTURE_SKEW_SECONDS * 1000,
-      },
-    });
-    const worker = new IngestWorker({
-      bus: infra.bus,
-      pipeline,
-      groupId: config.INGEST_GROUP_ID,
-      maxBatchMessages: config.INGEST_MAX_BATCH,
-      partitionsConcurrently: config.INGEST_PARTITION_CONCURRENCY,
-      topics,
-    });
+  /** Runs on the process's ServiceRuntimeModule (infrastructure, metrics, readiness). */
+  static register(config: IngestConfig): DynamicModule {
     return {
       module: IngestModule,
-      imports: options.registry ? [] : [ObservabilityModule.forRoot(registry, readiness)],
-      providers: consumerServiceProviders({ name: 'ingest', workers: [worker], infra, owned: options.owned }, readiness),
+      providers: consumerServiceProviders('ingest', (infra, registry) => {
+        const metrics = new IngestMetrics(registry);
+        infra.bus.onLag((lag) => metrics.recordLag(lag));
+        const topics = resolveTopicNames(config.RECMESH_TOPIC_PREFIX);
+        const pipeline = new IngestPipeline({
+          bus: infra.bus,
+          topics,
+          clickstreamStore: new ClickstreamEventStore(infra.dataSource),
+          catalogStore: new CatalogStore(infra.dataSource),
+          metrics,
+          limits: {
+            maxMessageBytes: config.INGEST_MAX_MESSAGE_BYTES,
+            maxEventAgeMs: config.INGEST_MAX_EVENT_AGE_HOURS * 3_600_000,
+            maxFutureSkewMs: config.INGEST_MAX_FUTURE_SKEW_SECONDS * 1000,
+          },
+        });
+        const worker = new IngestWorker({
+          bus: infra.bus,
+          pipeline,
+          groupId: config.INGEST_GROUP_ID,
+          maxBatchMessages: config.INGEST_MAX_BATCH,
+          partitionsConcurrently: config.INGEST_PARTITION_CONCURRENCY,
+          topics,
+        });
+        return [worker];
+      }),
     };
   }
 }

@@ -24,6 +24,17 @@ describe('InMemoryMessageBus', () => {
     expect(messages.map((m) => m.value!.toString())).toEqual(Array.from({ length: 20 }, (_, i) => String(i)));
   });
 
+  it('is drained only once every group has handled every message of its topics', async () => {
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((r) => (release = r));
+    await bus.subscribe({ groupId: 'slow', topics: ['t'], handler: () => gate });
+    expect(bus.isDrained()).toBe(true);
+    await bus.publish('t', [{ key: 'k', value: 'x' }]);
+    expect(bus.isDrained()).toBe(false);
+    release();
+    await until(() => bus.isDrained());
+  });
+
   it('refuses unknown topics like a broker without auto-creation', async () => {
     await expect(bus.publish('nope', [{ value: 'x' }])).rejects.toThrow('does not exist');
   });

@@ -179,6 +179,18 @@ export class InMemoryMessageBus implements MessageBus {
     return (this.topics.get(topic) ?? []).flat();
   }
 
+  /** Every consumer group with members has handled every message of the topics it reads (nothing waiting or in flight). */
+  isDrained(): boolean {
+    for (const group of this.groups.values()) {
+      if (group.inFlight.size > 0) return false;
+      for (const topic of new Set(group.members.flatMap((m) => m.topics))) {
+        const partitions = this.topics.get(topic) ?? [];
+        if (partitions.some((log, p) => (group.committed.get(tpKey(topic, p)) ?? 0) < log.length)) return false;
+      }
+    }
+    return true;
+  }
+
   onLag(listener: (lag: PartitionLag) => void): void {
     this.lagListeners.push(listener);
   }

@@ -1,5 +1,5 @@
 import { exactTopK } from './exact-top-k';
-import { seededRandom } from './testing/fake-model-dir';
+import { mulberry32 as seededRandom } from '@recmesh/numerics';
 
 /** Reference: score every row, full sort by (score desc, row asc). */
 function bruteForceTopK(

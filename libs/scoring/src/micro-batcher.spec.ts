@@ -1,4 +1,5 @@
-import { DeadlineExceededError, MicroBatcher, QueueFullError } from './micro-batcher';
+import { DeadlineExceededError, QueueFullError } from '@recmesh/serving-core';
+import { MicroBatcher } from './micro-batcher';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

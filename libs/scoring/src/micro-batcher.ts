@@ -1,16 +1,4 @@
-export class QueueFullError extends Error {
-  constructor(readonly limit: number) {
-    super(`scoring queue is full (${limit} requests waiting)`);
-    this.name = 'QueueFullError';
-  }
-}
-
-export class DeadlineExceededError extends Error {
-  constructor() {
-    super('deadline passed before the request was scored');
-    this.name = 'DeadlineExceededError';
-  }
-}
+import { DeadlineExceededError, QueueFullError } from '@recmesh/serving-core';
 
 export interface MicroBatcherOptions {
   /** Requests scored together in one call (one matrix product). */

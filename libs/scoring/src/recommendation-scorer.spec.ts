@@ -4,8 +4,8 @@ import { SequentialRecommenderModel } from '@recmesh/model-runtime';
 import { CatalogStore, FeatureStore, openStore } from '@recmesh/persistence';
 import { generateSyntheticShop } from '@recmesh/synthetic-shop';
 import { DataSource } from 'typeorm';
-import { CatalogIndex } from './catalog-index';
-import { RecommendationScorer, UnknownItemError } from './recommendation-scorer';
+import { CatalogIndex, UnknownItemError } from '@recmesh/serving-core';
+import { RecommendationScorer } from './recommendation-scorer';
 
 jest.setTimeout(30_000);
 const DEMO_MODEL_DIR = path.resolve(__dirname, '../../../tools/model/demo-model');
@@ -45,7 +45,7 @@ describe('RecommendationScorer on the demo model and the embedded store', () => 
       await features.savePopularity(m, [...shoes, soldOut].map((s, n) => ({ itemId: s.itemId, score: 100 - n, referenceTsMs: NOW, interactions: 10, leafCategory: leaf(s.itemId) })));
       await features.incrementPairs(m, [{ itemA: phones[0].itemId, itemB: 'sku-000001', session: 3, order: 2 }]);
     });
-    catalog = new CatalogIndex(ds);
+    catalog = new CatalogIndex(new CatalogStore(ds));
     await catalog.reload();
     scorer = new RecommendationScorer({ model: () => model, features, catalog, batching: { maxBatchSize: 32, maxWaitMs: 5, maxQueue: 1000 }, popularityHalfLifeMs: H, clock: () => NOW });
   });

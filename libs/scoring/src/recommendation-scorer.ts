@@ -1,44 +1,18 @@
 import { actionName } from '@recmesh/contracts';
 import { categoryLabel, SequentialRecommenderModel } from '@recmesh/model-runtime';
 import { FeatureStore, SequenceStep } from '@recmesh/persistence';
-import { CatalogIndex, ItemFilters } from './catalog-index';
+import {
+  CatalogIndex,
+  ReasonCode,
+  Reasons,
+  RecommendationBackend,
+  Recommendations,
+  RecommendedItem,
+  RecommendQuery,
+  SimilarQuery,
+  UnknownItemError,
+} from '@recmesh/serving-core';
 import { MicroBatcher, MicroBatcherOptions } from './micro-batcher';
-import { ReasonCode, Reasons } from './reason-text';
-
-export interface RecommendRequest extends ItemFilters {
-  readonly userId: string;
-  readonly k: number;
-  readonly currentItemId?: string;
-  readonly cartItemIds: readonly string[];
-  readonly deadlineMs?: number;
-}
-
-export interface SimilarRequest extends ItemFilters {
-  readonly itemId: string;
-  readonly k: number;
-  readonly deadlineMs?: number;
-}
-
-export interface RecommendedItem {
-  readonly itemId: string;
-  readonly score: number;
-  readonly reason: string;
-  readonly reasonCode: ReasonCode;
-  readonly title?: string;
-  readonly price?: number;
-}
-
-export interface Recommendations {
-  readonly items: RecommendedItem[];
-  readonly modelVersion: string;
-}
-
-export class UnknownItemError extends Error {
-  constructor(readonly itemId: string) {
-    super(`item ${itemId} is not in the catalog`);
-    this.name = 'UnknownItemError';
-  }
-}
 
 export interface RecommendationScorerOptions {
   /** The model serving right now; hot reload swaps what this returns. */
@@ -48,6 +22,7 @@ export interface RecommendationScorerOptions {
   readonly batching: MicroBatcherOptions;
   readonly popularityHalfLifeMs: number;
   readonly clock?: () => number;
+  readonly ready?: () => boolean;
 }
 
 interface ScoreJob {
@@ -68,13 +43,18 @@ const OVERFETCH = 4;
  * non-personal answer: items bought with the current item or cart, then what
  * is trending in the item's or requested category.
  */
-export class RecommendationScorer {
+export class RecommendationScorer implements RecommendationBackend {
   private readonly batcher: MicroBatcher<ScoreJob, Array<{ itemId: string; score: number }>>;
   private readonly clock: () => number;
 
   constructor(private readonly options: RecommendationScorerOptions) {
     this.clock = options.clock ?? Date.now;
     this.batcher = new MicroBatcher((jobs) => this.scoreBatch(jobs), options.batching);
+  }
+
+  /** Ready when its ServingState is; the scorer itself holds no state that loads. */
+  isReady(): boolean {
+    return this.options.ready?.() ?? true;
   }
 
   get modelVersion(): string {
@@ -99,14 +79,14 @@ export class RecommendationScorer {
     return out;
   }
 
-  async recommend(request: RecommendRequest): Promise<Recommendations> {
+  async recommend(request: RecommendQuery): Promise<Recommendations> {
     const model = this.options.model();
     const steps = (await this.options.features.sequence(request.userId)) ?? [];
     const history = steps.filter((s) => model.rowOf(s.i) !== undefined).map((s) => ({ itemId: s.i, action: actionName(s.a) }));
     // What the shopper already interacted with is not news (and bought items are masked as the issue asks);
     // this matches the offline protocol, which masks the user's history.
     const seen = new Set(steps.map((s) => s.i));
-    const excluded = new Set([...request.excludeItemIds, ...seen, ...request.cartItemIds, ...(request.currentItemId ? [request.currentItemId] : [])]);
+    const excluded = new Set([...(request.excludeItemIds ?? []), ...seen, ...request.cartItemIds, ...(request.currentItemId ? [request.currentItemId] : [])]);
     const anchors = [...(request.currentItemId ? [request.currentItemId] : []), ...request.cartItemIds];
     const pairedWith = await this.boughtTogether(anchors);
     const items: RecommendedItem[] = [];
@@ -133,7 +113,7 @@ export class RecommendationScorer {
   }
 
   /** Items similar to one item by the model's item vectors; a cold item gets its vector from text. */
-  async similarItems(request: SimilarRequest): Promise<Recommendations> {
+  async similarItems(request: SimilarQuery): Promise<Recommendations> {
     const model = this.options.model();
     const entry = this.options.catalog.get(request.itemId);
     let vector = model.itemVector(request.itemId);
@@ -143,7 +123,7 @@ export class RecommendationScorer {
       vector = (await model.coldItemVector({ itemId: entry.itemId, title: entry.title, category: categoryLabel(entry.categoryPath), brand: entry.brand })).vector;
       reasonCode = 'text_similar';
     }
-    const excluded = new Set([...request.excludeItemIds, request.itemId]);
+    const excluded = new Set([...(request.excludeItemIds ?? []), request.itemId]);
     const own = model.rowOf(request.itemId);
     const [candidates] = await model.topKBatch(vector, Math.min(model.itemIds.length, request.k * OVERFETCH + excluded.size), { exclude: [own !== undefined ? [own] : []] });
     const pairedWith = await this.boughtTogether([request.itemId]);
@@ -169,7 +149,7 @@ export class RecommendationScorer {
     return out;
   }
 
-  private async nonPersonal(request: RecommendRequest, excluded: Set<string>, pairedWith: Map<string, string>, needed: number): Promise<RecommendedItem[]> {
+  private async nonPersonal(request: RecommendQuery, excluded: Set<string>, pairedWith: Map<string, string>, needed: number): Promise<RecommendedItem[]> {
     const items: RecommendedItem[] = [];
     for (const [itemId, anchorTitle] of pairedWith) {
       if (items.length >= needed) return items;
@@ -178,7 +158,7 @@ export class RecommendationScorer {
       excluded.add(itemId);
     }
     const category = request.currentItemId ? this.options.catalog.get(request.currentItemId)?.leafCategory : undefined;
-    const scopes = [...new Set([request.categories[0] ?? category, undefined])];
+    const scopes = [...new Set([request.categories?.[0] ?? category, undefined])];
     for (const leafCategory of scopes) {
       const popular = await this.options.features.topPopular({ leafCategory, limit: needed * OVERFETCH + excluded.size, atMs: this.clock(), halfLifeMs: this.options.popularityHalfLifeMs });
       for (const p of popular) {

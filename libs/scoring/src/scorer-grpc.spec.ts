@@ -1,24 +1,26 @@
 import * as path from 'path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
-import { INestMicroservice } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { SequentialRecommenderModel } from '@recmesh/model-runtime';
-import { CatalogStore, ModelRegistry } from '@recmesh/persistence';
+import { DescMessage, MessageInitShape } from '@bufbuild/protobuf';
+import { PROTO_ROOT, resolveTopicNames, ScoreRequestSchema, ScoreSimilarRequestSchema } from '@recmesh/contracts';
+import { statusesForMalformed } from '@recmesh/contracts/testing';
+import { CatalogStore } from '@recmesh/persistence';
 import { loadConfig } from '@recmesh/service-config';
 import { Infrastructure, openInfrastructure } from '@recmesh/service-runtime';
 import { generateSyntheticShop } from '@recmesh/synthetic-shop';
 import { Registry } from 'prom-client';
+import { InternalGrpcServer, ServingState } from '@recmesh/serving-core';
+import { scorerGrpcServer } from './scorer-grpc';
 import { ScorerConfigSchema } from './scorer.config';
-import { PROTO_ROOT, scorerGrpcOptions, ScorerModule } from './scorer.module';
-import { ServingModel } from './serving-model';
+import { buildScorer } from './scorer.module';
 
 jest.setTimeout(60_000);
 
 type Unary = (req: object, options: { deadline: number }, cb: (err: grpc.ServiceError | null, res: { items: Array<Record<string, unknown>>; modelVersion: string }) => void) => void;
 
 describe('scorer over gRPC', () => {
-  let app: INestMicroservice;
+  let server: InternalGrpcServer;
+  let state: ServingState;
   let infra: Infrastructure;
   let client: grpc.Client & { score: Unary; scoreSimilar: Unary };
   const port = 50_000 + Math.floor(Math.random() * 5000);
@@ -28,7 +30,7 @@ describe('scorer over gRPC', () => {
     );
 
   beforeAll(async () => {
-    const config = loadConfig(ScorerConfigSchema, { SCORER_MODEL_DIR: path.resolve(__dirname, '../../../tools/model/demo-model') });
+    const config = loadConfig(ScorerConfigSchema, { SCORER_MODEL_DIR: path.resolve(__dirname, '../../../tools/model/demo-model'), SCORER_PREFER_CUDA: 'false' });
     infra = await openInfrastructure(config, 'spec');
     const shop = generateSyntheticShop({ seed: 42, items: 2000, users: 1 });
     await new CatalogStore(infra.dataSource).applyBatch(
@@ -38,17 +40,18 @@ describe('scorer over gRPC', () => {
         item: { itemId: i.itemId, title: i.title, description: '', categoryPath: [...i.categoryPath], brand: i.brand, price: i.price, currency: 'EUR', inStock: 1, attributes: {} },
       })),
     );
-    const registry = new Registry();
-    const serving = await ServingModel.start({ registry: new ModelRegistry(infra.dataSource), load: (dir) => SequentialRecommenderModel.load(dir, { preferCuda: false }), initialDir: config.SCORER_MODEL_DIR, metrics: registry });
-    app = await NestFactory.createMicroservice(ScorerModule.register(config, infra, serving, { owned: false, registry }), { ...scorerGrpcOptions(port), logger: false });
-    await app.listen();
+    state = await ServingState.open(config, infra, resolveTopicNames(), new Registry());
+    await state.start();
+    server = scorerGrpcServer(buildScorer(config, state, infra));
+    await server.start(port, '127.0.0.1');
     const definition = protoLoader.loadSync('recmesh/scorer/v1/scorer.proto', { includeDirs: [PROTO_ROOT], keepCase: false, longs: Number, enums: String, defaults: true, oneofs: true });
     const Service = (grpc.loadPackageDefinition(definition) as unknown as { recmesh: { scorer: { v1: { ScorerService: grpc.ServiceClientConstructor } } } }).recmesh.scorer.v1.ScorerService;
     client = new Service(`127.0.0.1:${port}`, grpc.credentials.createInsecure()) as unknown as typeof client;
   });
   afterAll(async () => {
     client?.close();
-    await app?.close();
+    await server?.stop();
+    await state?.stop();
     await infra?.close();
   });
 
@@ -66,6 +69,15 @@ describe('scorer over gRPC', () => {
     ['an unknown item', 'scoreSimilar', { itemId: 'nope', k: 5 }, grpc.status.NOT_FOUND, /not in the catalog/],
   ] as const)('refuses %s with a clear status', async (_name, method, req, code, message) => {
     await expect(call(method, req)).rejects.toMatchObject({ code, details: expect.stringMatching(message) });
+  });
+
+  it.each([
+    ['Score', ScoreRequestSchema, { userId: '@@', k: 5, cartItemIds: ['sku-000001'], filters: { categories: ['Phones'], maxPrice: 900 } }],
+    ['ScoreSimilar', ScoreSimilarRequestSchema, { itemId: '@@', k: 5 }],
+  ] as const)('answers INVALID_ARGUMENT to every malformed %s request', async (method, schema, valid) => {
+    const { sent, codes } = await statusesForMalformed(`127.0.0.1:${port}`, `/recmesh.scorer.v1.ScorerService/${method}`, schema as DescMessage, valid as MessageInitShape<DescMessage>);
+    expect(sent).toBeGreaterThan(50);
+    expect(codes).toEqual(['INVALID_ARGUMENT']);
   });
 
   it('answers an unknown user without an error', async () => {

@@ -1,7 +1,9 @@
-import { BeforeApplicationShutdown, Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown, Provider } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, OnApplicationBootstrap, Provider } from '@nestjs/common';
 import { ConsumerWorker } from '@recmesh/messaging';
-import { ReadinessProbe } from '@recmesh/observability';
+import { METRICS_REGISTRY, ReadinessProbe } from '@recmesh/observability';
+import { Registry } from 'prom-client';
 import { Infrastructure } from './infrastructure';
+import { INFRASTRUCTURE } from './service-runtime.module';
 
 const CONSUMER_SERVICE = Symbol('CONSUMER_SERVICE');
 
@@ -10,17 +12,20 @@ interface ConsumerService {
   readonly name: string;
   readonly workers: readonly ConsumerWorker[];
   readonly infra: Infrastructure;
-  /** Whether this module closes the infrastructure (false when services share one process). */
-  readonly owned: boolean;
 }
 
-/** Starts the workers after boot; on SIGTERM turns not-ready, drains them, then closes the infrastructure. */
+/** Builds a service's workers on the process's infrastructure, counting into its registry. */
+export type ConsumerWorkersFactory = (infra: Infrastructure, registry: Registry) => readonly ConsumerWorker[];
+
+/** Starts the workers after boot; on SIGTERM turns not-ready and drains them (ServiceRuntimeModule closes the infrastructure after). */
 @Injectable()
-class ConsumerLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
+class ConsumerLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {
   constructor(
     @Inject(CONSUMER_SERVICE) private readonly service: ConsumerService,
     private readonly readiness: ReadinessProbe,
-  ) {}
+  ) {
+    readiness.register({ name: `consumer:${service.name}`, check: () => service.infra.bus.isReady() && service.workers.every((w) => w.running) });
+  }
 
   async onApplicationBootstrap(): Promise<void> {
     for (const worker of this.service.workers) await worker.start();
@@ -30,19 +35,19 @@ class ConsumerLifecycle implements OnApplicationBootstrap, BeforeApplicationShut
     this.readiness.markShuttingDown();
     await Promise.all(this.service.workers.map((w) => w.stop()));
   }
-
-  async onApplicationShutdown(): Promise<void> {
-    if (this.service.owned) await this.service.infra.close();
-  }
 }
 
-/** Providers that run consumer workers for the life of the Nest application, with readiness checks. */
-export function consumerServiceProviders(service: ConsumerService, readiness: ReadinessProbe): Provider[] {
-  readiness.register({ name: 'store', check: async () => (await service.infra.dataSource.query('SELECT 1')).length === 1 });
-  readiness.register({ name: `consumer:${service.name}`, check: () => service.infra.bus.isReady() && service.workers.every((w) => w.running) });
+/**
+ * Providers that run consumer workers for the life of the Nest application,
+ * with a readiness check; needs ServiceRuntimeModule in the application.
+ */
+export function consumerServiceProviders(name: string, workers: ConsumerWorkersFactory): Provider[] {
   return [
-    { provide: CONSUMER_SERVICE, useValue: service },
-    { provide: ReadinessProbe, useValue: readiness },
+    {
+      provide: CONSUMER_SERVICE,
+      useFactory: (infra: Infrastructure, registry: Registry): ConsumerService => ({ name, workers: workers(infra, registry), infra }),
+      inject: [INFRASTRUCTURE, METRICS_REGISTRY],
+    },
     ConsumerLifecycle,
   ];
 }

@@ -10,20 +10,33 @@ export interface InfrastructureConfig {
   readonly EMBEDDED_DB_FILE: string;
 }
 
-/** The bus and the store a service runs on, chosen by RECMESH_PROFILE. */
-export interface Infrastructure {
+/** The bus a service runs on, chosen by RECMESH_PROFILE (a service that keeps no state needs no more). */
+export interface BusInfrastructure {
   readonly profile: InfrastructureConfig['RECMESH_PROFILE'];
   readonly bus: MessageBus;
-  readonly dataSource: DataSource;
   close(): Promise<void>;
+}
+
+/** The bus and the store a service runs on, chosen by RECMESH_PROFILE. */
+export interface Infrastructure extends BusInfrastructure {
+  readonly dataSource: DataSource;
+}
+
+function createBus(config: Pick<InfrastructureConfig, 'RECMESH_PROFILE' | 'KAFKA_BROKERS'>, clientId: string, logger: Logger): MessageBus {
+  return config.RECMESH_PROFILE === 'kafka-mysql'
+    ? new KafkaMessageBus({ brokers: config.KAFKA_BROKERS, clientId })
+    : new InMemoryMessageBus((error, tp) => logger.error(`handler failed on ${tp.topic}[${tp.partition}]: ${(error as Error).message}`));
+}
+
+/** Only the bus: for the gateway, which stores nothing. */
+export async function openBus(config: Pick<InfrastructureConfig, 'RECMESH_PROFILE' | 'KAFKA_BROKERS'>, clientId: string): Promise<BusInfrastructure> {
+  const bus = createBus(config, clientId, new Logger('Infrastructure'));
+  return { profile: config.RECMESH_PROFILE, bus, close: () => bus.close() };
 }
 
 export async function openInfrastructure(config: InfrastructureConfig, clientId: string): Promise<Infrastructure> {
   const logger = new Logger('Infrastructure');
-  const bus: MessageBus =
-    config.RECMESH_PROFILE === 'kafka-mysql'
-      ? new KafkaMessageBus({ brokers: config.KAFKA_BROKERS, clientId })
-      : new InMemoryMessageBus((error, tp) => logger.error(`handler failed on ${tp.topic}[${tp.partition}]: ${(error as Error).message}`));
+  const bus = createBus(config, clientId, logger);
   const dataSource = await openStore(
     config.RECMESH_PROFILE === 'kafka-mysql' ? { kind: 'mysql', url: config.MYSQL_URL } : { kind: 'embedded', file: config.EMBEDDED_DB_FILE },
   );

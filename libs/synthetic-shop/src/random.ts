@@ -1,17 +1,11 @@
+import { mulberry32, standardNormal } from '@recmesh/numerics';
+
 /** Small seeded PRNG (mulberry32): the same seed gives the same shop everywhere. */
 export class SeededRandom {
-  private state: number;
+  readonly next: () => number;
 
   constructor(seed: number) {
-    this.state = seed >>> 0 || 0x9e3779b9;
-  }
-
-  next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    this.next = mulberry32(seed >>> 0 || 0x9e3779b9);
   }
 
   int(maxExclusive: number): number {
@@ -40,7 +34,6 @@ export class SeededRandom {
   }
 
   normal(): number {
-    const u = Math.max(this.next(), 1e-12);
-    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * this.next());
+    return standardNormal(this.next);
   }
 }

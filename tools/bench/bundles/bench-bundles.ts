@@ -11,7 +11,8 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { BundleCandidate, BundleOptimizer, BundleProblem, ComposedBundle, DEFAULT_BEAM_WIDTH, mulberry32 as seededRandom, solveExhaustively } from '@recmesh/bundling';
+import { BundleCandidate, BundleOptimizer, BundleProblem, ComposedBundle, DEFAULT_BEAM_WIDTH, solveExhaustively } from '@recmesh/bundling';
+import { boxMuller, mulberry32 as seededRandom } from '@recmesh/numerics';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const CANDIDATES = 200;
@@ -22,9 +23,9 @@ function arg(name: string, fallback: number): number {
   return i > 0 ? Number(process.argv[i + 1]) : fallback;
 }
 
-
+/** A standard normal; 1 − u keeps the logarithm's argument in (0, 1]. */
 function gaussian(random: () => number): number {
-  return Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+  return boxMuller(1 - random(), random());
 }
 
 /** Leaf categories of accessories a phone shopper sees, with a share of the candidates and a median price. */

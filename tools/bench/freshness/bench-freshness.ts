@@ -14,8 +14,10 @@ import * as os from 'os';
 import * as path from 'path';
 import { generateSyntheticShop, ShopEvent, ShopItem } from '@recmesh/synthetic-shop';
 import { Producer } from 'kafkajs';
+/* eslint-disable @nx/enforce-module-boundaries -- this bench runs the real stack through the integration-test harness (test/, type:test), which is no library and has no import alias */
 import { IngestScenario } from '../../../test/ingest/ingest-scenario';
 import { publishCatalog, RecommendationStack, startRecommendationStack } from '../../../test/support/recommendation-stack';
+/* eslint-enable @nx/enforce-module-boundaries */
 
 
 const ROOT = path.resolve(__dirname, '../../..');

@@ -1,5 +1,5 @@
 // Serving benchmark for the gateway's Recommend (issue 4, deliverable 5b). For each catalog size: a
-// synthetic model + embedded store, an in-process GatewayGrpcServer over InProcessScorerBackend, driven
+// synthetic model + embedded store, an in-process GatewayGrpcServer over the RecommendationScorer, driven
 // by ghz (github.com/bojand/ghz, pinned and installed by install-ghz.sh; closed loop, C workers) in its
 // own process, with micro-batching ON and OFF, plus an onnxruntime MatMul [B,64]x[64,N] microbenchmark
 // as the roofline. When ghz cannot be installed it falls back to the grpc-js client in load-client.ts
@@ -13,11 +13,12 @@ import * as path from 'path';
 import * as ort from 'onnxruntime-node';
 import { Registry } from 'prom-client';
 import { Action, resolveTopicNames } from '@recmesh/contracts';
-import { GatewayGrpcServer, GatewayMetrics, InProcessScorerBackend } from '@recmesh/gateway-api';
+import { GatewayGrpcServer, GatewayMetrics } from '@recmesh/gateway-api';
 import { InMemoryMessageBus } from '@recmesh/messaging';
 import { SequentialRecommenderModel } from '@recmesh/model-runtime';
-import { CatalogItemEntity, FeatureStore, openStore } from '@recmesh/persistence';
-import { CatalogIndex, RecommendationScorer } from '@recmesh/scoring';
+import { CatalogStore, FeatureStore, openStore } from '@recmesh/persistence';
+import { RecommendationScorer } from '@recmesh/scoring';
+import { CatalogIndex } from '@recmesh/serving-core';
 import { DataSource } from 'typeorm';
 import type { LoadResult } from './load-client';
 import { benchItemId, gemmModel, writeSyntheticModel } from './synthetic-model';
@@ -59,17 +60,12 @@ async function timed<T>(work: () => Promise<T>): Promise<[T, number]> {
 
 async function seedStore(ds: DataSource, n: number): Promise<void> {
   const now = Date.now();
-  const repo = ds.getRepository(CatalogItemEntity);
-  const CHUNK = 500;
-  await ds.transaction(async (m) => {
-    for (let i = 0; i < n; i += CHUNK) {
-      const rows = Array.from({ length: Math.min(CHUNK, n - i) }, (_, j) => ({
-        itemId: benchItemId(i + j), title: `Item ${i + j}`, description: '', categoryPath: ['Bench', `Cat ${(i + j) % 50}`], leafCategory: `Cat ${(i + j) % 50}`,
-        brand: 'b0', price: 10, currency: 'EUR', inStock: 1, attributes: {}, deleted: 0, updatedTsMs: now,
-      }));
-      await m.createQueryBuilder().insert().into(repo.target).values(rows).execute();
-    }
-  });
+  await new CatalogStore(ds).insertItems(
+    Array.from({ length: n }, (_, i) => ({
+      itemId: benchItemId(i), title: `Item ${i}`, description: '', categoryPath: ['Bench', `Cat ${i % 50}`],
+      brand: 'b0', price: 10, currency: 'EUR', inStock: 1, attributes: {}, updatedTsMs: now,
+    })),
+  );
   const features = new FeatureStore(ds);
   let rnd = 12345;
   const next = () => (rnd = (Math.imul(rnd, 1103515245) + 12345) >>> 0);
@@ -208,7 +204,7 @@ async function serve(gen: LoadGenerator, model: SequentialRecommenderModel, feat
   const topics = resolveTopicNames('');
   await bus.ensureTopics([{ name: topics.recommendationsServed, partitions: 6 }]);
   const server = new GatewayGrpcServer({
-    backend: new InProcessScorerBackend(scorer), bus, servedTopic: topics.recommendationsServed, metrics: new GatewayMetrics(new Registry()),
+    backend: scorer, bus, servedTopic: topics.recommendationsServed, metrics: new GatewayMetrics(new Registry()),
     maxInFlight: 10_000, defaultDeadlineMs: 60_000,
   });
   const port = await server.start(0, '127.0.0.1');
@@ -256,7 +252,7 @@ async function benchSize(gen: LoadGenerator, n: number): Promise<Record<string, 
     const ds = await openStore({ kind: 'embedded' });
     try {
       const [, seedS] = await timed(() => seedStore(ds, n));
-      const catalog = new CatalogIndex(ds);
+      const catalog = new CatalogIndex(new CatalogStore(ds));
       await catalog.reload();
       const features = new FeatureStore(ds);
       log(`n=${n}: model loaded in ${loadS.toFixed(1)} s, store seeded in ${seedS.toFixed(1)} s (${catalog.size} items)`);

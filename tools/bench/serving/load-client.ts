@@ -4,7 +4,7 @@
 // cannot be installed (or with --load-generator grpc-js), and LoadResult is the shape both report in.
 //   node tools/run-ts.js tools/bench/serving/load-client.ts --target 127.0.0.1:PORT --requests N --concurrency C --users U --k 10
 import * as grpc from '@grpc/grpc-js';
-import { loadGatewayPackageDefinition } from '@recmesh/gateway-api';
+import { loadGatewayPackageDefinition } from '@recmesh/contracts/testing';
 
 export interface LoadResult {
   requests: number;

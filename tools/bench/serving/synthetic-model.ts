@@ -2,8 +2,8 @@
 // (user_encoder / item_embeddings / item_from_side), random weights, written with the same ONNX encoder.
 import { promises as fs } from 'fs';
 import * as path from 'path';
-import { ACTION_TYPES, f32, modelGraphs, randomMatrix, seededRandom, sha256Hex } from '../../../libs/model-runtime/src/testing/fake-model-dir';
-import { encodeOnnxModel } from '../../../libs/model-runtime/src/onnx-graph-writer';
+import { ACTION_TYPES, encodeOnnxModel, f32, modelGraphs, randomMatrix, sha256Hex } from '@recmesh/model-runtime/testing';
+import { mulberry32 as seededRandom } from '@recmesh/numerics';
 
 
 export const benchItemId = (i: number): string => `item-${i}`;

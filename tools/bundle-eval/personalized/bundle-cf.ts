@@ -6,7 +6,7 @@
  *  - bundle kNN (item-based CF on bundles): Σ_{b' ∈ train(u)} cosine(b, b'),
  *    cosine over the bundles' training-user vectors.
  */
-import { CsrMatrix } from './sparse-matrix';
+import { CsrMatrix } from '@recmesh/numerics';
 
 export function randomWalkScores(train: CsrMatrix, trainByBundle: CsrMatrix, u: number, out: Float64Array): Float64Array {
   out.fill(0);

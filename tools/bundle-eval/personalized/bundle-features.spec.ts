@@ -2,7 +2,7 @@ import { BundleKnn } from './bundle-cf';
 import { BundleFeatureExtractor } from './bundle-features';
 import { EmbeddingAffinity } from './embedding-affinity';
 import { ItemCooccurrenceLift } from './item-cooccurrence';
-import { csrFromCoordinates, transposeCsr } from './sparse-matrix';
+import { csrFromCoordinates, transposeCsr } from '@recmesh/numerics';
 import { PersonalizedBundleData } from './user-bundle-splits';
 import { UserKnn } from './user-knn';
 

@@ -17,19 +17,21 @@
  * partition function is estimated without bias. Training bundles are excluded,
  * as they are masked at evaluation.
  */
-import { BundleFeatureExtractor } from './bundle-features';
 import {
+  CsrMatrix,
   fitListwiseSoftmax,
   fitStandardizer,
-  rawWeights,
+  mulberry32,
   RankingGroup,
+  RankingMetricsAccumulator,
+  rawWeights,
+  rowIndices,
+  shuffleInPlace,
   Standardizer,
   standardizeGroup,
-} from './linear-ranker-fit';
-import { mulberry32, shuffleInPlace } from './prng';
-import { RankingMetricsAccumulator } from './ranking-metrics';
-import { CsrMatrix, rowIndices } from './sparse-matrix';
-import { topIndices } from './top-k';
+  topIndices,
+} from '@recmesh/numerics';
+import { BundleFeatureExtractor } from './bundle-features';
 
 export interface BundleModelOptions {
   readonly seed: number;

@@ -11,9 +11,8 @@
  *   score(u, b) = (x_u V) · V[b]   (the user's row projected onto the top-r
  * right singular subspace, read at bundle column b).
  */
+import { CsrMatrix, csrFromCoordinates, foldIn, randomizedSvd, TruncatedSvd } from '@recmesh/numerics';
 import { PersonalizedBundleData } from './user-bundle-splits';
-import { CsrMatrix, csrFromCoordinates } from './sparse-matrix';
-import { foldIn, randomizedSvd, TruncatedSvd } from './truncated-svd';
 
 export interface EmbeddingAffinityParams {
   readonly rank: number;

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { runPersonalizedBundleEval } from '../personalized-bundle-eval';
-import { mulberry32, shuffleInPlace } from './prng';
+import { mulberry32, shuffleInPlace } from '@recmesh/numerics';
 
 /**
  * A small planted dataset in the normalized layout: 8 taste groups of 10 users;

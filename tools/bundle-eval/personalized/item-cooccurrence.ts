@@ -9,8 +9,7 @@
  * largest possible lift). Each item keeps only its `maxNeighbours` strongest
  * partners (computed lazily and cached), as item-kNN models do.
  */
-import { CsrMatrix } from './sparse-matrix';
-import { topIndices } from './top-k';
+import { CsrMatrix, topIndices } from '@recmesh/numerics';
 
 export interface CooccurrenceOptions {
   readonly shrink: number;

@@ -6,7 +6,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { CsrMatrix, csrFromCoordinates, transposeCsr } from './sparse-matrix';
+import { CsrMatrix, csrFromCoordinates, transposeCsr } from '@recmesh/numerics';
 
 export interface PersonalizedBundleData {
   readonly nUsers: number;

@@ -1,4 +1,4 @@
-import { csrFromCoordinates, transposeCsr } from './sparse-matrix';
+import { csrFromCoordinates, transposeCsr } from '@recmesh/numerics';
 import { UserKnn } from './user-knn';
 
 // users 0..3, bundles 0..3, items 0..1

@@ -8,7 +8,7 @@
  * without one adds nothing to any score, so it would only waste a slot);
  * ties in similarity are broken by the lower user index.
  */
-import { CsrMatrix } from './sparse-matrix';
+import { CsrMatrix } from '@recmesh/numerics';
 
 export interface UserKnnInputs {
   /** users × bundles, training split (binary). */

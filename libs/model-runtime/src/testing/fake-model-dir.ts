@@ -1,3 +1,4 @@
+import { mulberry32 } from '@recmesh/numerics';
 // Test helper: a complete recmesh-model/1 directory built from simple, hand-checkable graphs, so the
 // loader, the encoders and the catalog can be tested against plain TypeScript reference maths.
 //
@@ -39,18 +40,6 @@ export interface FakeModel {
   /** Reference user vector for one left-padded sequence of rows / action ids. */
   referenceUserVec(rows: number[], actions: number[]): Float32Array;
   referenceSideVec(textVec: Float32Array | null, categoryId: number, brandId: number): Float32Array;
-}
-
-/** Deterministic PRNG (mulberry32) so fake models are identical across runs. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 export function randomMatrix(rand: () => number, rows: number, cols: number, zeroFirstRow: boolean): Float32Array {
@@ -139,7 +128,7 @@ export async function writeFakeModelDir(dir: string, specIn: FakeModelSpec): Pro
     ...specIn,
   };
   const { numItems: n, hidden: h, maxSeqLen: len, textDim } = spec;
-  const rand = seededRandom(spec.seed);
+  const rand = mulberry32(spec.seed);
   const itemTable = randomMatrix(rand, n + 1, h, true);
   const actionTable = randomMatrix(rand, ACTION_TYPES.length + 1, h, true);
   const textProj = randomMatrix(rand, textDim, h, false);

@@ -5,6 +5,9 @@ import { IdempotentInsertResult, insertIdempotently, markForwarded } from './ide
 
 export type CatalogEventRow = Omit<CatalogEventEntity, 'forwarded'>;
 
+/** An item as the store holds it (read-only to callers; changes go through applyBatch). */
+export type CatalogItemRecord = Readonly<CatalogItemEntity>;
+
 export type CatalogChange =
   | { readonly kind: 'upsert'; readonly eventId: string; readonly tsMs: number; readonly item: Omit<CatalogItemEntity, 'deleted' | 'updatedTsMs' | 'leafCategory'> }
   | { readonly kind: 'delete'; readonly eventId: string; readonly tsMs: number; readonly itemId: string };
@@ -56,6 +59,31 @@ export class CatalogStore {
   markForwarded(eventIds: readonly string[]): Promise<void> {
     if (eventIds.length === 0) return Promise.resolve();
     return markForwarded(this.dataSource.manager, CatalogEventEntity, eventIds);
+  }
+
+  /**
+   * Inserts items that are not in the table yet, many rows per statement and
+   * without the change log: for loading a catalog snapshot into an empty store
+   * (benchmarks, fixtures). Live changes go through applyBatch.
+   */
+  async insertItems(items: ReadonlyArray<Omit<CatalogItemEntity, 'deleted' | 'leafCategory'>>, rowsPerStatement = 500): Promise<void> {
+    await this.dataSource.transaction(async (manager) => {
+      for (let i = 0; i < items.length; i += rowsPerStatement) {
+        const rows = items.slice(i, i + rowsPerStatement).map((item) => ({ ...item, leafCategory: item.categoryPath[item.categoryPath.length - 1] ?? '', deleted: 0 }));
+        await manager.createQueryBuilder().insert().into(CatalogItemEntity).values(rows).execute();
+      }
+    });
+  }
+
+  /** Every item that is not deleted (what serving loads at start). */
+  liveItems(): Promise<CatalogItemRecord[]> {
+    return this.dataSource.getRepository(CatalogItemEntity).find({ where: { deleted: 0 } });
+  }
+
+  /** The current rows of these items, deleted ones included (serving applies a change from them). */
+  findItems(itemIds: readonly string[]): Promise<CatalogItemRecord[]> {
+    if (itemIds.length === 0) return Promise.resolve([]);
+    return this.dataSource.getRepository(CatalogItemEntity).find({ where: { itemId: In([...itemIds]) } });
   }
 
   findItem(itemId: string): Promise<CatalogItemEntity | null> {

@@ -1,0 +1,2 @@
+export * from './malformed-requests';
+export * from './proto-loader-clients';

@@ -1,0 +1,365 @@
+import { randomUUID } from 'crypto';
+import { create } from '@bufbuild/protobuf';
+import * as grpc from '@grpc/grpc-js';
+import { ReflectionService } from '@grpc/reflection';
+import { Logger } from '@nestjs/common';
+import {
+  bindGrpcServer,
+  BundleRequest,
+  BundleResponseSchema,
+  grpcServiceDefinition,
+  Health,
+  HealthCheckRequest,
+  HealthCheckResponse_ServingStatus,
+  HealthCheckResponseSchema,
+  isMalformed,
+  MalformedMessage,
+  RecommendationService,
+  RecommendRequest,
+  RecommendResponseSchema,
+  reflectionPackageDefinition,
+  SimilarItemsRequest,
+  SimilarItemsResponseSchema,
+  shutdownGrpcServer,
+} from '@recmesh/contracts';
+import { MessageBus } from '@recmesh/messaging';
+import {
+  BundleAnswer,
+  BundleBackend,
+  bundlesToWire,
+  deadlineToMs,
+  grpcFailure,
+  InvalidRequestError,
+  RecommendationBackend,
+  Recommendations,
+  RecommendedItem,
+  scoredItemToWire,
+  validateBundleRequest,
+  validateRecommendRequest,
+  validateSimilarItemsRequest,
+} from '@recmesh/serving-core';
+import { GatewayMethod, GatewayMetrics } from './gateway-metrics';
+
+import { ServedPublisher, ServedSurface } from './served-publisher';
+
+export const RECOMMENDATION_SERVICE = RecommendationService.typeName;
+export const HEALTH_SERVICE = Health.typeName;
+
+
+export type HealthStatus = 'SERVING' | 'NOT_SERVING';
+
+export interface GatewayGrpcServerOptions {
+  readonly backend: RecommendationBackend;
+  /** Without it, Bundle answers UNIMPLEMENTED (a gateway deployed without a bundler). */
+  readonly bundles?: BundleBackend;
+  readonly bus: MessageBus;
+  /** Topic of recmesh.events.v1.RecommendationServed, i.e. resolveTopicNames(prefix).recommendationsServed. */
+  readonly servedTopic: string;
+  readonly metrics: GatewayMetrics;
+  /** Calls served at once; more are refused with RESOURCE_EXHAUSTED. */
+  readonly maxInFlight: number;
+  /** Deadline for calls without one (and the cap for later client deadlines). */
+  readonly defaultDeadlineMs: number;
+  /** How often health Watch streams re-check readiness. Default 1000 ms. */
+  readonly healthWatchIntervalMs?: number;
+}
+
+class Outcome {
+  constructor(
+    readonly code: grpc.status,
+    readonly details: string,
+    /** False when the call is already over on the wire (cancelled, or ended by grpc-js at its deadline). */
+    readonly reply = true,
+  ) {}
+}
+
+/**
+ * The storefront's gRPC API on plain @grpc/grpc-js: RecommendationService,
+ * server reflection and grpc.health.v1.Health. Validates requests, enforces
+ * deadlines and an in-flight bound, maps backend failures to status codes,
+ * stamps each answer with a rec_id and publishes what it served.
+ */
+export class GatewayGrpcServer {
+  private readonly logger = new Logger('GatewayGrpcServer');
+  private readonly server = new grpc.Server({ 'grpc.max_receive_message_length': 1024 * 1024 });
+  private readonly publisher: ServedPublisher;
+  private readonly watchers = new Set<grpc.ServerWritableStream<HealthCheckRequest | MalformedMessage, unknown>>();
+  private inFlight = 0;
+  private boundPort: number | undefined;
+  private shuttingDown = false;
+
+  constructor(private readonly options: GatewayGrpcServerOptions) {
+    this.publisher = new ServedPublisher(options.bus, options.servedTopic, options.metrics);
+    this.server.addService(grpcServiceDefinition(RecommendationService), {
+      Recommend: (call: grpc.ServerUnaryCall<RecommendRequest | MalformedMessage, unknown>, callback: grpc.sendUnaryData<unknown>) => this.recommend(call, callback),
+      SimilarItems: (call: grpc.ServerUnaryCall<SimilarItemsRequest | MalformedMessage, unknown>, callback: grpc.sendUnaryData<unknown>) => this.similarItems(call, callback),
+      Bundle: (call: grpc.ServerUnaryCall<BundleRequest | MalformedMessage, unknown>, callback: grpc.sendUnaryData<unknown>) => this.bundle(call, callback),
+    });
+    this.server.addService(grpcServiceDefinition(Health), {
+      Check: (call: grpc.ServerUnaryCall<HealthCheckRequest | MalformedMessage, unknown>, callback: grpc.sendUnaryData<unknown>) => {
+        if (isMalformed(call.request)) callback({ code: grpc.status.INVALID_ARGUMENT, details: call.request.message });
+        else if (!this.knowsService(call.request.service)) callback({ code: grpc.status.NOT_FOUND, details: `unknown service ${call.request.service}` });
+        else callback(null, healthResponse(this.healthStatus()));
+      },
+      Watch: (call: grpc.ServerWritableStream<HealthCheckRequest | MalformedMessage, unknown>) => this.watch(call),
+    });
+    new ReflectionService(reflectionPackageDefinition([RecommendationService, Health])).addToServer(this.server);
+  }
+
+  /** Listens on host:port (port 0 = any free port) and resolves with the bound port. */
+  async start(port: number, host = '0.0.0.0'): Promise<number> {
+    this.boundPort = await bindGrpcServer(this.server, port, host);
+    this.logger.log(`gRPC ${RECOMMENDATION_SERVICE}, ${HEALTH_SERVICE} and reflection listening on :${this.boundPort}`);
+    return this.boundPort;
+  }
+
+  get port(): number | undefined {
+    return this.boundPort;
+  }
+
+  get callsInFlight(): number {
+    return this.inFlight;
+  }
+
+  /** Listening, not shutting down. */
+  isListening(): boolean {
+    return this.boundPort !== undefined && !this.shuttingDown;
+  }
+
+  healthStatus(): HealthStatus {
+    return this.isListening() && this.options.backend.isReady() && (this.options.bundles?.isReady() ?? true) ? 'SERVING' : 'NOT_SERVING';
+  }
+
+  /**
+   * Turns NOT_SERVING, ends health watches, lets calls in flight finish (they
+   * are bounded by their deadlines) for up to graceMs, then flushes the
+   * served-list publishes still pending.
+   */
+  async stop(graceMs = 5000): Promise<void> {
+    if (this.shuttingDown) return;
+    this.shuttingDown = true;
+    for (const w of this.watchers) {
+      w.write(healthResponse('NOT_SERVING'));
+      w.end();
+    }
+    this.watchers.clear();
+    if (!(await shutdownGrpcServer(this.server, graceMs))) this.logger.warn(`calls still running after ${graceMs} ms were closed`);
+    await Promise.race([this.publisher.flush(), new Promise((resolve) => setTimeout(resolve, graceMs).unref())]);
+  }
+
+  /** Waits until every served list published so far has been accepted or failed (tests, shutdown). */
+  flushPublishes(): Promise<void> {
+    return this.publisher.flush();
+  }
+
+  private recommend(call: grpc.ServerUnaryCall<RecommendRequest | MalformedMessage, unknown>, callback: grpc.sendUnaryData<unknown>): void {
+    this.serve<Recommendations>('Recommend', call, callback, async (deadlineMs) => {
+      const query = validateRecommendRequest(wellFormed(call.request));
+      return {
+        query: () => this.options.backend.recommend({ ...query, deadlineMs }),
+        userId: query.userId,
+        surface: 'recommend',
+        respond: (recId, answer) => {
+          const items = answer.items.slice(0, query.k);
+          return { served: items, modelVersion: answer.modelVersion, response: create(RecommendResponseSchema, { recId, items: items.map((i) => scoredItemToWire(i, answer.modelVersion)), modelVersion: answer.modelVersion }) };
+        },
+      };
+    });
+  }
+
+  private similarItems(call: grpc.ServerUnaryCall<SimilarItemsRequest | MalformedMessage, unknown>, callback: grpc.sendUnaryData<unknown>): void {
+    this.serve<Recommendations>('SimilarItems', call, callback, async (deadlineMs) => {
+      const query = validateSimilarItemsRequest(wellFormed(call.request));
+      return {
+        query: () => this.options.backend.similarItems({ ...query, deadlineMs }),
+        userId: query.userId ?? '',
+        surface: 'similar_items',
+        respond: (recId, answer) => {
+          const items = answer.items.slice(0, query.k);
+          return { served: items, modelVersion: answer.modelVersion, response: create(SimilarItemsResponseSchema, { recId, itemId: query.itemId, items: items.map((i) => scoredItemToWire(i, answer.modelVersion)), modelVersion: answer.modelVersion }) };
+        },
+      };
+    });
+  }
+
+  private bundle(call: grpc.ServerUnaryCall<BundleRequest | MalformedMessage, unknown>, callback: grpc.sendUnaryData<unknown>): void {
+    const bundles = this.options.bundles;
+    if (!bundles && !isMalformed(call.request)) {
+      const started = process.hrtime.bigint();
+      callback({ code: grpc.status.UNIMPLEMENTED, details: 'this gateway has no bundler configured (BUNDLER_ADDRESS)' });
+      this.record('Bundle', grpc.status.UNIMPLEMENTED, started);
+      return;
+    }
+    this.serve<BundleAnswer>('Bundle', call, callback, async (deadlineMs) => {
+      const query = validateBundleRequest(wellFormed(call.request));
+      return {
+        query: () => (bundles as BundleBackend).bundles({ ...query, deadlineMs }),
+        userId: query.userId ?? '',
+        surface: 'bundle',
+        respond: (recId, answer: BundleAnswer) => ({
+          // The feedback loop joins on what was offered: every added item, bundle by bundle.
+          served: answer.bundles.flatMap((b) => b.items.filter((i) => i.role !== 'anchor')),
+          modelVersion: answer.modelVersion,
+          response: create(BundleResponseSchema, { recId, modelVersion: answer.modelVersion, bundles: bundlesToWire(answer) }),
+        }),
+      };
+    });
+  }
+
+  /**
+   * One unary call: in-flight bound, validation, deadline, backend, status
+   * mapping, metrics and the served-list record. Answers exactly once.
+   */
+  private serve<Answer>(
+    method: GatewayMethod,
+    call: grpc.ServerUnaryCall<unknown, unknown>,
+    callback: grpc.sendUnaryData<unknown>,
+    prepare: (deadlineMs: number) => Promise<{
+      query: () => Promise<Answer>;
+      userId: string;
+      surface: ServedSurface;
+      /** The wire response plus what is published as served. */
+      respond: (recId: string, answer: Answer) => { response: unknown; served: readonly RecommendedItem[]; modelVersion: string };
+    }>,
+  ): void {
+    const started = process.hrtime.bigint();
+    if (this.shuttingDown) {
+      callback({ code: grpc.status.UNAVAILABLE, details: 'gateway is shutting down' });
+      this.record(method, grpc.status.UNAVAILABLE, started);
+      return;
+    }
+    if (this.inFlight >= this.options.maxInFlight) {
+      callback({ code: grpc.status.RESOURCE_EXHAUSTED, details: `gateway is serving its limit of ${this.options.maxInFlight} calls; retry with backoff` });
+      this.record(method, grpc.status.RESOURCE_EXHAUSTED, started);
+      return;
+    }
+    this.inFlight += 1;
+    this.options.metrics.inFlight.set(this.inFlight);
+
+    let done = false;
+    const deadlineTimer: { handle?: NodeJS.Timeout } = {};
+    const finish = (outcome: Outcome | { value: unknown }): boolean => {
+      if (done) return false;
+      done = true;
+      clearTimeout(deadlineTimer.handle);
+      this.inFlight -= 1;
+      this.options.metrics.inFlight.set(this.inFlight);
+      if (outcome instanceof Outcome) {
+        if (outcome.reply) callback({ code: outcome.code, details: outcome.details });
+        this.record(method, outcome.code, started);
+      } else {
+        callback(null, outcome.value);
+        this.record(method, grpc.status.OK, started);
+      }
+      return true;
+    };
+    const now = Date.now();
+    const deadlineMs = Math.min(deadlineToMs(call.getDeadline()), now + this.options.defaultDeadlineMs);
+    const remaining = deadlineMs - now;
+    // grpc-js itself ends a call whose client deadline passed, and tells us with 'cancelled'.
+    call.on('cancelled', () =>
+      finish(Date.now() >= deadlineMs - 25 ? new Outcome(grpc.status.DEADLINE_EXCEEDED, 'deadline exceeded', false) : new Outcome(grpc.status.CANCELLED, 'cancelled by the client', false)),
+    );
+    if (remaining <= 0) {
+      finish(new Outcome(grpc.status.DEADLINE_EXCEEDED, 'deadline exceeded before the call started'));
+      return;
+    }
+    deadlineTimer.handle = setTimeout(() => finish(new Outcome(grpc.status.DEADLINE_EXCEEDED, `no answer within the deadline (${remaining} ms)`)), remaining);
+
+    void (async () => {
+      let prepared: Awaited<ReturnType<typeof prepare>>;
+      try {
+        prepared = await prepare(deadlineMs);
+      } catch (error) {
+        finish(this.failed(method, error));
+        return;
+      }
+      let answer: Answer;
+      try {
+        answer = await prepared.query();
+      } catch (error) {
+        if (done) {
+          this.logger.debug(`${method} backend failed after the call ended: ${describe(error)}`);
+          return;
+        }
+        finish(this.failed(method, error));
+        return;
+      }
+      if (done) return; // answered already (deadline or cancel); the late answer is dropped
+      const recId = randomUUID();
+      let reply: ReturnType<typeof prepared.respond>;
+      try {
+        reply = prepared.respond(recId, answer);
+      } catch (error) {
+        finish(this.failed(method, error));
+        return;
+      }
+      if (!finish({ value: reply.response })) return;
+      this.publisher.publish({ recId, userId: prepared.userId, surface: prepared.surface, items: reply.served, modelVersion: reply.modelVersion, tsMs: Date.now() });
+    })();
+  }
+
+  /** The status of a failure, by the serving vocabulary's one mapping. */
+  private failed(method: GatewayMethod, error: unknown): Outcome {
+    const { code, details } = grpcFailure(error, this.logger, { method, internalMessage: 'internal error while computing recommendations' });
+    if (code === grpc.status.RESOURCE_EXHAUSTED) return new Outcome(code, `recommendation backend is overloaded; retry with backoff (${details})`);
+    if (code === grpc.status.UNAVAILABLE) return new Outcome(code, `recommendation backend is unavailable; retry with backoff (${details})`);
+    return new Outcome(code, details);
+  }
+
+  private record(method: GatewayMethod, code: grpc.status, started: bigint): void {
+    this.options.metrics.requests.inc({ method, code: grpc.status[code] });
+    this.options.metrics.requestSeconds.observe({ method }, Number(process.hrtime.bigint() - started) / 1e9);
+  }
+
+  private knowsService(service: string): boolean {
+    return service === '' || service === RECOMMENDATION_SERVICE;
+  }
+
+  private watch(call: grpc.ServerWritableStream<HealthCheckRequest | MalformedMessage, unknown>): void {
+    if (isMalformed(call.request)) {
+      call.emit('error', { code: grpc.status.INVALID_ARGUMENT, details: call.request.message });
+      return;
+    }
+    if (!this.knowsService(call.request.service)) {
+      // Per the health protocol, Watch answers SERVICE_UNKNOWN instead of failing.
+      call.write(healthResponse('SERVICE_UNKNOWN'));
+      return;
+    }
+    if (this.shuttingDown) {
+      call.write(healthResponse('NOT_SERVING'));
+      call.end();
+      return;
+    }
+    let last = this.healthStatus();
+    call.write(healthResponse(last));
+    const interval = setInterval(() => {
+      const now = this.healthStatus();
+      if (now !== last) {
+        last = now;
+        call.write(healthResponse(now));
+      }
+    }, this.options.healthWatchIntervalMs ?? 1000);
+    this.watchers.add(call);
+    const stop = (): void => {
+      clearInterval(interval);
+      this.watchers.delete(call);
+    };
+    call.on('cancelled', stop);
+    call.on('finish', stop);
+  }
+}
+
+function healthResponse(status: HealthStatus | 'SERVICE_UNKNOWN') {
+  return create(HealthCheckResponseSchema, { status: HealthCheckResponse_ServingStatus[status] });
+}
+
+/** A request that did not decode is the caller's mistake: INVALID_ARGUMENT, never INTERNAL. */
+function wellFormed<T extends object>(request: T | MalformedMessage): T {
+  if (isMalformed(request)) throw new InvalidRequestError(request.message);
+  return request;
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,93 @@
+import { BeforeApplicationShutdown, DynamicModule, Inject, Injectable, Logger, Module, OnApplicationBootstrap } from '@nestjs/common';
+import { resolveTopicNames, Topics } from '@recmesh/contracts';
+import { METRICS_REGISTRY, ReadinessProbe } from '@recmesh/observability';
+import { Config } from '@recmesh/service-config';
+import { BUNDLE_BACKEND, BundleBackend, RECOMMENDATION_BACKEND, RecommendationBackend } from '@recmesh/serving-core';
+import { BusInfrastructure, INFRASTRUCTURE } from '@recmesh/service-runtime';
+import { Registry } from 'prom-client';
+import { GatewayConfigSchema } from './gateway.config';
+import { GatewayGrpcServer } from './gateway-grpc-server';
+import { GatewayMetrics } from './gateway-metrics';
+
+export type GatewayConfig = Config<typeof GatewayConfigSchema>;
+
+export interface GatewayModuleOptions {
+  /** Host the gRPC server binds to. Default 0.0.0.0. */
+  readonly grpcHost?: string;
+  /** How long shutdown waits for calls in flight. Default 5000 ms. */
+  readonly shutdownGraceMs?: number;
+}
+
+const GATEWAY_RUNTIME = Symbol('GATEWAY_RUNTIME');
+
+interface GatewayRuntime {
+  readonly server: GatewayGrpcServer;
+  readonly infra: BusInfrastructure;
+  readonly servedTopic: string;
+  readonly port: number;
+  readonly options: GatewayModuleOptions;
+  readonly readiness: ReadinessProbe;
+}
+
+/** Ensures the served topic and starts gRPC after boot; on SIGTERM turns not-ready, then drains calls and publishes. */
+@Injectable()
+export class GatewayLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger('GatewayLifecycle');
+
+  constructor(@Inject(GATEWAY_RUNTIME) private readonly runtime: GatewayRuntime) {}
+
+  get server(): GatewayGrpcServer {
+    return this.runtime.server;
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.runtime.infra.bus.ensureTopics([{ name: this.runtime.servedTopic, partitions: Topics.recommendationsServed.partitions }]);
+    await this.runtime.server.start(this.runtime.port, this.runtime.options.grpcHost);
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.runtime.readiness.markShuttingDown();
+    await this.runtime.server.stop(this.runtime.options.shutdownGraceMs);
+    this.logger.log('gRPC server stopped');
+  }
+}
+
+/**
+ * The gateway service: gRPC RecommendationService (+ reflection, grpc.health.v1)
+ * on GATEWAY_GRPC_PORT over the process's backends (ServingBackendsModule).
+ * Readiness: gRPC listening, backends ready, bus ready.
+ */
+@Module({})
+export class GatewayModule {
+  static register(config: GatewayConfig, options: GatewayModuleOptions = {}): DynamicModule {
+    const build = (infra: BusInfrastructure, registry: Registry, readiness: ReadinessProbe, backend: RecommendationBackend, bundles: BundleBackend | undefined): GatewayRuntime => {
+      const servedTopic = resolveTopicNames(config.RECMESH_TOPIC_PREFIX).recommendationsServed;
+      const server = new GatewayGrpcServer({
+        backend,
+        bundles,
+        bus: infra.bus,
+        servedTopic,
+        metrics: new GatewayMetrics(registry),
+        maxInFlight: config.GATEWAY_MAX_IN_FLIGHT,
+        defaultDeadlineMs: config.GATEWAY_DEFAULT_DEADLINE_MS,
+      });
+      readiness.register({ name: 'grpc', check: () => server.isListening() });
+      readiness.register({ name: 'backend', check: () => backend.isReady() });
+      if (bundles) readiness.register({ name: 'bundler', check: () => bundles.isReady() });
+      readiness.register({ name: 'bus', check: () => infra.bus.isReady() });
+      return { server, infra, servedTopic, port: config.GATEWAY_GRPC_PORT, options, readiness };
+    };
+    return {
+      module: GatewayModule,
+      providers: [
+        {
+          provide: GATEWAY_RUNTIME,
+          useFactory: build,
+          inject: [INFRASTRUCTURE, METRICS_REGISTRY, ReadinessProbe, RECOMMENDATION_BACKEND, { token: BUNDLE_BACKEND, optional: true }],
+        },
+        GatewayLifecycle,
+      ],
+      exports: [GatewayLifecycle],
+    };
+  }
+}

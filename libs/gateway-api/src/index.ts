@@ -1,0 +1,6 @@
+export * from './gateway.config';
+export * from './gateway-metrics';
+export * from './served-publisher';
+export * from './gateway-grpc-server';
+export * from './gateway.module';
+export * from './remote-backends';

@@ -1,0 +1,18 @@
+import { meanAndStd } from './summary-statistics';
+
+describe('meanAndStd', () => {
+  it('gives the per-key mean and sample standard deviation', () => {
+    const { mean, std } = meanAndStd([
+      { recall: 0.1, ndcg: 1 },
+      { recall: 0.3, ndcg: 1 },
+    ]);
+    expect(mean.recall).toBeCloseTo(0.2, 12);
+    expect(std.recall).toBeCloseTo(Math.sqrt(0.02), 12);
+    expect(std.ndcg).toBe(0);
+  });
+
+  it('has std 0 for one run and nothing for none', () => {
+    expect(meanAndStd([{ a: 2 }])).toEqual({ mean: { a: 2 }, std: { a: 0 } });
+    expect(meanAndStd([])).toEqual({ mean: {}, std: {} });
+  });
+});

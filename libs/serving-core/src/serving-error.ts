@@ -1,0 +1,122 @@
+import { status } from '@grpc/grpc-js';
+
+/** Why a serving call failed: the one vocabulary of scorer, bundler and gateway. */
+export enum ServingErrorCode {
+  /** The request asks for something impossible (bad field, size without room, ...). */
+  InvalidRequest = 'invalid_request',
+  /** An item the request names is not in the catalog. */
+  UnknownItem = 'unknown_item',
+  /** Too much work queued; retry with backoff. */
+  Overloaded = 'overloaded',
+  /** The caller's deadline passed before an answer was ready. */
+  DeadlineExceeded = 'deadline_exceeded',
+  /** A backend cannot be reached (down, restarting, shutting down); retriable. */
+  Unavailable = 'unavailable',
+  /** This deployment does not offer the call (a gateway without a bundler). */
+  Unimplemented = 'unimplemented',
+  /** The caller gave up. */
+  Cancelled = 'cancelled',
+  /** A bug or an unexpected failure; the details are logged, not sent. */
+  Internal = 'internal',
+}
+
+export class ServingError extends Error {
+  constructor(
+    readonly code: ServingErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ServingError';
+  }
+}
+
+/** Every code has exactly one gRPC status: a new code without an entry here does not compile. */
+const GRPC_STATUS: Record<ServingErrorCode, status> = {
+  [ServingErrorCode.InvalidRequest]: status.INVALID_ARGUMENT,
+  [ServingErrorCode.UnknownItem]: status.NOT_FOUND,
+  [ServingErrorCode.Overloaded]: status.RESOURCE_EXHAUSTED,
+  [ServingErrorCode.DeadlineExceeded]: status.DEADLINE_EXCEEDED,
+  [ServingErrorCode.Unavailable]: status.UNAVAILABLE,
+  [ServingErrorCode.Unimplemented]: status.UNIMPLEMENTED,
+  [ServingErrorCode.Cancelled]: status.CANCELLED,
+  [ServingErrorCode.Internal]: status.INTERNAL,
+};
+
+const CODE_OF_STATUS = new Map<status, ServingErrorCode>(Object.entries(GRPC_STATUS).map(([code, s]) => [s, code as ServingErrorCode]));
+
+export function grpcStatusOf(code: ServingErrorCode): status {
+  return GRPC_STATUS[code];
+}
+
+/** A failed gRPC call back into the vocabulary; statuses with no code of their own are internal. */
+export function servingErrorFromGrpc(error: { code: status; details: string }, callee: string): ServingError {
+  const code = CODE_OF_STATUS.get(error.code) ?? ServingErrorCode.Internal;
+  const details = code === ServingErrorCode.Internal || code === ServingErrorCode.Unavailable ? `${callee}: ${status[error.code]} ${error.details}` : error.details;
+  return new ServingError(code, details);
+}
+
+/** Anything thrown, as a serving error (unknown failures are internal). */
+export function asServingError(error: unknown): ServingError {
+  if (error instanceof ServingError) return error;
+  return new ServingError(ServingErrorCode.Internal, error instanceof Error ? error.message : String(error));
+}
+
+/** The named failures the serving code throws; each is a ServingError with its code. */
+export class UnknownItemError extends ServingError {
+  constructor(readonly itemId: string) {
+    super(ServingErrorCode.UnknownItem, `item ${itemId} is not in the catalog`);
+    this.name = 'UnknownItemError';
+  }
+}
+
+export class QueueFullError extends ServingError {
+  constructor(readonly limit: number, what = 'scoring queue') {
+    super(ServingErrorCode.Overloaded, `${what} is full (${limit} requests waiting)`);
+    this.name = 'QueueFullError';
+  }
+}
+
+export class DeadlineExceededError extends ServingError {
+  constructor(message = 'deadline passed before the request was scored') {
+    super(ServingErrorCode.DeadlineExceeded, message);
+    this.name = 'DeadlineExceededError';
+  }
+}
+
+export class InvalidRequestError extends ServingError {
+  constructor(message: string) {
+    super(ServingErrorCode.InvalidRequest, message);
+    this.name = 'InvalidRequestError';
+  }
+}
+
+export interface FailureLog {
+  error(message: string): void;
+  warn(message: string): void;
+  debug(message: string): void;
+}
+
+/**
+ * The status a gRPC server answers for a failure, and the one logging policy:
+ * only internal failures (bugs) are errors with a stack; the real message of
+ * one is logged, never sent. Overload, deadlines and outages are expected.
+ */
+export function grpcFailure(error: unknown, log: FailureLog, context: { method: string; internalMessage: string }): { code: status; details: string } {
+  const failure = asServingError(error);
+  const code = grpcStatusOf(failure.code);
+  switch (failure.code) {
+    case ServingErrorCode.Internal:
+      log.error(`${context.method} failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
+      return { code, details: context.internalMessage };
+    case ServingErrorCode.Unavailable:
+      // One line, no stack: an outage would otherwise repeat the same trace on every call.
+      log.warn(`${context.method}: ${failure.message}`);
+      return { code, details: failure.message };
+    case ServingErrorCode.DeadlineExceeded:
+    case ServingErrorCode.Cancelled:
+      log.debug(`${context.method}: ${failure.message}`);
+      return { code, details: failure.message };
+    default:
+      return { code, details: failure.message };
+  }
+}

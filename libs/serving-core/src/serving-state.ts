@@ -1,0 +1,115 @@
+import { hostname } from 'os';
+import { randomUUID } from 'crypto';
+import { fromBinary } from '@bufbuild/protobuf';
+import { Logger } from '@nestjs/common';
+import { CatalogEventSchema, TopicNames, Topics } from '@recmesh/contracts';
+import { BusMessage, MessageBus, Subscription } from '@recmesh/messaging';
+import { CatalogStore, ModelRegistry } from '@recmesh/persistence';
+import { DataSource } from 'typeorm';
+import { Registry } from 'prom-client';
+import { CatalogIndex } from './catalog-index';
+import { ServingModel, startServingModel } from './serving-model';
+import { ServingModelConfig } from './serving.config';
+
+/** Changes this much older than the full load are in it already (margin for clock skew between hosts). */
+const LOAD_OVERLAP_MS = 60_000;
+
+export interface ServingStateOptions {
+  readonly bus: MessageBus;
+  readonly dataSource: DataSource;
+  readonly topics: TopicNames;
+  /** How often the model registry is checked for a newer version. */
+  readonly modelPollSeconds: number;
+}
+
+/**
+ * What every serving process holds: the live catalog and the served model.
+ * The catalog is loaded once and then follows recmesh.catalog.normalized.v1
+ * (upserts, deletes and stock changes reach answers within a batch, not a
+ * poll); brand-new items get a vector from their text at once; the model is
+ * hot-reloaded from the registry. Scorer and bundler share one in a process.
+ */
+export class ServingState {
+  readonly catalog: CatalogIndex;
+  private readonly logger = new Logger('ServingState');
+  private subscription?: Subscription;
+  private timer?: NodeJS.Timeout;
+  private loadStartedMs = Number.POSITIVE_INFINITY;
+  private loaded: Promise<number> = Promise.resolve(0);
+
+  constructor(
+    readonly model: ServingModel,
+    private readonly options: ServingStateOptions,
+  ) {
+    this.catalog = new CatalogIndex(new CatalogStore(options.dataSource));
+  }
+
+  /** Loads the model the registry names (or the configured folder) and builds the state around it. */
+  static async open(config: ServingModelConfig, infra: { bus: MessageBus; dataSource: DataSource }, topics: TopicNames, metrics: Registry): Promise<ServingState> {
+    const model = await startServingModel(config, new ModelRegistry(infra.dataSource), metrics);
+    return new ServingState(model, { bus: infra.bus, dataSource: infra.dataSource, topics, modelPollSeconds: config.SCORER_MODEL_POLL_SECONDS });
+  }
+
+  /** Follows catalog changes, then loads the catalog: a change in between is applied either way. */
+  async start(): Promise<void> {
+    const { bus, topics } = this.options;
+    await bus.ensureTopics([{ name: topics.catalogNormalized, partitions: Topics.catalogNormalized.partitions }]);
+    this.subscription = await bus.subscribe({
+      // Every serving process needs every change: a group of its own.
+      groupId: `recmesh-serving-catalog-${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`,
+      topics: [topics.catalogNormalized],
+      fromBeginning: true,
+      maxBatchMessages: 500,
+      handler: async (batch) => this.applyChanges(batch.messages),
+    });
+    this.loadStartedMs = Date.now();
+    this.loaded = this.catalog.reload();
+    const items = await this.loaded;
+    const cold = await this.model.addColdItems(this.catalog);
+    this.logger.log(`serving model ${this.model.current().modelVersion} on ${this.model.current().executionProvider}; catalog of ${items} items (${cold} scored from text and category)`);
+    this.timer = setInterval(() => void this.refreshModel(), this.options.modelPollSeconds * 1000).unref();
+  }
+
+  /** The catalog is loaded and the model can score: answers are correct from here on. */
+  isReady(): boolean {
+    return this.catalog.isLoaded && this.model.current().itemIds.length > 0;
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.subscription?.stop();
+    this.subscription = undefined;
+    await this.model.close();
+  }
+
+  private async applyChanges(messages: readonly BusMessage[]): Promise<void> {
+    const ids: string[] = [];
+    for (const m of messages) {
+      // Replayed history from before the full load: already in it.
+      if (m.timestampMs < this.loadStartedMs - LOAD_OVERLAP_MS || !m.value) continue;
+      try {
+        const event = fromBinary(CatalogEventSchema, m.value);
+        const itemId = event.change.case === undefined ? '' : event.change.value.itemId;
+        if (itemId) ids.push(itemId);
+      } catch (error) {
+        // Ingest forwards only valid events; one that is not is skipped rather than blocking the catalog.
+        this.logger.warn(`skipping undecodable catalog change at ${m.topic}[${m.partition}]@${m.offset}: ${(error as Error).message}`);
+      }
+    }
+    if (ids.length === 0) return;
+    // A change read before the full load finished would be overwritten by it.
+    await this.loaded;
+    const changed = await this.catalog.refreshItems(ids);
+    const added = await this.model.addColdItems(changed);
+    if (added > 0) this.logger.log(`${added} new catalog items scored from their text and category`);
+  }
+
+  private async refreshModel(): Promise<void> {
+    try {
+      await this.model.refresh();
+      await this.model.addColdItems(this.catalog);
+    } catch (error) {
+      this.logger.error(`model refresh failed: ${(error as Error).message}`);
+    }
+  }
+}
