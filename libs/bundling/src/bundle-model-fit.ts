@@ -1,4 +1,4 @@
-import { fitListwiseSoftmax, fitStandardizer, listwiseSoftmaxLoss, RankingGroup, SeededRng } from '@recmesh/numerics';
+import { fitListwiseSoftmax, fitStandardizer, listwiseSoftmaxLoss, RankingGroup, SeededRng, upperBound } from '@recmesh/numerics';
 import { BUNDLE_MODEL_FORMAT, BundleModel, BundleModelWeights } from './bundle-model';
 import { CoPurchaseGraph, InMemoryComplementaritySources, ItemVectorTables } from './co-purchase-graph';
 import {
@@ -398,18 +398,6 @@ function pairedDifference(a: Float64Array, b: Float64Array): { mean: number; sta
 /** log(1 − q), −∞ for q ≥ 1. */
 function log1mSafe(q: number): number {
   return q >= 1 ? -Infinity : Math.log1p(-q);
-}
-
-/** First index whose cumulative value exceeds x. */
-function upperBound(cumulative: readonly number[], x: number): number {
-  let lo = 0;
-  let hi = cumulative.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (cumulative[mid] > x) hi = mid;
-    else lo = mid + 1;
-  }
-  return lo;
 }
 
 function standardise(set: QuerySet, kept: number[], scale: Float64Array): QuerySet {

@@ -1,4 +1,4 @@
-import { boxMuller, gaussianSource, mulberry32, SeededRng, shuffleInPlace, standardNormal } from './random';
+import { boxMuller, gaussianSource, mulberry32, SeededRng, shuffleInPlace, standardNormal, upperBound } from './random';
 
 describe('seeded generator', () => {
   it('repeats with the same seed and differs with another', () => {
@@ -71,5 +71,12 @@ describe('standard normal draws (Box–Muller)', () => {
     const { mean, variance } = moments(Array.from({ length: 20000 }, next));
     expect(Math.abs(mean)).toBeLessThan(0.03);
     expect(Math.abs(variance - 1)).toBeLessThan(0.05);
+  });
+});
+
+describe('upperBound', () => {
+  it('finds the first prefix sum above x, so draws follow the weights', () => {
+    const cumulative = [1, 1, 4, 10];
+    expect([0, 0.99, 1, 3.9, 4, 9.99].map((x) => upperBound(cumulative, x))).toEqual([0, 0, 2, 2, 3, 3]);
   });
 });

@@ -78,3 +78,15 @@ export function gaussianSource(uniform: () => number): () => number {
 function radius(u: number): number {
   return Math.sqrt(-2 * Math.log(u));
 }
+
+/** First index whose cumulative value exceeds x: sampling proportional to weights from their prefix sums. */
+export function upperBound(cumulative: readonly number[], x: number): number {
+  let lo = 0;
+  let hi = cumulative.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (cumulative[mid] > x) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}

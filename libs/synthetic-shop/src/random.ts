@@ -1,4 +1,4 @@
-import { mulberry32, standardNormal } from '@recmesh/numerics';
+import { mulberry32, standardNormal, upperBound } from '@recmesh/numerics';
 
 /** Small seeded PRNG (mulberry32): the same seed gives the same shop everywhere. */
 export class SeededRandom {
@@ -22,15 +22,7 @@ export class SeededRandom {
 
   /** Index drawn proportionally to the weights, via a prefix-sum table. */
   weighted(cumulative: readonly number[]): number {
-    const target = this.next() * cumulative[cumulative.length - 1];
-    let lo = 0;
-    let hi = cumulative.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (cumulative[mid] > target) hi = mid;
-      else lo = mid + 1;
-    }
-    return lo;
+    return upperBound(cumulative, this.next() * cumulative[cumulative.length - 1]);
   }
 
   normal(): number {

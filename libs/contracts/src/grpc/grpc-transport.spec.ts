@@ -4,6 +4,7 @@ import { ScoreRequestSchema, ScorerService } from '../generated/recmesh/scorer/v
 import { Health, HealthCheckResponse_ServingStatus } from '../generated/grpc/health/v1/health_pb';
 import { ReasonCode } from '../generated/recmesh/gateway/v1/gateway_pb';
 import { mulberry32 as prng } from '@recmesh/numerics';
+import { sendRawUnary } from '../testing/malformed-requests';
 import { addUnaryService, createGrpcClient, GrpcClient, grpcServiceDefinition, isMalformed, MalformedMessage } from './index';
 
 class UnknownItem extends Error {}
@@ -69,18 +70,7 @@ describe('gRPC transport over generated services', () => {
     server.forceShutdown();
   });
 
-  function sendRaw(bytes: Uint8Array, path = SCORE_PATH): Promise<{ code: grpc.status; details: string }> {
-    return new Promise((resolve) => {
-      raw.makeUnaryRequest(
-        path,
-        (b: Buffer) => b,
-        (b: Buffer) => b,
-        Buffer.from(bytes),
-        { deadline: Date.now() + 5000 },
-        (error) => resolve(error ? { code: error.code, details: error.details } : { code: grpc.status.OK, details: '' }),
-      );
-    });
-  }
+  const sendRaw = (bytes: Uint8Array, path = SCORE_PATH) => sendRawUnary(raw, path, bytes);
 
   /** Sends each buffer and returns the distinct answers, in batches so the test stays within HTTP/2 stream limits. */
   async function answersTo(buffers: Uint8Array[]): Promise<Array<{ code: grpc.status; details: string }>> {
