@@ -19,6 +19,9 @@ const libScopes = {
   bundling: ['numerics'],
   'bundle-service': ['contracts', 'serving-core', 'bundling', 'model-runtime', 'messaging', 'persistence', 'observability', 'service-config', 'service-runtime'],
   'gateway-api': ['contracts', 'serving-core', 'messaging', 'observability', 'service-config', 'service-runtime'],
+  // Retraining on the shop's own data: the promotion gate over the model registry (the trainer job grows here).
+  training: ['persistence', 'service-config'],
+  models: ['persistence', 'service-config'],
   // Shared numerics (seeded randomness, Cholesky, randomized SVD, the listwise softmax fit, ranking metrics): a leaf.
   numerics: [],
   // Tools (type:tool) are linted like the libs: the offline bundle evaluation and the benches, each with the libs it uses.

@@ -1,4 +1,4 @@
-import { CatalogStore, ClickstreamEventRow, ClickstreamEventStore, openStore } from '@recmesh/persistence';
+import { CatalogStore, ClickstreamEventRow, ClickstreamEventStore, ModelRegistry, openStore } from '@recmesh/persistence';
 import { DataSource } from 'typeorm';
 import { infraEnv } from '../support/infra-env';
 import { ScratchDatabase } from '../support/scratch-database';
@@ -23,11 +23,11 @@ describe('persistence on MariaDB (kafka-mysql profile)', () => {
   it('applies the migrations once even when several instances start together, and never synchronizes', async () => {
     stores = await Promise.all([1, 2, 3].map(() => openStore({ kind: 'mysql', url: db.url })));
     const migrations = await db.query<{ name: string }>('SELECT name FROM migrations');
-    expect(migrations.map((m) => m.name)).toEqual(['InitialSchema1763800000000', 'FeatureTables1763900000000', 'ModelVersions1764000000000']);
+    expect(migrations.map((m) => m.name)).toEqual(['InitialSchema1763800000000', 'FeatureTables1763900000000', 'ModelVersions1764000000000', 'ModelLifecycle1765000000000']);
     const tables = (await db.query<Record<string, string>>('SHOW TABLES')).map((r) => Object.values(r)[0]).sort();
     expect(tables).toEqual([
       'catalog_events', 'catalog_items', 'clickstream_events', 'feature_applied_events', 'item_pair_counts',
-      'item_popularity', 'item_text_embeddings', 'migrations', 'model_versions', 'user_sequences',
+      'item_popularity', 'item_text_embeddings', 'migrations', 'model_decisions', 'model_versions', 'user_sequences',
     ]);
     expect(stores[0].options.synchronize).toBe(false);
   });
@@ -67,6 +67,23 @@ describe('persistence on MariaDB (kafka-mysql profile)', () => {
     ]);
     const stored = await catalog.findItem('p1');
     expect(stored).toMatchObject({ title: 'Téléphone 📱 nouveau', leafCategory: '手机', brand: 'Ñova' });
+  });
+
+  it('keeps the model registry: promotions, pins, rollbacks and decisions', async () => {
+    const ds = await openStore({ kind: 'mysql', url: db.url });
+    stores.push(ds);
+    const registry = new ModelRegistry(ds);
+    await registry.register('demo', '/m/demo', 1_000);
+    await registry.registerCandidate('shop-1', '/m/shop-1', { ndcgAt10: 0.05 });
+    expect((await registry.current())?.modelVersion).toBe('demo');
+    await registry.promote('shop-1', 'gate passed');
+    expect((await registry.current())?.modelVersion).toBe('shop-1');
+    await registry.pin('demo', 'hold');
+    expect((await registry.current())?.modelVersion).toBe('demo');
+    await registry.unpin('release');
+    expect((await registry.rollback('bad conversion')).modelVersion).toBe('demo');
+    expect((await registry.decisions()).map((d) => d.decision)).toEqual(['rolled_back', 'unpinned', 'pinned', 'promoted', 'registered', 'promoted']);
+    expect((await registry.get('shop-1'))?.details).toEqual({ ndcgAt10: 0.05 });
   });
 
   it('refuses an unreachable database with a clear error instead of hanging', async () => {

@@ -13,7 +13,8 @@ import {
 import { InitialSchema1763800000000 } from './migrations/1763800000000-initial-schema';
 import { FeatureTables1763900000000 } from './migrations/1763900000000-feature-tables';
 import { ModelVersions1764000000000 } from './migrations/1764000000000-model-versions';
-import { ModelVersionEntity } from './entities/model-version.entity';
+import { ModelDecisionEntity, ModelVersionEntity } from './entities/model-version.entity';
+import { ModelLifecycle1765000000000 } from './migrations/1765000000000-model-lifecycle';
 
 export const Entities = [
   ClickstreamEventEntity,
@@ -25,8 +26,9 @@ export const Entities = [
   ItemPairCountEntity,
   ItemTextEmbeddingEntity,
   ModelVersionEntity,
+  ModelDecisionEntity,
 ];
-export const Migrations = [InitialSchema1763800000000, FeatureTables1763900000000, ModelVersions1764000000000];
+export const Migrations = [InitialSchema1763800000000, FeatureTables1763900000000, ModelVersions1764000000000, ModelLifecycle1765000000000];
 
 export type StoreProfile =
   | { readonly kind: 'mysql'; readonly url: string; readonly poolSize?: number }

@@ -1,0 +1,68 @@
+import { ConfigSchema } from '@recmesh/service-config';
+import { ModelRegistry } from '@recmesh/persistence';
+
+/** Offline metrics of one model version on the shop's own time-based holdout (full ranking, EVAL-PROTOCOL). */
+export interface HoldoutMetrics {
+  readonly ndcgAt10: number;
+  readonly tailRecallAt20: number;
+  /** Share of the holdout's target items the model can score at all (0 for the demo model on a real shop). */
+  readonly catalogCoverage: number;
+}
+
+export interface PromotionPolicy {
+  /** The candidate's NDCG@10 must beat the current version's by this share (0.02 = +2%). */
+  readonly minNdcgGain: number;
+  /** ... while losing at most this share of the current version's tail recall@20. */
+  readonly maxTailRecallLoss: number;
+  /** Below this catalog coverage the current version cannot serve the shop: any candidate that covers more wins. */
+  readonly minCurrentCoverage: number;
+}
+
+export const PromotionConfigSchema = {
+  PROMOTION_MIN_NDCG_GAIN: { type: 'int', default: 2, min: 0, max: 100, description: 'percent a candidate must beat the serving version by on holdout NDCG@10' },
+  PROMOTION_MAX_TAIL_RECALL_LOSS: { type: 'int', default: 5, min: 0, max: 100, description: 'percent of tail recall@20 a candidate may lose against the serving version' },
+  PROMOTION_MIN_CURRENT_COVERAGE: { type: 'int', default: 50, min: 0, max: 100, description: 'percent of holdout items below which the serving version counts as unable to serve the shop' },
+} as const satisfies ConfigSchema;
+
+export function promotionPolicy(config: { PROMOTION_MIN_NDCG_GAIN: number; PROMOTION_MAX_TAIL_RECALL_LOSS: number; PROMOTION_MIN_CURRENT_COVERAGE: number }): PromotionPolicy {
+  return { minNdcgGain: config.PROMOTION_MIN_NDCG_GAIN / 100, maxTailRecallLoss: config.PROMOTION_MAX_TAIL_RECALL_LOSS / 100, minCurrentCoverage: config.PROMOTION_MIN_CURRENT_COVERAGE / 100 };
+}
+
+export interface PromotionDecision {
+  readonly promote: boolean;
+  /** For the decision log: the numbers and the rule that decided. */
+  readonly reason: string;
+}
+
+const f = (x: number) => x.toFixed(4);
+const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+
+/** The offline gate: both versions measured on the same holdout, the rule says which serves. */
+export function decidePromotion(candidate: HoldoutMetrics, current: HoldoutMetrics | null, policy: PromotionPolicy): PromotionDecision {
+  for (const [name, m] of [['candidate', candidate], ['current', current]] as const) {
+    if (m && ![m.ndcgAt10, m.tailRecallAt20, m.catalogCoverage].every(Number.isFinite)) return { promote: false, reason: `${name} metrics are not finite numbers: ${JSON.stringify(m)}` };
+  }
+  if (!current) return { promote: true, reason: 'no version is serving' };
+  if (current.catalogCoverage < policy.minCurrentCoverage) {
+    return candidate.catalogCoverage > current.catalogCoverage
+      ? { promote: true, reason: `the serving version knows ${pct(current.catalogCoverage)} of the holdout's items (below ${pct(policy.minCurrentCoverage)}); the candidate knows ${pct(candidate.catalogCoverage)}` }
+      : { promote: false, reason: `the serving version cannot serve the shop (coverage ${pct(current.catalogCoverage)}), but the candidate covers no more (${pct(candidate.catalogCoverage)})` };
+  }
+  const ndcgNeeded = current.ndcgAt10 * (1 + policy.minNdcgGain);
+  if (candidate.ndcgAt10 < ndcgNeeded) {
+    return { promote: false, reason: `NDCG@10 ${f(candidate.ndcgAt10)} is below ${f(ndcgNeeded)} (serving ${f(current.ndcgAt10)} + ${pct(policy.minNdcgGain)})` };
+  }
+  const tailFloor = current.tailRecallAt20 * (1 - policy.maxTailRecallLoss);
+  if (candidate.tailRecallAt20 < tailFloor) {
+    return { promote: false, reason: `tail recall@20 ${f(candidate.tailRecallAt20)} is below ${f(tailFloor)} (serving ${f(current.tailRecallAt20)} - ${pct(policy.maxTailRecallLoss)})` };
+  }
+  return { promote: true, reason: `NDCG@10 ${f(candidate.ndcgAt10)} vs ${f(current.ndcgAt10)} (needed ${f(ndcgNeeded)}), tail recall@20 ${f(candidate.tailRecallAt20)} vs ${f(current.tailRecallAt20)} (floor ${f(tailFloor)})` };
+}
+
+/** Applies the gate to a registered candidate: promotes or rejects it in the registry, with the reason recorded. */
+export async function gateCandidate(registry: ModelRegistry, candidateVersion: string, metrics: { candidate: HoldoutMetrics; current: HoldoutMetrics | null }, policy: PromotionPolicy): Promise<PromotionDecision> {
+  const decision = decidePromotion(metrics.candidate, metrics.current, policy);
+  if (decision.promote) await registry.promote(candidateVersion, `promotion gate: ${decision.reason}`);
+  else await registry.reject(candidateVersion, `promotion gate: ${decision.reason}`);
+  return decision;
+}
