@@ -20,7 +20,7 @@ const libScopes = {
   'bundle-service': ['contracts', 'serving-core', 'bundling', 'model-runtime', 'messaging', 'persistence', 'observability', 'service-config', 'service-runtime'],
   'gateway-api': ['contracts', 'serving-core', 'messaging', 'observability', 'service-config', 'service-runtime'],
   // Retraining on the shop's own data: the promotion gate over the model registry (the trainer job grows here).
-  training: ['persistence', 'service-config'],
+  training: ['contracts', 'model-runtime', 'numerics', 'persistence', 'service-config'],
   models: ['persistence', 'service-config'],
   // Shared numerics (seeded randomness, Cholesky, randomized SVD, the listwise softmax fit, ranking metrics): a leaf.
   numerics: [],

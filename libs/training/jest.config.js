@@ -3,4 +3,6 @@ module.exports = {
   displayName: 'training',
   rootDir: __dirname,
   testMatch: ['<rootDir>/src/**/*.spec.ts'],
+  // onnxruntime-node returns typed arrays from Node's main realm (see libs/model-runtime).
+  testEnvironment: '<rootDir>/../model-runtime/onnx-jest-environment.js',
 };

@@ -1,1 +1,4 @@
 export * from './promotion-gate';
+export * from './dataset-files';
+export * from './time-split';
+export * from './holdout-evaluation';

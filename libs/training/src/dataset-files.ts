@@ -1,0 +1,77 @@
+import { createReadStream, promises as fs } from 'fs';
+import * as path from 'path';
+import * as readline from 'readline';
+import { createGunzip } from 'zlib';
+
+/** One row of events.csv (the normalized dataset format: user_id,item_id,ts,action). */
+export interface DatasetEvent {
+  readonly userId: string;
+  readonly itemId: string;
+  readonly ts: number;
+  readonly action: string;
+}
+
+/** One line of items.jsonl: what side information the model can use for an item. */
+export interface DatasetItem {
+  readonly itemId: string;
+  readonly title?: string;
+  readonly category?: string;
+  readonly brand?: string;
+}
+
+export class DatasetFormatError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DatasetFormatError';
+  }
+}
+
+async function* lines(file: string): AsyncGenerator<string> {
+  const stream = createReadStream(file);
+  const input = file.endsWith('.gz') ? stream.pipe(createGunzip()) : stream;
+  for await (const line of readline.createInterface({ input, crlfDelay: Infinity })) if (line.trim() !== '') yield line;
+}
+
+async function firstExisting(dir: string, names: readonly string[]): Promise<string> {
+  for (const name of names) {
+    const file = path.join(dir, name);
+    if (await fs.stat(file).then(() => true, () => false)) return file;
+  }
+  throw new DatasetFormatError(`${dir} has none of ${names.join(', ')}`);
+}
+
+/** Reads a dataset folder (a store export or one of ../shared/datasets/*\/normalized): items.jsonl and events.csv[.gz]. */
+export async function readDatasetDir(dir: string): Promise<{ items: DatasetItem[]; events: DatasetEvent[] }> {
+  const items: DatasetItem[] = [];
+  let n = 0;
+  for await (const line of lines(await firstExisting(dir, ['items.jsonl']))) {
+    n++;
+    let row: Record<string, unknown>;
+    try {
+      row = JSON.parse(line) as Record<string, unknown>;
+    } catch {
+      throw new DatasetFormatError(`items.jsonl line ${n} is not JSON`);
+    }
+    if (typeof row.item_id !== 'string' || row.item_id === '') throw new DatasetFormatError(`items.jsonl line ${n} has no item_id`);
+    const text = (key: string) => (typeof row[key] === 'string' && row[key] !== '' ? (row[key] as string) : undefined);
+    items.push({ itemId: row.item_id, title: text('title'), category: text('category'), brand: text('brand') });
+  }
+  const events: DatasetEvent[] = [];
+  n = 0;
+  let columns: Record<string, number> | undefined;
+  for await (const line of lines(await firstExisting(dir, ['events.csv', 'events.csv.gz']))) {
+    n++;
+    // The normalized files have no quoted fields; ids with commas are refused rather than guessed at.
+    const cells = line.split(',');
+    if (!columns) {
+      columns = Object.fromEntries(cells.map((c, i) => [c.trim(), i]));
+      for (const c of ['user_id', 'item_id', 'ts']) if (columns[c] === undefined) throw new DatasetFormatError(`events.csv has no ${c} column (header: ${line})`);
+      continue;
+    }
+    const ts = Number(cells[columns.ts]);
+    if (cells.length !== Object.keys(columns).length || !Number.isFinite(ts)) throw new DatasetFormatError(`events.csv line ${n} is malformed: ${line.slice(0, 200)}`);
+    events.push({ userId: cells[columns.user_id], itemId: cells[columns.item_id], ts, action: columns.action === undefined ? 'view' : cells[columns.action] });
+  }
+  if (events.length === 0) throw new DatasetFormatError(`${dir}/events.csv has no events`);
+  return { items, events };
+}
