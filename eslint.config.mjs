@@ -20,13 +20,16 @@ const libScopes = {
   'bundle-service': ['contracts', 'serving-core', 'bundling', 'model-runtime', 'messaging', 'persistence', 'observability', 'service-config', 'service-runtime'],
   'gateway-api': ['contracts', 'serving-core', 'messaging', 'observability', 'service-config', 'service-runtime'],
   // Retraining on the shop's own data: the promotion gate over the model registry (the trainer job grows here).
-  training: ['contracts', 'model-runtime', 'numerics', 'persistence', 'service-config'],
+  training: ['contracts', 'model-runtime', 'numerics', 'observability', 'persistence', 'service-config', 'service-runtime'],
   models: ['persistence', 'service-config'],
+  // The shop's own data to the trainer's dataset format (the store's read-only export pages; category labels as serving writes them).
+  'dataset-export': ['contracts', 'persistence', 'model-runtime'],
   // Shared numerics (seeded randomness, Cholesky, randomized SVD, the listwise softmax fit, ranking metrics): a leaf.
   numerics: [],
   // Tools (type:tool) are linted like the libs: the offline bundle evaluation and the benches, each with the libs it uses.
   'bundle-eval': ['bundling', 'numerics', 'model-runtime', 'synthetic-shop'],
   bench: ['contracts', 'synthetic-shop', 'bundling', 'numerics', 'gateway-api', 'messaging', 'model-runtime', 'persistence', 'scoring', 'serving-core'],
+  'export-cli': ['dataset-export', 'persistence', 'service-config'],
 };
 
 /** Tests may also use the synthetic shop as a fixture generator and run ingest upstream of what they test. */

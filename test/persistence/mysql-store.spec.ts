@@ -1,4 +1,4 @@
-import { CatalogStore, ClickstreamEventRow, ClickstreamEventStore, ModelRegistry, openStore } from '@recmesh/persistence';
+import { CatalogStore, ClickstreamEventRow, ClickstreamEventStore, ModelRegistry, openStore, TrainingRunStore } from '@recmesh/persistence';
 import { DataSource } from 'typeorm';
 import { infraEnv } from '../support/infra-env';
 import { ScratchDatabase } from '../support/scratch-database';
@@ -23,11 +23,11 @@ describe('persistence on MariaDB (kafka-mysql profile)', () => {
   it('applies the migrations once even when several instances start together, and never synchronizes', async () => {
     stores = await Promise.all([1, 2, 3].map(() => openStore({ kind: 'mysql', url: db.url })));
     const migrations = await db.query<{ name: string }>('SELECT name FROM migrations');
-    expect(migrations.map((m) => m.name)).toEqual(['InitialSchema1763800000000', 'FeatureTables1763900000000', 'ModelVersions1764000000000', 'ModelLifecycle1765000000000']);
+    expect(migrations.map((m) => m.name)).toEqual(['InitialSchema1763800000000', 'FeatureTables1763900000000', 'ModelVersions1764000000000', 'ModelLifecycle1765000000000', 'TrainingRuns1765100000000']);
     const tables = (await db.query<Record<string, string>>('SHOW TABLES')).map((r) => Object.values(r)[0]).sort();
     expect(tables).toEqual([
       'catalog_events', 'catalog_items', 'clickstream_events', 'feature_applied_events', 'item_pair_counts',
-      'item_popularity', 'item_text_embeddings', 'migrations', 'model_decisions', 'model_versions', 'user_sequences',
+      'item_popularity', 'item_text_embeddings', 'migrations', 'model_decisions', 'model_versions', 'trainer_lock', 'training_runs', 'user_sequences',
     ]);
     expect(stores[0].options.synchronize).toBe(false);
   });
@@ -84,6 +84,22 @@ describe('persistence on MariaDB (kafka-mysql profile)', () => {
     expect((await registry.rollback('bad conversion')).modelVersion).toBe('demo');
     expect((await registry.decisions()).map((d) => d.decision)).toEqual(['rolled_back', 'unpinned', 'pinned', 'promoted', 'registered', 'promoted']);
     expect((await registry.get('shop-1'))?.details).toEqual({ ndcgAt10: 0.05 });
+  });
+
+  it('lets one retraining run at a time hold the lock, even when two trainers race, and hands over the lock of a dead run', async () => {
+    const [a, b] = await Promise.all([openStore({ kind: 'mysql', url: db.url }), openStore({ kind: 'mysql', url: db.url })]);
+    stores.push(a, b);
+    const results = await Promise.all([new TrainingRunStore(a).begin('run-a', 'schedule', 1_000, 60_000), new TrainingRunStore(b).begin('run-b', 'admin', 1_000, 60_000)]);
+    expect(results.filter((r) => r.started)).toHaveLength(1);
+    const winner = results[0].started ? 'run-a' : 'run-b';
+    const runs = new TrainingRunStore(a);
+    expect(await runs.heartbeat(winner, 30_000)).toBe(true);
+    expect(await runs.begin('run-c', 'admin', 60_000, 60_000)).toEqual({ started: false, heldBy: winner });
+    expect(await runs.begin('run-d', 'admin', 200_000, 60_000)).toEqual({ started: true, abandoned: winner });
+    expect(await runs.heartbeat(winner, 200_001)).toBe(false);
+    await runs.finish('run-d', 'promoted', 'gate passed', 210_000, { candidateVersion: 'shop-d', details: { ndcgAt10: 0.05 } });
+    expect(await runs.lastTrained()).toMatchObject({ runId: 'run-d', status: 'promoted', candidateVersion: 'shop-d', details: { ndcgAt10: 0.05 } });
+    expect((await runs.recent()).map((r) => [r.runId, r.status])).toEqual([['run-d', 'promoted'], [winner, 'abandoned']]);
   });
 
   it('refuses an unreachable database with a clear error instead of hanging', async () => {

@@ -18,6 +18,7 @@ const PORT_VARIABLES: Record<string, string> = {
   gateway: 'GATEWAY_HTTP_PORT',
   ingest: 'INGEST_PORT',
   standalone: 'PORT',
+  trainer: 'TRAINER_PORT',
 };
 
 async function get(port: number, path: string): Promise<{ status: number; body: string }> {

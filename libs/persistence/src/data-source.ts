@@ -15,6 +15,8 @@ import { FeatureTables1763900000000 } from './migrations/1763900000000-feature-t
 import { ModelVersions1764000000000 } from './migrations/1764000000000-model-versions';
 import { ModelDecisionEntity, ModelVersionEntity } from './entities/model-version.entity';
 import { ModelLifecycle1765000000000 } from './migrations/1765000000000-model-lifecycle';
+import { TrainingRuns1765100000000 } from './migrations/1765100000000-training-runs';
+import { TrainerLockEntity, TrainingRunEntity } from './entities/training-run.entity';
 
 export const Entities = [
   ClickstreamEventEntity,
@@ -27,8 +29,10 @@ export const Entities = [
   ItemTextEmbeddingEntity,
   ModelVersionEntity,
   ModelDecisionEntity,
+  TrainingRunEntity,
+  TrainerLockEntity,
 ];
-export const Migrations = [InitialSchema1763800000000, FeatureTables1763900000000, ModelVersions1764000000000, ModelLifecycle1765000000000];
+export const Migrations = [InitialSchema1763800000000, FeatureTables1763900000000, ModelVersions1764000000000, ModelLifecycle1765000000000, TrainingRuns1765100000000];
 
 export type StoreProfile =
   | { readonly kind: 'mysql'; readonly url: string; readonly poolSize?: number }

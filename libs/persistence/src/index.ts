@@ -9,3 +9,5 @@ export * from './entities/feature-entities';
 export * from './stores/feature-store';
 export * from './entities/model-version.entity';
 export * from './stores/model-registry';
+export * from './entities/training-run.entity';
+export * from './stores/training-run-store';

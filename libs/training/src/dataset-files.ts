@@ -2,6 +2,7 @@ import { createReadStream, promises as fs } from 'fs';
 import * as path from 'path';
 import * as readline from 'readline';
 import { createGunzip } from 'zlib';
+import { csvRecords } from './csv-records';
 
 /** One row of events.csv (the normalized dataset format: user_id,item_id,ts,action). */
 export interface DatasetEvent {
@@ -59,18 +60,16 @@ export async function readDatasetDir(dir: string): Promise<{ items: DatasetItem[
   const events: DatasetEvent[] = [];
   n = 0;
   let columns: Record<string, number> | undefined;
-  for await (const line of lines(await firstExisting(dir, ['events.csv', 'events.csv.gz']))) {
+  for await (const { fields, raw } of csvRecords(await firstExisting(dir, ['events.csv', 'events.csv.gz']))) {
     n++;
-    // The normalized files have no quoted fields; ids with commas are refused rather than guessed at.
-    const cells = line.split(',');
     if (!columns) {
-      columns = Object.fromEntries(cells.map((c, i) => [c.trim(), i]));
-      for (const c of ['user_id', 'item_id', 'ts']) if (columns[c] === undefined) throw new DatasetFormatError(`events.csv has no ${c} column (header: ${line})`);
+      columns = Object.fromEntries(fields.map((c, i) => [c.trim(), i]));
+      for (const c of ['user_id', 'item_id', 'ts']) if (columns[c] === undefined) throw new DatasetFormatError(`events.csv has no ${c} column (header: ${raw})`);
       continue;
     }
-    const ts = Number(cells[columns.ts]);
-    if (cells.length !== Object.keys(columns).length || !Number.isFinite(ts)) throw new DatasetFormatError(`events.csv line ${n} is malformed: ${line.slice(0, 200)}`);
-    events.push({ userId: cells[columns.user_id], itemId: cells[columns.item_id], ts, action: columns.action === undefined ? 'view' : cells[columns.action] });
+    const ts = Number(fields[columns.ts]);
+    if (fields.length !== Object.keys(columns).length || !Number.isFinite(ts)) throw new DatasetFormatError(`events.csv record ${n} is malformed: ${raw.slice(0, 200)}`);
+    events.push({ userId: fields[columns.user_id], itemId: fields[columns.item_id], ts, action: columns.action === undefined ? 'view' : fields[columns.action] });
   }
   if (events.length === 0) throw new DatasetFormatError(`${dir}/events.csv has no events`);
   return { items, events };

@@ -92,7 +92,7 @@ describe('evaluateOnHoldout', () => {
     await fs.writeFile(path.join(dir, 'events.csv'), 'user_id,item_id,ts,action\n');
     await expect(readDatasetDir(dir)).rejects.toThrow(new DatasetFormatError(`${dir}/events.csv has no events`));
     await fs.writeFile(path.join(dir, 'events.csv'), 'user_id,item_id,ts,action\nu1,a,notanumber,view\n');
-    await expect(readDatasetDir(dir)).rejects.toThrow('events.csv line 2 is malformed');
+    await expect(readDatasetDir(dir)).rejects.toThrow('events.csv record 2 is malformed');
     await fs.writeFile(path.join(dir, 'items.jsonl'), '{"title":"no id"}\n');
     await expect(readDatasetDir(dir)).rejects.toThrow('items.jsonl line 1 has no item_id');
   });

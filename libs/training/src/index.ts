@@ -2,3 +2,8 @@ export * from './promotion-gate';
 export * from './dataset-files';
 export * from './time-split';
 export * from './holdout-evaluation';
+export * from './training-set';
+export * from './python-trainer';
+export * from './retraining-job';
+export * from './trainer.config';
+export * from './trainer.module';

@@ -1,4 +1,4 @@
-import { DataSource, EntityManager, In } from 'typeorm';
+import { DataSource, EntityManager, In, MoreThan } from 'typeorm';
 import { CatalogEventEntity } from '../entities/catalog-event.entity';
 import { CatalogItemEntity } from '../entities/catalog-item.entity';
 import { IdempotentInsertResult, insertIdempotently, markForwarded } from './idempotent-insert';
@@ -78,6 +78,15 @@ export class CatalogStore {
   /** Every item that is not deleted (what serving loads at start). */
   liveItems(): Promise<CatalogItemRecord[]> {
     return this.dataSource.getRepository(CatalogItemEntity).find({ where: { deleted: 0 } });
+  }
+
+  /** One page of the live items in item_id order, strictly after `afterItemId` (keyset pagination, read-only). */
+  liveItemsPage(afterItemId: string | null, limit: number): Promise<CatalogItemRecord[]> {
+    return this.dataSource.getRepository(CatalogItemEntity).find({
+      where: afterItemId === null ? { deleted: 0 } : { deleted: 0, itemId: MoreThan(afterItemId) },
+      order: { itemId: 'ASC' },
+      take: limit,
+    });
   }
 
   /** The current rows of these items, deleted ones included (serving applies a change from them). */

@@ -1,0 +1,104 @@
+import * as path from 'path';
+import { Controller, DynamicModule, Get, HttpCode, HttpException, HttpStatus, Inject, Injectable, Logger, Module, OnApplicationBootstrap, OnApplicationShutdown, Post } from '@nestjs/common';
+import { SequentialRecommenderModel } from '@recmesh/model-runtime';
+import { METRICS_REGISTRY } from '@recmesh/observability';
+import { ClickstreamEventStore, ModelRegistry, TrainingRunRecord, TrainingRunStore, TrainingTrigger } from '@recmesh/persistence';
+import { Config } from '@recmesh/service-config';
+import { Infrastructure, INFRASTRUCTURE } from '@recmesh/service-runtime';
+import { Registry } from 'prom-client';
+import { promotionPolicy } from './promotion-gate';
+import { PythonTrainer } from './python-trainer';
+import { RetrainingJob, RetrainingOutcome, ShopExporter } from './retraining-job';
+import { TrainerConfigSchema } from './trainer.config';
+
+export type TrainerConfig = Config<typeof TrainerConfigSchema>;
+
+const ROOT = path.resolve(__dirname, '../../..');
+
+/** Runs the job on its schedule and on demand, one run at a time in this process (the store's lock covers the others). */
+@Injectable()
+export class TrainerScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('TrainerScheduler');
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<RetrainingOutcome>;
+
+  constructor(
+    private readonly job: RetrainingJob,
+    private readonly runs: TrainingRunStore,
+    @Inject('TRAINER_INTERVAL_MS') private readonly intervalMs: number,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => this.trigger('schedule'), this.intervalMs).unref();
+  }
+
+  /** Starts a run in the background; false when one is already running here. */
+  trigger(trigger: TrainingTrigger): boolean {
+    if (this.running) return false;
+    this.running = this.job.run(trigger).finally(() => (this.running = undefined));
+    this.running.then((o) => this.logger.log(`run ${o.runId}: ${o.status}: ${o.reason}`)).catch((e) => this.logger.error(`run failed to record: ${(e as Error).message}`));
+    return true;
+  }
+
+  recent(): Promise<TrainingRunRecord[]> {
+    return this.runs.recent();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.timer);
+    // A run cut short here is marked abandoned by the next one (its heartbeat stops).
+  }
+}
+
+/** Admin calls (no authentication yet: keep the trainer's port internal). */
+@Controller('v1/admin')
+export class TrainerAdminController {
+  constructor(private readonly scheduler: TrainerScheduler) {}
+
+  @Post('retrain')
+  @HttpCode(202)
+  retrain(): { accepted: true } {
+    if (!this.scheduler.trigger('admin')) throw new HttpException('a retraining is already running', HttpStatus.CONFLICT);
+    return { accepted: true };
+  }
+
+  @Get('training-runs')
+  runs(): Promise<TrainingRunRecord[]> {
+    return this.scheduler.recent();
+  }
+}
+
+/** The retraining job over the process's store, with its schedule and admin calls. */
+@Module({})
+export class TrainerModule {
+  static register(config: TrainerConfig, exporter: (infra: Infrastructure) => ShopExporter): DynamicModule {
+    const build = (infra: Infrastructure, metrics: Registry) =>
+      new RetrainingJob({
+        registry: new ModelRegistry(infra.dataSource),
+        runs: new TrainingRunStore(infra.dataSource),
+        newEventsSince: (since) => new ClickstreamEventStore(infra.dataSource).countIngestedSince(since),
+        exporter: exporter(infra),
+        trainer: new PythonTrainer({ python: config.TRAINER_PYTHON, root: ROOT, trainArgs: config.TRAINER_ARGS.split(/\s+/).filter(Boolean), textEncoderDir: config.TRAINER_TEXT_ENCODER_DIR || undefined }),
+        loadModel: (dir) => SequentialRecommenderModel.load(dir, { preferCuda: false }),
+        policy: promotionPolicy(config),
+        workDir: path.resolve(config.TRAINER_WORK_DIR),
+        modelsDir: path.resolve(config.TRAINER_MODELS_DIR),
+        minNewEvents: config.TRAINER_MIN_NEW_EVENTS,
+        windowMs: config.TRAINER_WINDOW_DAYS * 86_400_000,
+        trainShare: 1 - config.TRAINER_HOLDOUT_PERCENT / 100,
+        budgetMs: config.TRAINER_BUDGET_MINUTES * 60_000,
+        heartbeatMs: 15_000,
+        metrics,
+      });
+    return {
+      module: TrainerModule,
+      controllers: [TrainerAdminController],
+      providers: [
+        { provide: RetrainingJob, useFactory: build, inject: [INFRASTRUCTURE, METRICS_REGISTRY] },
+        { provide: TrainingRunStore, useFactory: (infra: Infrastructure) => new TrainingRunStore(infra.dataSource), inject: [INFRASTRUCTURE] },
+        { provide: 'TRAINER_INTERVAL_MS', useValue: config.TRAINER_INTERVAL_MINUTES * 60_000 },
+        TrainerScheduler,
+      ],
+    };
+  }
+}
