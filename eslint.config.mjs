@@ -21,7 +21,7 @@ const libScopes = {
   'gateway-api': ['contracts', 'serving-core', 'messaging', 'observability', 'service-config', 'service-runtime'],
   // Retraining on the shop's own data: the promotion gate over the model registry (the trainer job grows here).
   training: ['contracts', 'model-runtime', 'numerics', 'observability', 'persistence', 'service-config', 'service-runtime'],
-  models: ['persistence', 'service-config'],
+  models: ['model-runtime', 'persistence', 'service-config'],
   // The shop's own data to the trainer's dataset format (the store's read-only export pages; category labels as serving writes them).
   'dataset-export': ['contracts', 'persistence', 'model-runtime'],
   // Shared numerics (seeded randomness, Cholesky, randomized SVD, the listwise softmax fit, ranking metrics): a leaf.

@@ -1,7 +1,7 @@
 import { DynamicModule, Logger, Module } from '@nestjs/common';
 import { resolveTopicNames, topicDeclarations } from '@recmesh/contracts';
 import { ConsumerWorker } from '@recmesh/messaging';
-import { SentenceEncoder } from '@recmesh/model-runtime';
+import { ensureTextEncoder, SentenceEncoder, textEncoderDirSetting } from '@recmesh/model-runtime';
 import { CatalogStore, FeatureStore } from '@recmesh/persistence';
 import { Config } from '@recmesh/service-config';
 import { consumerServiceProviders } from '@recmesh/service-runtime';
@@ -11,15 +11,21 @@ import { FeaturePipeline, ItemTextEmbedder } from './feature-pipeline';
 
 export type FeatureBuilderConfig = Config<typeof FeatureBuilderConfigSchema>;
 
-/** Wraps the ONNX sentence encoder; a bad or missing encoder is a start-up error, not a silent fallback. */
-export async function loadTextEmbedder(dir: string): Promise<ItemTextEmbedder | undefined> {
+/**
+ * Wraps the ONNX sentence encoder; a bad or missing encoder is a start-up error, not a silent fallback.
+ * The default folder is built from the MiniLM wheel on first use (once; see ensureTextEncoder).
+ */
+export async function loadTextEmbedder(setting: string): Promise<ItemTextEmbedder | undefined> {
   const logger = new Logger('FeatureBuilder');
-  if (!dir) {
-    logger.warn('FEATURE_TEXT_ENCODER_DIR is empty: items get no text embeddings (cold items fall back to category and brand)');
+  const dir = textEncoderDirSetting(setting);
+  if (dir === undefined) {
+    logger.warn('FEATURE_TEXT_ENCODER_DIR is off: items get no text embeddings (cold items fall back to category and brand only)');
     return undefined;
   }
-  const encoder = await SentenceEncoder.loadFromDir(dir);
-  logger.log(`text embeddings from ${dir} (${encoder.dim} dims)`);
+  const runtimeLogger = { info: (m: string) => logger.log(m), warn: (m: string) => logger.warn(m) };
+  await ensureTextEncoder(dir, { logger: runtimeLogger });
+  const encoder = await SentenceEncoder.loadFromDir(dir, { logger: runtimeLogger });
+  logger.log(`text encoder on: text embeddings from ${dir} (${encoder.dim} dims)`);
   return {
     name: 'all-MiniLM-L6-v2',
     embed: async (texts) => {

@@ -9,3 +9,6 @@ export * from './sentence-encoder';
 export * from './sequential-recommender-model';
 export * from './item-text';
 export * from './item-score-kernel';
+export * from './safetensors';
+export * from './bert-encoder-graph';
+export * from './text-encoder-build';

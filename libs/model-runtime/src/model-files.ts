@@ -4,15 +4,15 @@ import * as path from 'path';
 import { errorMessage, isNotFound, ModelLoadError } from './model-load-error';
 import { ModelManifest } from './model-manifest';
 
-/** Absolute path of a file listed in the manifest; throws ModelLoadError when it is missing. */
-export async function requireModelFile(dir: string, name: string): Promise<string> {
+/** Absolute path of a file listed in the manifest (or `expectedBy`); throws ModelLoadError when it is missing. */
+export async function requireModelFile(dir: string, name: string, expectedBy = 'listed in manifest.json'): Promise<string> {
   const file = path.join(dir, name);
   try {
     const stat = await fs.stat(file);
     if (!stat.isFile()) throw new ModelLoadError(file, 'is not a regular file');
   } catch (e) {
     if (e instanceof ModelLoadError) throw e;
-    const problem = isNotFound(e) ? 'file is missing (listed in manifest.json)' : `cannot read (${errorMessage(e)})`;
+    const problem = isNotFound(e) ? `file is missing (${expectedBy})` : `cannot read (${errorMessage(e)})`;
     throw new ModelLoadError(file, problem, { cause: e });
   }
   return file;

@@ -73,6 +73,7 @@ describe('missing or unreadable', () => {
     const e = await SequentialRecommenderModel.load(dir, { logger: recordingLogger(), textEncoderDir: empty }).catch((err: unknown) => err);
     expect(e).toBeInstanceOf(ModelLoadError);
     expect((e as ModelLoadError).file).toBe(path.join(empty, 'text_encoder.onnx'));
+    expect((e as ModelLoadError).problem).toContain('a text encoder folder holds text_encoder.onnx + vocab.txt');
   });
 });
 

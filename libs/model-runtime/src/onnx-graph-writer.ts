@@ -1,8 +1,10 @@
-// Writes small, valid ONNX models from TypeScript: the runtime's own scoring graph, and test graphs
-// without Python. Only the handful of protobuf fields these graphs need are encoded (see onnx/onnx.proto).
+// Writes valid ONNX models from TypeScript: the runtime's own scoring graph, the MiniLM text encoder
+// built from its safetensors (text-encoder-build.ts), and test graphs without Python. Only the handful
+// of protobuf fields these graphs need are encoded (see onnx/onnx.proto).
 
 const WIRE_VARINT = 0;
 const WIRE_BYTES = 2;
+const WIRE_FIXED32 = 5;
 
 function varintBytes(value: bigint): Buffer {
   const out: number[] = [];
@@ -24,6 +26,14 @@ class ProtoWriter {
   varint(field: number, value: number | bigint): this {
     this.push(varintBytes(BigInt((field << 3) | WIRE_VARINT)));
     this.push(varintBytes(BigInt(value)));
+    return this;
+  }
+
+  float(field: number, value: number): this {
+    this.push(varintBytes(BigInt((field << 3) | WIRE_FIXED32)));
+    const b = Buffer.alloc(4);
+    b.writeFloatLE(value);
+    this.push(b);
     return this;
   }
 
@@ -77,6 +87,8 @@ export interface OnnxNode {
   inputs: string[];
   outputs: string[];
   intAttrs?: Record<string, number>;
+  floatAttrs?: Record<string, number>;
+  intsAttrs?: Record<string, number[]>;
 }
 
 export interface OnnxGraph {
@@ -86,7 +98,9 @@ export interface OnnxGraph {
   nodes: OnnxNode[];
 }
 
+const ATTR_FLOAT = 1;
 const ATTR_INT = 2;
+const ATTR_INTS = 7;
 
 function writeValueInfo(w: ProtoWriter, v: OnnxValueInfo): void {
   w.string(1, v.name).message(2, (type) =>
@@ -100,10 +114,10 @@ function writeValueInfo(w: ProtoWriter, v: OnnxValueInfo): void {
   );
 }
 
-export function encodeOnnxModel(graph: OnnxGraph, opset = 17): Buffer {
+export function encodeOnnxModel(graph: OnnxGraph, opset = 17, producer = 'recmesh-model-runtime-tests'): Buffer {
   const w = new ProtoWriter();
   w.varint(1, 8); // ir_version
-  w.string(2, 'recmesh-model-runtime-tests');
+  w.string(2, producer);
   w.message(8, (o) => o.string(1, '').varint(2, opset));
   w.message(7, (g) => {
     graph.nodes.forEach((n, i) => {
@@ -113,6 +127,16 @@ export function encodeOnnxModel(graph: OnnxGraph, opset = 17): Buffer {
         node.string(3, `${n.op.toLowerCase()}_${i}`).string(4, n.op);
         for (const [name, value] of Object.entries(n.intAttrs ?? {})) {
           node.message(5, (a) => a.string(1, name).varint(3, value).varint(20, ATTR_INT));
+        }
+        for (const [name, value] of Object.entries(n.floatAttrs ?? {})) {
+          node.message(5, (a) => a.string(1, name).float(2, value).varint(20, ATTR_FLOAT));
+        }
+        for (const [name, values] of Object.entries(n.intsAttrs ?? {})) {
+          node.message(5, (a) => {
+            a.string(1, name);
+            for (const v of values) a.varint(8, v);
+            a.varint(20, ATTR_INTS);
+          });
         }
       });
     });
@@ -136,3 +160,6 @@ export const int64Const = (name: string, values: number[]): OnnxInitializer => (
   dims: [values.length],
   data: BigInt64Array.from(values.map(BigInt)),
 });
+
+/** A float32 scalar (dims []) initializer. */
+export const float32Scalar = (name: string, value: number): OnnxInitializer => ({ name, dims: [], data: Float32Array.of(value) });

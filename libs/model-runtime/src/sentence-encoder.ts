@@ -84,8 +84,9 @@ export class SentenceEncoder {
 
   /** A folder holding text_encoder.onnx + vocab.txt (as written by export_text_encoder). */
   static async loadFromDir(dir: string, options: SentenceEncoderLoadOptions = {}): Promise<SentenceEncoder> {
-    const modelFile = await requireModelFile(dir, TEXT_ENCODER_FILE);
-    const vocabFile = await requireModelFile(dir, TOKENIZER_VOCAB_FILE);
+    const expectedBy = 'a text encoder folder holds text_encoder.onnx + vocab.txt: npm run model:text-encoder:build writes one';
+    const modelFile = await requireModelFile(dir, TEXT_ENCODER_FILE, expectedBy);
+    const vocabFile = await requireModelFile(dir, TOKENIZER_VOCAB_FILE, expectedBy);
     const sessions =
       options.sessions ??
       new SessionFactory({ preferCuda: options.preferCuda ?? true, logger: options.logger ?? consoleLogger, intraOpNumThreads: options.intraOpNumThreads });

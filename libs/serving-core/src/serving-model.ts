@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { categoryLabel, SequentialRecommenderModel } from '@recmesh/model-runtime';
+import { categoryLabel, ensureTextEncoder, SequentialRecommenderModel, textEncoderDirSetting } from '@recmesh/model-runtime';
 import { CatalogEntry, CatalogIndex } from './catalog-index';
 import { ModelRegistry } from '@recmesh/persistence';
 import { Counter, Gauge, Registry } from 'prom-client';
@@ -106,15 +106,25 @@ export class ServingModel {
   }
 }
 
-/** The served model as scorer-bearing processes start it: registry first, else the configured folder. */
-export function startServingModel(
+/**
+ * The served model as scorer-bearing processes start it: registry first, else the configured folder.
+ * The default text encoder folder is built on first use; a set but missing or corrupt one fails the start.
+ */
+export async function startServingModel(
   config: Pick<ServingModelConfig, 'SCORER_MODEL_DIR' | 'SCORER_PREFER_CUDA' | 'SCORER_TEXT_ENCODER_DIR'>,
   registry: ModelRegistry,
   metrics: Registry,
 ): Promise<ServingModel> {
+  const logger = new Logger('ServingModel');
+  const textEncoderDir = textEncoderDirSetting(config.SCORER_TEXT_ENCODER_DIR);
+  if (textEncoderDir === undefined) {
+    logger.warn('SCORER_TEXT_ENCODER_DIR is off: cold items are embedded from category and brand only (unless the model export ships its own text encoder)');
+  } else {
+    await ensureTextEncoder(textEncoderDir, { logger: { info: (m) => logger.log(m), warn: (m) => logger.warn(m) } });
+  }
   return ServingModel.start({
     registry,
-    load: (dir) => SequentialRecommenderModel.load(dir, { preferCuda: config.SCORER_PREFER_CUDA, textEncoderDir: config.SCORER_TEXT_ENCODER_DIR || undefined }),
+    load: (dir) => SequentialRecommenderModel.load(dir, { preferCuda: config.SCORER_PREFER_CUDA, textEncoderDir }),
     initialDir: config.SCORER_MODEL_DIR,
     metrics,
   });

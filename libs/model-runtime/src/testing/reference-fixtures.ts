@@ -20,7 +20,8 @@ export function requireFiles(...files: string[]): string | undefined {
 
 /**
  * The exported MiniLM encoder: $RECMESH_TEXT_ENCODER_DIR, else ${RECMESH_CACHE:-~/.cache/recmesh}/
- * text-encoder, else .../text_encoder (the folder name export_text_encoder.py suggests).
+ * text-encoder, else .../text_encoder (the folder name export_text_encoder.py suggests), else
+ * .../text_encoder-built (built in Node from the wheel: npm run model:text-encoder:build).
  */
 export function findTextEncoderDir(): Found<string> {
   const hasBoth = (dir: string) => existsSync(path.join(dir, 'text_encoder.onnx')) && existsSync(path.join(dir, 'vocab.txt'));
@@ -29,13 +30,13 @@ export function findTextEncoderDir(): Found<string> {
     return hasBoth(explicit) ? { value: explicit } : { reason: `RECMESH_TEXT_ENCODER_DIR=${explicit} lacks text_encoder.onnx and/or vocab.txt` };
   }
   const cache = process.env.RECMESH_CACHE || path.join(os.homedir(), '.cache', 'recmesh');
-  const candidates = [path.join(cache, 'text-encoder'), path.join(cache, 'text_encoder')];
+  const candidates = [path.join(cache, 'text-encoder'), path.join(cache, 'text_encoder'), path.join(cache, 'text_encoder-built')];
   const found = candidates.find(hasBoth);
   if (found) return { value: found };
   return {
     reason:
       `no exported text encoder (text_encoder.onnx + vocab.txt) in RECMESH_TEXT_ENCODER_DIR (unset) or ${candidates.join(' / ')}; ` +
-      'create one with: cd tools/model && .venv/bin/python -m recmesh_model.export_text_encoder --out <dir>',
+      'create one with: npm run model:text-encoder:build (no torch) or npm run model:text-encoder (torch venv)',
   };
 }
 
@@ -75,9 +76,4 @@ export function describeWithFixtures(name: string, missing: string | undefined, 
   }
 }
 
-export function maxAbsDiff(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
-  if (actual.length !== expected.length) return Number.POSITIVE_INFINITY;
-  let worst = 0;
-  for (let i = 0; i < actual.length; i++) worst = Math.max(worst, Math.abs(actual[i] - expected[i]));
-  return worst;
-}
+export { maxAbsDiff } from '../text-encoder-build';
