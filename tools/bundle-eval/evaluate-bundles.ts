@@ -1,6 +1,7 @@
 // Offline bundle-completion evaluation (../shared/EVAL-PROTOCOL.md, "Bundle tasks"):
-//   npm run eval:bundles -- --dataset bundle_youshu | bundle_amazon_intent_sun2022/electronic | bundle_amazon_intent_sun2022/clothing | all
-// Options: --datasets-dir DIR (default ../shared/datasets from the repo root), --out DIR (default reports/bundles),
+//   npm run eval:bundles -- --dataset bundle_youshu | bundle_amazon_intent_sun2022/electronic | bundle_amazon_intent_sun2022/clothing | all | PATH
+//   (PATH: any folder with bundles.jsonl in it or in its normalized/ subfolder, relative to the repo root)
+// Options: --datasets-dir DIR (default ../shared/datasets from the repo root), --reports DIR (or --out DIR; default reports/bundles),
 //   --seeds 1,2,3 (fit seeds), --split-seed 42, --validate (hold out 20% of the TRAINING bundles instead of the test
 //   split and write under <out>/<dataset>/validation: for design choices; the test split is never looked at),
 //   --behaviour auto|bundles|user_item|none, --behaviour-dim N (default: 256 on Youshu, 64 elsewhere; chosen with
@@ -23,7 +24,7 @@ async function main(): Promise<void> {
     console.log(HELP);
     return;
   }
-  for (const name of cli.datasets) await runDataset(name, cli);
+  for (const dataset of cli.datasets) await runDataset(dataset, cli);
 }
 
 main().catch((error) => {

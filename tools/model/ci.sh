@@ -30,6 +30,12 @@ trap 'rm -rf "$WORK"' EXIT
 for f in manifest.json user_encoder.onnx item_embeddings.onnx item_from_side.onnx; do
   test -s "$WORK/model/$f" || { echo "ci: missing $f" >&2; exit 1; }
 done
+echo "== attribute-only catalog (anonymous attribute ids, no titles/categories/brands): train + export + parity"
+"$PY" -c "from pathlib import Path; from recmesh_model.synthetic import write_tiny_dataset; write_tiny_dataset(Path('$WORK/ds-attr'), text=False, cat_brand=False, attributes=True)"
+"$PY" -m recmesh_model.train --dataset-dir "$WORK/ds-attr" --out "$WORK/run-attr" --seed 0 --hidden 16 --max-len 8 \
+  --blocks 1 --epochs 2 --batch-size 32 --quiet > /dev/null
+"$PY" -m recmesh_model.export --checkpoint "$WORK/run-attr/checkpoint_best.pt" --out "$WORK/model-attr" --check
+"$PY" -c "import json,sys; a=json.load(open('$WORK/model-attr/manifest.json'))['side_info']['attributes']; print('attributes in manifest:', len(a)); sys.exit(0 if a else 1)"
 echo "== text encoder for the Node runtime tests (exported once into the cache)"
 TEXT_DIR="${RECMESH_CACHE:-$HOME/.cache/recmesh}/text_encoder"
 if [ ! -s "$TEXT_DIR/text_encoder.onnx" ] || [ ! -s "$TEXT_DIR/vocab.txt" ]; then

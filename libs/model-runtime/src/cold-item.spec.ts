@@ -1,5 +1,5 @@
 import { SequentialRecommenderModel } from './sequential-recommender-model';
-import { describeWithFixtures, findTextEncoderDir, requireFiles, TINY_MODEL_DIR } from './testing/reference-fixtures';
+import { describeWithFixtures, findTextEncoderDir, requireFiles, TINY_ATTR_MODEL_DIR, TINY_MODEL_DIR } from './testing/reference-fixtures';
 import { recordingLogger } from './testing/temp-dirs';
 import * as path from 'path';
 
@@ -44,6 +44,36 @@ describeWithFixtures('cold item on the tiny fixture model', fixture, () => {
       { itemId: 'y', category: 'tape', brand: 'acme' },
     ]);
     expect(Array.from(a.vector)).not.toEqual(Array.from(b.vector));
+  });
+});
+
+describeWithFixtures('cold item on the attribute-only tiny fixture model', requireFiles(path.join(TINY_ATTR_MODEL_DIR, 'manifest.json')), () => {
+  let model: SequentialRecommenderModel;
+  beforeAll(async () => {
+    model = await SequentialRecommenderModel.load(TINY_ATTR_MODEL_DIR, { logger: recordingLogger() });
+  });
+  afterAll(() => model?.release());
+
+  it('is embedded from its attributes alone and reaches the top-K of a user aligned with it', async () => {
+    expect(model.manifest.sideInfo).toEqual({ categories: [], brands: [], attributes: ['1', '2', '17', '162', '171', '173'] });
+    const added = await model.addColdItem({ itemId: 'brand-new-attr', attributes: ['173', '17', 'unknown', '173'] });
+    expect(added).toMatchObject({ row: 21, categoryId: 0, brandId: 0, attributeIds: [6, 3], usedText: false });
+    expect(added.vector.every(Number.isFinite)).toBe(true);
+    expect(added.vector.some((v) => v !== 0)).toBe(true);
+    expect(scoreRank(model, added.vector, 'brand-new-attr')).toBeLessThan(5);
+  });
+
+  it('different attributes give different vectors; order does not matter; none known gives the zero vector', async () => {
+    const [a, b, c, none] = await model.coldItemVectors([
+      { itemId: 'a', attributes: ['1', '162'] },
+      { itemId: 'b', attributes: ['162', '1'] },
+      { itemId: 'c', attributes: ['2'] },
+      { itemId: 'd', attributes: ['nope'] },
+    ]);
+    expect(Array.from(a.vector)).not.toEqual(Array.from(c.vector));
+    a.vector.forEach((v, i) => expect(v).toBeCloseTo(b.vector[i], 6));
+    expect(none.attributeIds).toEqual([]);
+    expect(none.vector.every((v) => v === 0)).toBe(true); // nothing known about the item
   });
 });
 

@@ -189,6 +189,14 @@ describe('manifest and model disagree', () => {
     expect(e.message).toContain('inference with category id 4 and brand id 2 failed; the model does not match manifest.json');
   });
 
+  it('attributes in the manifest but no attr_ids input in item_from_side.onnx', async () => {
+    const dir = await freshModelDir();
+    await editManifest(dir, (m) => ((m.side_info as Record<string, string[]>).attributes = ['173', '1']));
+    const e = await loadError(dir);
+    expect(e.file).toBe(path.join(dir, 'item_from_side.onnx'));
+    expect(e.message).toContain('has no attr_ids input, but the manifest lists 2 side_info.attributes');
+  });
+
   it('a batch dimension exported as fixed', async () => {
     const dir = await freshModelDir();
     const fixedBatch = encodeOnnxModel({

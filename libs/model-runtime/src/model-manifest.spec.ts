@@ -48,13 +48,19 @@ describe('parseModelManifest', () => {
       dims: { hidden: 16, maxSeqLen: 8, textDim: 384 },
       numItems: 2,
       itemIds: ['a', 'b'],
-      sideInfo: { categories: ['gloves'], brands: [] },
+      sideInfo: { categories: ['gloves'], brands: [], attributes: [] }, // older exports list no attributes
       files: { userEncoder: 'user_encoder.onnx', textEncoder: null, tokenizerVocab: null },
       trainingDataFingerprint: 'f00d',
       offlineMetrics: { 'ndcg@10': 0.1 },
       tokenizer: { maxLength: 64, lowercase: true },
     });
     expect(m.sha256['item_from_side.onnx']).toBe(HEX);
+  });
+
+  it('reads the attribute vocabulary of newer exports', () => {
+    const json = validManifest();
+    json.side_info = { categories: [], brands: [], attributes: ['173', '1', '162'] };
+    expect(parseModelManifest(json, 'manifest.json').sideInfo).toEqual({ categories: [], brands: [], attributes: ['173', '1', '162'] });
   });
 
   it('rejects a non-object', () => {
@@ -70,6 +76,7 @@ describe('parseModelManifest', () => {
     ['a file without checksum', (m) => delete m.sha256['item_embeddings.onnx'], 'sha256["item_embeddings.onnx"] must be 64 hex digits (got nothing)'],
     ['an unknown tokenizer', (m) => (m.tokenizer.type = 'sentencepiece'), 'tokenizer.type must be "bert-wordpiece" (got "sentencepiece")'],
     ['no action types', (m) => (m.action_types = [] as never), 'action_types must not be empty'],
+    ['a duplicate attribute', (m) => (m.side_info.attributes = ['7', '7']), 'side_info.attributes[1] duplicates "7"'],
   ])('rejects %s', (_name, mutate, problem) => {
     expect(problemWith((m) => mutate(m as Json))).toBe(problem);
   });

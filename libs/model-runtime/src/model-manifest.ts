@@ -35,8 +35,11 @@ export interface ModelManifest {
   itemIds: readonly string[];
   /** actionTypes[i] has action id i + 1; 0 is padding. */
   actionTypes: readonly string[];
-  /** categories[i] / brands[i] have id i + 1; 0 means unknown. */
-  sideInfo: { categories: readonly string[]; brands: readonly string[] };
+  /**
+   * categories[i] / brands[i] / attributes[i] have id i + 1; 0 means unknown (or, for attributes,
+   * padding). attributes is empty for models without attribute ids and for exports older than it.
+   */
+  sideInfo: { categories: readonly string[]; brands: readonly string[]; attributes: readonly string[] };
   files: ModelFiles;
   /** Expected sha256 (lower-case hex) of every file listed in `files`. */
   sha256: Readonly<Record<string, string>>;
@@ -123,6 +126,8 @@ export function parseModelManifest(json: unknown, file: string): ModelManifest {
   const sideInfo = {
     categories: r.uniqueStrings(sideJson, 'categories', 'side_info.'),
     brands: r.uniqueStrings(sideJson, 'brands', 'side_info.'),
+    // Added with the attr_ids input of item_from_side.onnx; older exports have neither.
+    attributes: sideJson.attributes === undefined ? [] : r.uniqueStrings(sideJson, 'attributes', 'side_info.'),
   };
 
   const filesJson = r.object(m, 'files');

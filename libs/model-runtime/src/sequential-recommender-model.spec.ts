@@ -216,6 +216,15 @@ describe('cold items', () => {
     }
   });
 
+  it('loads an export that predates attributes (no attr_ids input) and ignores attributes there', async () => {
+    expect(model.manifest.sideInfo.attributes).toEqual([]);
+    const plain = await model.coldItemVector({ itemId: 'a', category: 'tape', brand: 'acme' });
+    const withAttributes = await model.coldItemVector({ itemId: 'a', category: 'tape', brand: 'acme', attributes: ['173', 'red'] });
+    expect(withAttributes.attributeIds).toEqual([]);
+    expect(Array.from(withAttributes.vector)).toEqual(Array.from(plain.vector));
+    await expect(model.itemVectorsFromSide([{ textVec: null, categoryId: 0, brandId: 0, attributeIds: [1] }])).rejects.toThrow('attributeId 1 is outside 0..0');
+  });
+
   it('rejects raw side ids outside the manifest vocabularies', async () => {
     await expect(model.itemVectorsFromSide([{ textVec: null, categoryId: 4, brandId: 0 }])).rejects.toThrow('categoryId 4 is outside 0..3');
     await expect(model.itemVectorsFromSide([{ textVec: new Float32Array(3), categoryId: 0, brandId: 0 }])).rejects.toThrow('textVec has 3 values');

@@ -18,6 +18,7 @@ import {
   int64Tensor,
   ModelRuntimeLogger,
   SessionFactory,
+  TensorSpec,
 } from './onnx-session';
 import { SentenceEncoder } from './sentence-encoder';
 import { ActionVocabulary, buildSequenceBatch, UserEvent } from './user-history';
@@ -46,15 +47,22 @@ export interface ColdItemInput {
   category?: string;
   /** A name from the manifest's side_info.brands; anything else counts as unknown (id 0). */
   brand?: string;
+  /**
+   * Names from the manifest's side_info.attributes (e.g. the dataset's anonymous attribute ids as
+   * text); unknown ones and repeats are ignored, and so are all of them for models without attributes.
+   */
+  attributes?: readonly string[];
 }
 
 export interface ColdItemVector {
   itemId: string;
   vector: Float32Array;
-  /** False when there was no title or no text encoder: the vector comes from category/brand only. */
+  /** False when there was no title or no text encoder: the vector comes from category/brand/attributes only. */
   usedText: boolean;
   categoryId: number;
   brandId: number;
+  /** The known attributes' ids (in the order given); empty when none was known. */
+  attributeIds: number[];
 }
 
 export interface AddedColdItem extends ColdItemVector {
@@ -69,6 +77,8 @@ export interface SideInformation {
   textVec: Float32Array | null;
   categoryId: number;
   brandId: number;
+  /** Ids from 1..side_info.attributes.length (none: no attributes); the graph averages their embeddings. */
+  attributeIds?: readonly number[];
 }
 
 export interface ScoredItem {
@@ -93,6 +103,9 @@ export interface TopKOptions {
  */
 const QUIET_RUN: ort.InferenceSession.RunOptions = { logSeverityLevel: 4 };
 
+/** item_from_side.onnx's attribute input: ids padded with 0, [batch, attributes per item]. */
+const ATTR_IDS_INPUT: TensorSpec = { name: 'attr_ids', type: 'int64', shape: ['dynamic', 'dynamic'] };
+
 /** Rows per item_embeddings run while materialising the matrix: bounds onnxruntime's buffers. */
 const ITEM_MATRIX_CHUNK_ROWS = 16384;
 
@@ -110,16 +123,20 @@ export class SequentialRecommenderModel {
     private readonly itemFromSide: ort.InferenceSession,
     private readonly sentenceEncoder: SentenceEncoder | null,
     private readonly files: { userEncoder: string; itemFromSide: string },
+    /** False for exports older than the attr_ids input of item_from_side.onnx. */
+    private readonly itemFromSideTakesAttributes: boolean,
   ) {
     this.actions = new ActionVocabulary(manifest.actionTypes);
     this.categoryIds = new Map(manifest.sideInfo.categories.map((c, i) => [c, i + 1]));
     this.brandIds = new Map(manifest.sideInfo.brands.map((b, i) => [b, i + 1]));
+    this.attributeIds = new Map(manifest.sideInfo.attributes.map((a, i) => [a, i + 1]));
   }
 
   private readonly actions: ActionVocabulary;
   private scoreKernel?: Promise<ItemScoreKernel>;
   private readonly categoryIds: Map<string, number>;
   private readonly brandIds: Map<string, number>;
+  private readonly attributeIds: Map<string, number>;
 
   /**
    * Loads and checks a recmesh-model/1 directory. Every problem (missing or corrupt file, bad
@@ -149,12 +166,18 @@ export class SequentialRecommenderModel {
       });
       const itemFromSide = await sessions.open(files.itemFromSide);
       opened.push(itemFromSide);
+      // attr_ids [batch, attributes] came later: exports without it (and without side_info.attributes) still load.
+      const takesAttributes = itemFromSide.inputNames.includes('attr_ids');
+      if (!takesAttributes && manifest.sideInfo.attributes.length > 0) {
+        throw new ModelLoadError(files.itemFromSide, `has no attr_ids input, but the manifest lists ${manifest.sideInfo.attributes.length} side_info.attributes`);
+      }
       checkSignature(itemFromSide, files.itemFromSide, {
         inputs: [
           { name: 'text_vec', type: 'float32', shape: ['dynamic', fixed(textDim, 'dims.text_dim')] },
           { name: 'has_text', type: 'float32', shape: ['dynamic', fixed(1, 'has_text width')] },
           { name: 'category_id', type: 'int64', shape: ['dynamic'] },
           { name: 'brand_id', type: 'int64', shape: ['dynamic'] },
+          ...(takesAttributes ? [ATTR_IDS_INPUT] : []),
         ],
         outputs: [{ name: 'item_vec', type: 'float32', shape: ['dynamic', fixed(hidden, 'dims.hidden')] }],
       });
@@ -169,6 +192,7 @@ export class SequentialRecommenderModel {
         itemFromSide,
         sentenceEncoder,
         files,
+        takesAttributes,
       );
       await model.probe();
       return model;
@@ -276,6 +300,10 @@ export class SequentialRecommenderModel {
     const hasText = new Float32Array(n);
     const categoryId = new BigInt64Array(n);
     const brandId = new BigInt64Array(n);
+    // Left-aligned ids padded with 0 to the longest list (at least one column).
+    const width = Math.max(1, ...inputs.map((input) => input.attributeIds?.length ?? 0));
+    const attrIds = new BigInt64Array(n * width);
+    const attributeCount = this.manifest.sideInfo.attributes.length;
     inputs.forEach((input, i) => {
       if (input.textVec) {
         if (input.textVec.length !== textDim) throw new RangeError(`textVec has ${input.textVec.length} values, expected ${textDim}`);
@@ -284,19 +312,25 @@ export class SequentialRecommenderModel {
       }
       categoryId[i] = BigInt(checkSideId(input.categoryId, this.manifest.sideInfo.categories.length, 'categoryId'));
       brandId[i] = BigInt(checkSideId(input.brandId, this.manifest.sideInfo.brands.length, 'brandId'));
+      input.attributeIds?.forEach((id, j) => {
+        if (id === 0) throw new RangeError('attributeId 0 is padding, not an attribute');
+        attrIds[i * width + j] = BigInt(checkSideId(id, attributeCount, 'attributeId'));
+      });
     });
-    const results = await this.itemFromSide.run({
+    const feeds: Record<string, ort.Tensor> = {
       text_vec: float32Tensor(textVec, [n, textDim]),
       has_text: float32Tensor(hasText, [n, 1]),
       category_id: int64Tensor(categoryId, [n]),
       brand_id: int64Tensor(brandId, [n]),
-    }, runOptions);
+    };
+    if (this.itemFromSideTakesAttributes) feeds.attr_ids = int64Tensor(attrIds, [n, width]);
+    const results = await this.itemFromSide.run(feeds, runOptions);
     return float32Output(results, 'item_vec', this.files.itemFromSide);
   }
 
   /**
    * Vectors for brand-new items from title (through the text encoder, when one is loaded),
-   * category and brand, computed entirely in this process. Does not add them to the catalog.
+   * category, brand and attributes, computed entirely in this process. Does not add them to the catalog.
    */
   async coldItemVectors(items: readonly ColdItemInput[]): Promise<ColdItemVector[]> {
     const textDim = this.manifest.dims.textDim;
@@ -309,6 +343,7 @@ export class SequentialRecommenderModel {
       textVec: textByItem.get(i) ?? null,
       categoryId: (item.category !== undefined && this.categoryIds.get(item.category)) || 0,
       brandId: (item.brand !== undefined && this.brandIds.get(item.brand)) || 0,
+      attributeIds: this.knownAttributeIds(item.attributes),
     }));
     const vectors = await this.itemVectorsFromSide(sides);
     return items.map((item, i) => ({
@@ -317,7 +352,17 @@ export class SequentialRecommenderModel {
       usedText: sides[i].textVec !== null,
       categoryId: sides[i].categoryId,
       brandId: sides[i].brandId,
+      attributeIds: sides[i].attributeIds,
     }));
+  }
+
+  private knownAttributeIds(names: readonly string[] | undefined): number[] {
+    const ids = new Set<number>();
+    for (const name of names ?? []) {
+      const id = this.attributeIds.get(name);
+      if (id !== undefined) ids.add(id);
+    }
+    return [...ids];
   }
 
   async coldItemVector(item: ColdItemInput): Promise<ColdItemVector> {
@@ -377,8 +422,10 @@ export class SequentialRecommenderModel {
       const out = await this.runUserEncoder(itemSeq, actionSeq, 1, QUIET_RUN);
       checkOutputDims(this.files.userEncoder, 'user_vec', out.dims, [1, dims.hidden], 'manifest dims.hidden');
     });
-    const last = { textVec: null, categoryId: sideInfo.categories.length, brandId: sideInfo.brands.length };
-    await runProbe(this.files.itemFromSide, `with category id ${last.categoryId} and brand id ${last.brandId}`, async () => {
+    const lastAttribute = sideInfo.attributes.length;
+    const last = { textVec: null, categoryId: sideInfo.categories.length, brandId: sideInfo.brands.length, attributeIds: lastAttribute > 0 ? [lastAttribute] : [] };
+    const ids = lastAttribute > 0 ? `category id ${last.categoryId}, brand id ${last.brandId} and attribute id ${lastAttribute}` : `category id ${last.categoryId} and brand id ${last.brandId}`;
+    await runProbe(this.files.itemFromSide, `with ${ids}`, async () => {
       const out = await this.runItemFromSide([last], QUIET_RUN);
       checkOutputDims(this.files.itemFromSide, 'item_vec', out.dims, [1, dims.hidden], 'manifest dims.hidden');
     });
@@ -462,6 +509,6 @@ async function loadSentenceEncoder(
     logger.info(`text encoder loaded from ${options.textEncoderDir} (not part of the model export)`);
     return encoder;
   }
-  logger.info('no text encoder available: cold items will be embedded from category/brand only (has_text=0)');
+  logger.info('no text encoder available: cold items will be embedded from category/brand/attributes only (has_text=0)');
   return null;
 }

@@ -2,7 +2,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { SeededRng } from '@recmesh/numerics';
-import { Cli } from './cli';
+import { Cli, DatasetRef } from './cli';
 import { log } from './log';
 
 export interface ItemRow {
@@ -48,9 +48,8 @@ function leafCategoryOf(row: ItemRow, rule: Cli['leaf']): string | undefined {
   return best;
 }
 
-export function loadDataset(name: string, cli: Cli): Dataset {
-  const dir = path.join(cli.datasetsDir, name.includes('/') ? name.replace('/', '/normalized/') : `${name}/normalized`);
-  if (!fs.existsSync(path.join(dir, 'bundles.jsonl'))) throw new Error(`no bundles.jsonl in ${dir} (is --datasets-dir right?)`);
+export function loadDataset({ name, dir }: DatasetRef, cli: Cli): Dataset {
+  if (!fs.existsSync(path.join(dir, 'bundles.jsonl'))) throw new Error(`no bundles.jsonl in ${dir} (is --datasets-dir or the dataset path right?)`);
   const rows = readJsonl<ItemRow>(path.join(dir, 'items.jsonl'));
   const ids: string[] = [];
   const index = new Map<string, number>();

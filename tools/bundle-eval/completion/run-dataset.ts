@@ -6,7 +6,7 @@ import { BundleFitReport, BundleModelWeights, CoPurchaseGraph, fitBundleModel, I
 import { SeededRng } from '@recmesh/numerics';
 import { runPersonalizedBundleEval } from '../personalized-bundle-eval';
 import { basketEmbeddings, DEFAULT_BEHAVIOUR_DIM } from './behaviour-vectors';
-import { Cli } from './cli';
+import { Cli, DatasetRef } from './cli';
 import { loadDataset, splitBundles } from './dataset';
 import { coOccurrenceScorer, consistencyCheck, evaluate, modelScorer, popularityScorer, RankingContext, RankingResult, unitMatrix } from './full-ranking';
 import { log, ROOT, seconds } from './log';
@@ -17,9 +17,10 @@ import { textEncoderDir, textVectors } from './text-vectors';
 // electronic bundle_model recall@10 from 0.361 to 0.432 and bundle_model_no_text from 0.239 to 0.318 over the plain one.
 // Youshu behaviour vectors from training bundles (cross-fitted) instead of user_item: 0.121 vs 0.127 at width 64.
 
-export async function runDataset(name: string, cli: Cli): Promise<void> {
+export async function runDataset(dataset: DatasetRef, cli: Cli): Promise<void> {
   const runStarted = Date.now();
-  const ds = loadDataset(name, cli);
+  const { name } = dataset;
+  const ds = loadDataset(dataset, cli);
   const slug = name.replace(/\//g, '-');
   const outDir = path.join(cli.outDir, slug, ...(cli.validate ? ['validation'] : []));
   fs.mkdirSync(outDir, { recursive: true });

@@ -80,6 +80,7 @@ class Dataset:
     seqs: list[np.ndarray]              # per user: item rows in chronological order (stable by ts)
     acts: list[np.ndarray]              # per user: action ids aligned with seqs
     events_files: list[Path] = field(default_factory=list)
+    attr_vocab: list[str] = field(default_factory=list)  # raw attribute id of attribute id i+1 (as text)
 
     @property
     def num_items(self) -> int:
@@ -159,7 +160,7 @@ def load_dataset(path: str | Path, name: str | None = None) -> Dataset:
     return Dataset(name=name, item_ids=item_ids, titles=titles, categories=cats, brands=brands,
                    attrs=attrs, category_vocab=cat_vocab, brand_vocab=brand_vocab,
                    num_attrs=len(attr_vals), user_ids=list(users.keys()), seqs=seqs, acts=acts,
-                   events_files=[ev])
+                   events_files=[ev], attr_vocab=[str(v) for v in attr_vals])
 
 
 @dataclass

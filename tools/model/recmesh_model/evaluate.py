@@ -1,9 +1,11 @@
 """Evaluate all models on one dataset per /work/shared/EVAL-PROTOCOL.md (version 1).
 
-python -m recmesh_model.evaluate --dataset NAME [--models a,b] [--seeds 0,1,2]
+python -m recmesh_model.evaluate --dataset NAME|PATH [--models a,b] [--seeds 0,1,2] [--reports DIR]
 
-NAME is a folder of $RECMESH_DATASETS (default: <repo>/../shared/datasets). Writes
-reports/model/<dataset>/<model>.json and reports/model/<dataset>/README.md.
+NAME is a folder of $RECMESH_DATASETS (default: <repo>/../shared/datasets); PATH is any dataset folder
+(holding events.csv[.gz], or a normalized/ subfolder that does), named after the folder (its parent's
+name for a normalized/ folder). Writes <reports>/<dataset>/<model>.json and <reports>/<dataset>/README.md,
+<reports> defaulting to <repo>/reports/model.
 """
 from __future__ import annotations
 
@@ -146,13 +148,23 @@ def write_readme(report_dir: Path, dataset: str, dataset_dir: Path):
     (report_dir / "README.md").write_text("\n".join(L) + "\n")
 
 
+def resolve_dataset(arg: str, root: Path) -> tuple[Path, str]:
+    """--dataset: a name under the datasets root, else a path to a dataset folder -> (folder, report name)."""
+    if not Path(arg).is_absolute() and (root / arg).is_dir():
+        return root / arg, arg
+    p = Path(arg).expanduser().resolve()
+    if not p.is_dir():
+        raise SystemExit(f"--dataset {arg}: neither a folder of {root} nor a path to a dataset folder")
+    return p, (p.parent.name if p.name == "normalized" else p.name)
+
+
 def main(argv=None):
     from . import train as T
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--dataset", required=True)
+    p.add_argument("--dataset", required=True, help="a folder name under $RECMESH_DATASETS, or a path to a dataset folder")
     p.add_argument("--models", default=",".join(MODELS))
     p.add_argument("--seeds", default="0,1,2")
-    p.add_argument("--reports", default=str(REPO_ROOT / "reports" / "model"))
+    p.add_argument("--reports", default=str(REPO_ROOT / "reports" / "model"), help="reports go to REPORTS/<dataset>/")
     p.add_argument("--runs", default=str(REPO_ROOT / "tools" / "model" / "runs"))
     p.add_argument("--notes", default="", help="extra protocol_notes (e.g. why fewer seeds)")
     p.add_argument("--add-seeds", action="store_true",
@@ -162,14 +174,13 @@ def main(argv=None):
     args = p.parse_args(argv)
     import torch
     torch.set_num_threads(args.threads)
-    root = default_datasets_root()
-    ddir = root / args.dataset
-    ds = load_dataset(ddir, name=args.dataset)
+    ddir, dataset = resolve_dataset(args.dataset, default_datasets_root())
+    ds = load_dataset(ddir, name=dataset)
     split = leave_one_out(ds)
-    report_dir = Path(args.reports) / args.dataset
+    report_dir = Path(args.reports) / dataset
     report_dir.mkdir(parents=True, exist_ok=True)
     seeds = [int(s) for s in args.seeds.split(",") if s != ""]
-    base = {"protocol": 1, "dataset": args.dataset, "num_items": ds.num_items, "num_users": len(ds.seqs),
+    base = {"protocol": 1, "dataset": dataset, "num_items": ds.num_items, "num_users": len(ds.seqs),
             "users_evaluated": int(len(split.eval_users)), "mask_history": True,
             "training_data_fingerprint": ds.fingerprint(), "machine": machine(),
             "created_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
@@ -195,14 +206,14 @@ def main(argv=None):
                 targs.seed = seed
                 targs.no_side = "--no-side" in TRAINED[name]
                 targs.no_text = targs.no_text or targs.no_side
-                out = Path(args.runs) / args.dataset / name / f"seed{seed}"
+                out = Path(args.runs) / dataset / name / f"seed{seed}"
                 res = T.train(ds, split, targs, out)
                 t1 = time.time()
                 mm = evaluate(T.model_scorer(res["model"], ds, split), ds, split, "test")
                 esec.append(time.time() - t1)
                 per_seed.append(mm)
                 runs.append({k: v for k, v in res.items() if k != "model"} | {"seed": seed, "checkpoint": str(out / "checkpoint_best.pt")})
-                print(f"[{args.dataset}] {name} seed {seed}: test ndcg@10 {mm['ndcg@10']:.4f} "
+                print(f"[{dataset}] {name} seed {seed}: test ndcg@10 {mm['ndcg@10']:.4f} "
                       f"recall@10 {mm['recall@10']:.4f} tail_recall@20 {mm['tail_recall@20']:.4f} "
                       f"({res['train_seconds']:.0f}s train)", flush=True)
             params = {k: getattr(targs, k) for k in ("hidden", "blocks", "heads", "dropout", "attn_dropout",
@@ -237,9 +248,9 @@ def main(argv=None):
             notes.append("dataset has no item text: side info = anonymous attribute ids only")
         rep["protocol_notes"] = "; ".join(notes)
         (report_dir / f"{name}.json").write_text(json.dumps(rep, indent=2))
-        write_readme(report_dir, args.dataset, ddir)
+        write_readme(report_dir, dataset, ddir)
         m = rep["metrics"]
-        print(f"[{args.dataset}] {name}: ndcg@10 {m['ndcg@10']:.4f} recall@10 {m['recall@10']:.4f} "
+        print(f"[{dataset}] {name}: ndcg@10 {m['ndcg@10']:.4f} recall@10 {m['recall@10']:.4f} "
               f"tail_recall@20 {m['tail_recall@20']:.4f} cold_recall@20 {m['cold_recall@20']:.4f}", flush=True)
 
 

@@ -5,6 +5,10 @@ python -m recmesh_model.export --checkpoint runs/.../checkpoint_best.pt --out DI
 
 Layout (consumed by libs/model-runtime via onnxruntime-node): manifest.json, user_encoder.onnx,
 item_embeddings.onnx, item_from_side.onnx and, for text models, text_encoder.onnx + vocab.txt.
+
+Every side-information kind the trainer accepts exports: text, category, brand, attributes (any mix) and
+none (--no-side). item_from_side.onnx always takes the same five inputs; the ones a model does not use
+are multiplied by zero so that they stay in the graph.
 """
 from __future__ import annotations
 
@@ -27,6 +31,7 @@ from .model import SeqRec
 
 OPSET = 17
 TEXT_DIM = 384
+ITEM_FROM_SIDE_INPUTS = ("text_vec", "has_text", "category_id", "brand_id", "attr_ids")
 TOKENIZER = {"type": "bert-wordpiece", "lowercase": True, "max_length": 64, "cls": "[CLS]", "sep": "[SEP]",
              "pad": "[PAD]", "unk": "[UNK]"}
 
@@ -55,10 +60,13 @@ class ItemFromSide(nn.Module):
         super().__init__()
         self.model = model
 
-    def forward(self, text_vec, has_text, category_id, brand_id):
-        v = self.model.item_from_side(text_vec, has_text, category_id, brand_id)
+    def forward(self, text_vec, has_text, category_id, brand_id, attr_ids):
+        """attr_ids: int64 [batch, A], attribute ids padded with 0; the item's attribute part is the mean
+        of E_attr over its non-zero ids (as in training). A is free; a row of zeros means no attributes."""
+        v = self.model.item_from_side(text_vec, has_text, category_id, brand_id, attr_ids)
         # keep every declared input in the graph even when the model does not use it
-        keep = 0.0 * (text_vec[:, :1] + has_text + (category_id + brand_id).unsqueeze(1).to(text_vec.dtype))
+        ids = (category_id + brand_id + attr_ids.sum(1)).unsqueeze(1).to(text_vec.dtype)
+        keep = 0.0 * (text_vec[:, :1] + has_text + ids)
         return v + keep
 
 
@@ -86,9 +94,24 @@ def load_checkpoint(path) -> tuple[SeqRec, dict]:
     return model, ck
 
 
+def attribute_vocab(model: SeqRec, ck: dict) -> list[str]:
+    """Names of attribute ids 1..num_attrs (the dataset's raw attribute ids, as text); [] without attributes."""
+    if not model.use_attr:
+        return []
+    vocab = ck.get("attribute_vocab")
+    n = model.attr_emb.num_embeddings - 1
+    if vocab is None:
+        raise ValueError("the checkpoint uses attributes but has no attribute_vocab (trained before it was saved): "
+                         "pass the training dataset with --dataset-dir so the vocabulary can be rebuilt")
+    if len(vocab) != n:
+        raise ValueError(f"attribute_vocab has {len(vocab)} entries but the model has {n} attributes")
+    return [str(a) for a in vocab]
+
+
 def export_model(model: SeqRec, ck: dict, out: Path, text_encoder_dir: Path | None = None,
                  offline_metrics: dict | None = None, model_version: str | None = None) -> dict:
     model.eval()
+    attributes = attribute_vocab(model, ck)
     out.mkdir(parents=True, exist_ok=True)
     L, d = model.max_len, model.hidden
     with torch.no_grad():
@@ -100,11 +123,12 @@ def export_model(model: SeqRec, ck: dict, out: Path, text_encoder_dir: Path | No
         _export(ItemEmbeddings(model).eval(), (torch.arange(3, dtype=torch.long),), out / "item_embeddings.onnx",
                 ["item_rows"], ["item_vec"], {"item_rows": {0: "n"}, "item_vec": {0: "n"}})
         tv = torch.randn(2, TEXT_DIM)
+        attrs = torch.tensor([[1, 0, 0], [0, 0, 0]]) if model.use_attr else torch.zeros(2, 3, dtype=torch.long)
         _export(ItemFromSide(model).eval(),
-                (tv, torch.ones(2, 1), torch.zeros(2, dtype=torch.long), torch.zeros(2, dtype=torch.long)),
-                out / "item_from_side.onnx", ["text_vec", "has_text", "category_id", "brand_id"], ["item_vec"],
+                (tv, torch.ones(2, 1), torch.zeros(2, dtype=torch.long), torch.zeros(2, dtype=torch.long), attrs),
+                out / "item_from_side.onnx", list(ITEM_FROM_SIDE_INPUTS), ["item_vec"],
                 {"text_vec": {0: "batch"}, "has_text": {0: "batch"}, "category_id": {0: "batch"},
-                 "brand_id": {0: "batch"}, "item_vec": {0: "batch"}})
+                 "brand_id": {0: "batch"}, "attr_ids": {0: "batch", 1: "attrs"}, "item_vec": {0: "batch"}})
     files = {"user_encoder": "user_encoder.onnx", "item_embeddings": "item_embeddings.onnx",
              "item_from_side": "item_from_side.onnx", "text_encoder": None, "tokenizer_vocab": None}
     if model.use_text and text_encoder_dir is not None:
@@ -132,7 +156,8 @@ def export_model(model: SeqRec, ck: dict, out: Path, text_encoder_dir: Path | No
         "num_items": model.num_items,
         "item_ids": list(ck["item_ids"]),
         "action_types": list(ACTION_TYPES),
-        "side_info": {"categories": list(ck.get("category_vocab", [])), "brands": list(ck.get("brand_vocab", []))},
+        "side_info": {"categories": list(ck.get("category_vocab", [])), "brands": list(ck.get("brand_vocab", [])),
+                      "attributes": attributes},
         "files": files,
         "sha256": sha,
         "training_data_fingerprint": ck.get("fingerprint", ""),
@@ -159,14 +184,18 @@ def check_parity(model: SeqRec, out: Path, n: int = 16, seed: int = 0) -> dict:
     tv = tv * ht
     nc = model.cat_emb.num_embeddings if model.cat_emb is not None else 1
     nb = model.brand_emb.num_embeddings if model.brand_emb is not None else 1
+    na = model.attr_emb.num_embeddings if model.attr_emb is not None else 1
     cat = torch.randint(0, nc, (n,), generator=g)
     br = torch.randint(0, nb, (n,), generator=g)
+    # 0..3 attributes per item, left-aligned and padded with 0 (rows of all zeros included)
+    at = torch.randint(1, na, (n, 3), generator=g) if na > 1 else torch.zeros(n, 3, dtype=torch.long)
+    at = at * (torch.arange(3).unsqueeze(0) < torch.randint(0, 4, (n, 1), generator=g))
     model.eval()
     with torch.no_grad():
         table = model.item_vectors()
         ref_u = model.user_vectors(seq, act, table).numpy()
         ref_i = model.item_output(table)[rows].numpy()
-        ref_s = model.item_from_side(tv, ht, cat, br).numpy()
+        ref_s = model.item_from_side(tv, ht, cat, br, at).numpy()
 
     def run(f, feeds):
         s = ort.InferenceSession(str(out / f), providers=["CPUExecutionProvider"])
@@ -174,7 +203,7 @@ def check_parity(model: SeqRec, out: Path, n: int = 16, seed: int = 0) -> dict:
     u = run("user_encoder.onnx", {"item_seq": seq.numpy(), "action_seq": act.numpy()})
     i = run("item_embeddings.onnx", {"item_rows": rows.numpy()})
     s = run("item_from_side.onnx", {"text_vec": tv.numpy(), "has_text": ht.numpy(), "category_id": cat.numpy(),
-                                    "brand_id": br.numpy()})
+                                    "brand_id": br.numpy(), "attr_ids": at.numpy()})
     return {"user_encoder": float(np.abs(u - ref_u).max()), "item_embeddings": float(np.abs(i - ref_i).max()),
             "item_from_side": float(np.abs(s - ref_s).max())}
 
@@ -187,10 +216,16 @@ def main(argv=None):
                    help="folder holding text_encoder.onnx + vocab.txt (from export_text_encoder); copied in")
     p.add_argument("--metrics", default=None, help="reports/model/<dataset>/<model>.json to embed as offline_metrics")
     p.add_argument("--model-version", default=None)
+    p.add_argument("--dataset-dir", default=None,
+                   help="training dataset; only needed to rebuild the attribute vocabulary of checkpoints "
+                        "saved before it was stored in them")
     p.add_argument("--check", action="store_true", help="run the onnxruntime parity check (max abs <= 1e-4)")
     args = p.parse_args(argv)
     torch.set_num_threads(int(os.environ.get("RECMESH_THREADS", "2")))
     model, ck = load_checkpoint(args.checkpoint)
+    if args.dataset_dir and model.use_attr and "attribute_vocab" not in ck:
+        from .data import load_dataset
+        ck["attribute_vocab"] = load_dataset(args.dataset_dir).attr_vocab
     metrics = None
     if args.metrics:
         rep = json.loads(Path(args.metrics).read_text())

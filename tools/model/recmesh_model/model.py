@@ -169,12 +169,15 @@ class SeqRec(nn.Module):
         v = self.fuse(self.side_drop(side), idv, self.log_count[rows])
         return v * (rows > 0).unsqueeze(-1).to(v.dtype)
 
-    def item_from_side(self, text_vec, has_text, cat_id, brand_id):
-        """Scored vector of a brand-new item (no id embedding, no history): its side vector."""
-        if not self.has_side:
+    def item_from_side(self, text_vec, has_text, cat_id, brand_id, attr_ids=None):
+        """Scored vector of a brand-new item (no id embedding, no history): its side vector.
+        attr_ids: (n, A) int64, padded with 0 (any A; None = no attributes)."""
+        if attr_ids is None:
+            attr_ids = torch.zeros(cat_id.shape[0], 1, dtype=torch.long)
+        side = self.side_vector(text_vec if self.use_text else None, has_text, cat_id, brand_id, attr_ids)
+        if side is None:  # no side information at all (transformer_id): a new item has nothing to go on
             return torch.zeros(text_vec.shape[0], self.hidden, dtype=text_vec.dtype) + 0 * text_vec[:, :1]
-        return self.item_output(self.side_vector(text_vec if self.use_text else None, has_text, cat_id, brand_id,
-                                                 None))
+        return self.item_output(side)
 
     # ----- score space: score(user, item) = user_output(h) . item_output(v) -------------------
     def item_output(self, v: torch.Tensor) -> torch.Tensor:

@@ -13,8 +13,13 @@ BRANDS = ["Acme", "eSUN", "uxcell", None]
 WORDS = ["red", "blue", "steel", "nitrile", "PETG", "1.75mm", "pack", "large", "small", "tape", "tips", "roll"]
 
 
-def write_tiny_dataset(out: Path, n_items: int = 40, n_users: int = 120, seed: int = 0, text: bool = True) -> Path:
-    """Users walk mostly forward along a per-category item chain, so the next item is learnable."""
+def write_tiny_dataset(out: Path, n_items: int = 40, n_users: int = 120, seed: int = 0, text: bool = True,
+                       cat_brand: bool = True, attributes: bool = False) -> Path:
+    """Users walk mostly forward along a per-category item chain, so the next item is learnable.
+
+    text=False drops the titles (and half the categories); cat_brand=False drops categories and brands;
+    attributes=True adds 1..3 anonymous attribute ids per item (S3Rec style, the first one shared along
+    the item's chain). text=False, cat_brand=False, attributes=True is an attribute-only catalog."""
     rng = np.random.default_rng(seed)
     out.mkdir(parents=True, exist_ok=True)
     items = []
@@ -22,8 +27,12 @@ def write_tiny_dataset(out: Path, n_items: int = 40, n_users: int = 120, seed: i
         c = CATS[i % len(CATS)]
         b = BRANDS[(i // 3) % len(BRANDS)]
         title = " ".join(rng.choice(WORDS, 3)) + f" item {i}" if text else None
-        items.append({"item_id": f"I{i:03d}", "title": title, "category": c if text or i % 2 else None,
-                      "brand": b})
+        it = {"item_id": f"I{i:03d}", "title": title}
+        if cat_brand:
+            it.update(category=c if text or i % 2 else None, brand=b)
+        if attributes:
+            it["attribute_ids"] = [100 + i % len(CATS), 200 + (i // 3) % 5, 300 + i % 7][: 1 + i % 3]
+        items.append(it)
     with open(out / "items.jsonl", "w") as f:
         for it in items:
             f.write(json.dumps(it) + "\n")

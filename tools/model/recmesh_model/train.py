@@ -154,7 +154,7 @@ def model_scorer(model: SeqRec, ds: Dataset, split: Split):
 def save_checkpoint(path: Path, model: SeqRec, ds: Dataset, args, extra: dict):
     tmp = path.with_suffix(".tmp")
     torch.save({"config": model.cfg, "state_dict": model.state_dict(), "item_ids": ds.item_ids,
-                "category_vocab": ds.category_vocab, "brand_vocab": ds.brand_vocab,
+                "category_vocab": ds.category_vocab, "brand_vocab": ds.brand_vocab, "attribute_vocab": ds.attr_vocab,
                 "dataset": ds.name, "fingerprint": ds.fingerprint(), "args": vars(args), **extra}, tmp)
     os.replace(tmp, path)
 

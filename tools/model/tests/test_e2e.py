@@ -65,13 +65,15 @@ def test_export_layout_and_parity(tiny, tmp_path, no_side):
     assert man["action_types"] == ["view", "click", "add_to_cart", "remove_from_cart", "purchase", "rate"]
     assert man["files"]["text_encoder"] is None and man["files"]["tokenizer_vocab"] is None
     assert man["side_info"]["categories"] == ds.category_vocab and man["side_info"]["brands"] == ds.brand_vocab
+    assert man["side_info"]["attributes"] == []  # this catalog has none
     assert set(man["sha256"]) == {"user_encoder.onnx", "item_embeddings.onnx", "item_from_side.onnx"}
     assert man["training_data_fingerprint"] == ds.fingerprint()
     on_disk = json.loads((out / "manifest.json").read_text())
     assert on_disk == man
     for f, names in {"user_encoder.onnx": (["item_seq", "action_seq"], ["user_vec"]),
                      "item_embeddings.onnx": (["item_rows"], ["item_vec"]),
-                     "item_from_side.onnx": (["text_vec", "has_text", "category_id", "brand_id"], ["item_vec"])}.items():
+                     "item_from_side.onnx": (["text_vec", "has_text", "category_id", "brand_id", "attr_ids"],
+                                             ["item_vec"])}.items():
         g = onnx.load(str(out / f))
         assert [i.name for i in g.graph.input] == names[0] and [o.name for o in g.graph.output] == names[1]
         assert g.opset_import[0].version >= 17

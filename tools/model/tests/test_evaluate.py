@@ -33,3 +33,18 @@ def test_merge_refuses_other_params(tmp_path):
 def test_merge_without_report_is_this_run(tmp_path):
     out = merge_seeds(tmp_path / "none.json", {}, [{"a": 1}], [{"seed": 3}], [3], [2.0])
     assert out == ([{"a": 1}], [{"seed": 3}], [3], [2.0])
+
+
+def test_evaluate_takes_a_dataset_path_and_writes_under_reports(tmp_path, monkeypatch):
+    from recmesh_model import evaluate as ev
+    from recmesh_model.synthetic import write_tiny_dataset
+    monkeypatch.setenv("RECMESH_DATASETS", str(tmp_path / "no-datasets-here"))
+    write_tiny_dataset(tmp_path / "my_shop" / "normalized", text=False, cat_brand=False, attributes=True)
+    for given in (tmp_path / "my_shop", tmp_path / "my_shop" / "normalized"):
+        reports = tmp_path / f"reports-{given.name}"
+        ev.main(["--dataset", str(given), "--models", "most_popular", "--reports", str(reports)])
+        rep = json.loads((reports / "my_shop" / "most_popular.json").read_text())
+        assert rep["dataset"] == "my_shop" and rep["num_items"] == 40
+        assert (reports / "my_shop" / "README.md").exists()
+    with pytest.raises(SystemExit, match="neither a folder"):
+        ev.main(["--dataset", str(tmp_path / "missing"), "--models", "most_popular", "--reports", str(tmp_path)])

@@ -9,6 +9,8 @@ export const REPO_ROOT = path.resolve(__dirname, '../../../..');
 export const FIXTURES_DIR = path.join(REPO_ROOT, 'tools/model/fixtures');
 export const TINY_MODEL_DIR = path.join(FIXTURES_DIR, 'tiny');
 export const TINY_EXPECTED_FILE = path.join(TINY_MODEL_DIR, 'expected.json');
+/** An attribute-only model (anonymous attribute ids; no text, category or brand), as for Beauty/Sports. */
+export const TINY_ATTR_MODEL_DIR = path.join(FIXTURES_DIR, 'tiny-attr');
 export const TOKENIZER_CASES_FILE = path.join(FIXTURES_DIR, 'tokenizer-cases.json');
 
 export type Found<T> = { value: T; reason?: undefined } | { value?: undefined; reason: string };
