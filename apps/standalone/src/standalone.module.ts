@@ -11,6 +11,8 @@ import { Config } from '@recmesh/service-config';
 import { ServingBackendsModule, ServingState, ServingStateModule } from '@recmesh/serving-core';
 import { Infrastructure, INFRASTRUCTURE, ServiceRuntimeModule } from '@recmesh/service-runtime';
 import { Registry } from 'prom-client';
+import { TrainerModule } from '@recmesh/training';
+import { windowExporter } from '@recmesh/dataset-export';
 import { seedDemoShop } from './demo-shop-seeder';
 import { MESSAGE_BUS, RawIntakeController, TOPIC_NAMES } from './raw-intake.controller';
 import { StandaloneConfigSchema } from './standalone.config';
@@ -75,6 +77,8 @@ export class StandaloneModule {
           bundles: { useExisting: BundleRecommender },
         }),
         GatewayModule.register(config),
+        // The embedded store lives in this process: so does the retraining job (admin calls on PORT).
+        TrainerModule.register(config, (infra) => windowExporter(infra.dataSource)),
       ],
       controllers: [RawIntakeController],
       providers: [

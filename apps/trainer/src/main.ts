@@ -1,4 +1,4 @@
-import { exportShopDataset } from '@recmesh/dataset-export';
+import { windowExporter } from '@recmesh/dataset-export';
 import { createMetricsRegistry } from '@recmesh/observability';
 import { loadConfig } from '@recmesh/service-config';
 import { openInfrastructure, runService, serviceRootModule } from '@recmesh/service-runtime';
@@ -11,12 +11,8 @@ void runService({
   bootstrap: async () => {
     const config = loadConfig(TrainerConfigSchema);
     const infra = await openInfrastructure(config, 'recmesh-trainer');
-    const exporter = () => async (outDir: string, window: { fromMs: number; toMs: number }) => {
-      const summary = await exportShopDataset(infra.dataSource, { outDir, fromMs: window.fromMs, toMs: window.toMs });
-      return { fingerprint: summary.fingerprint, events: summary.counts.events, items: summary.counts.items };
-    };
     return {
-      module: serviceRootModule({ infra, registry: createMetricsRegistry('trainer') }, TrainerModule.register(config, exporter)),
+      module: serviceRootModule({ infra, registry: createMetricsRegistry('trainer') }, TrainerModule.register(config, (infra) => windowExporter(infra.dataSource))),
       port: config.TRAINER_PORT,
       logLevel: config.LOG_LEVEL,
     };

@@ -216,3 +216,11 @@ export async function exportShopDataset(dataSource: DataSource, options: ExportO
     throw error;
   }
 }
+
+/** The export as the retraining job calls it: a window of the store into a folder, with its fingerprint and counts. */
+export function windowExporter(dataSource: DataSource): (outDir: string, window: { fromMs: number; toMs: number }) => Promise<{ fingerprint: string; events: number; items: number }> {
+  return async (outDir, window) => {
+    const summary = await exportShopDataset(dataSource, { outDir, fromMs: window.fromMs, toMs: window.toMs });
+    return { fingerprint: summary.fingerprint, events: summary.counts.events, items: summary.counts.items };
+  };
+}

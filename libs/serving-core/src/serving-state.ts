@@ -13,6 +13,8 @@ import { ServingModelConfig } from './serving.config';
 
 /** Changes this much older than the full load are in it already (margin for clock skew between hosts). */
 const LOAD_OVERLAP_MS = 60_000;
+/** New items per batch of changes scored right away; more wait for the background pass. */
+const INLINE_COLD_ITEMS = 256;
 
 export interface ServingStateOptions {
   readonly bus: MessageBus;
@@ -36,6 +38,7 @@ export class ServingState {
   private timer?: NodeJS.Timeout;
   private loadStartedMs = Number.POSITIVE_INFINITY;
   private loaded: Promise<number> = Promise.resolve(0);
+  private coldPass: Promise<void> = Promise.resolve();
 
   constructor(
     readonly model: ServingModel,
@@ -65,9 +68,25 @@ export class ServingState {
     this.loadStartedMs = Date.now();
     this.loaded = this.catalog.reload();
     const items = await this.loaded;
-    const cold = await this.model.addColdItems(this.catalog);
-    this.logger.log(`serving model ${this.model.current().modelVersion} on ${this.model.current().executionProvider}; catalog of ${items} items (${cold} scored from text and category)`);
+    this.logger.log(`serving model ${this.model.current().modelVersion} on ${this.model.current().executionProvider}; catalog of ${items} items`);
+    this.scoreColdItems('at start');
     this.timer = setInterval(() => void this.refreshModel(), this.options.modelPollSeconds * 1000).unref();
+  }
+
+  /**
+   * Gives every catalog item the model was not trained on a vector from its
+   * text and category, in the background: a real shop on the demo model has
+   * a whole catalog of them (minutes of text encoding), and serving the
+   * trained items meanwhile beats not serving. Passes run one after another.
+   */
+  private scoreColdItems(when: string): void {
+    this.coldPass = this.coldPass
+      .then(async () => {
+        const started = Date.now();
+        const added = await this.model.addColdItems(this.catalog);
+        if (added > 0) this.logger.log(`${added} catalog items the model was not trained on scored from their text and category ${when} (${Date.now() - started} ms)`);
+      })
+      .catch((error) => this.logger.error(`scoring new items from their text failed: ${(error as Error).message}`));
   }
 
   /** The catalog is loaded and the model can score: answers are correct from here on. */
@@ -79,6 +98,7 @@ export class ServingState {
     clearInterval(this.timer);
     await this.subscription?.stop();
     this.subscription = undefined;
+    await this.coldPass;
     await this.model.close();
   }
 
@@ -100,16 +120,20 @@ export class ServingState {
     // A change read before the full load finished would be overwritten by it.
     await this.loaded;
     const changed = await this.catalog.refreshItems(ids);
-    const added = await this.model.addColdItems(changed);
-    if (added > 0) this.logger.log(`${added} new catalog items scored from their text and category`);
+    const unscored = changed.filter((e) => this.model.current().rowOf(e.itemId) === undefined);
+    // A few new items are scored at once (answerable within the second); a catalog-sized wave goes to the background pass.
+    if (unscored.length > INLINE_COLD_ITEMS) this.scoreColdItems(`after ${unscored.length} catalog changes`);
+    else if (unscored.length > 0) this.logger.log(`${await this.model.addColdItems(unscored)} new catalog items scored from their text and category`);
   }
 
   private async refreshModel(): Promise<void> {
+    const before = this.model.current().modelVersion;
     try {
       await this.model.refresh();
-      await this.model.addColdItems(this.catalog);
     } catch (error) {
       this.logger.error(`model refresh failed: ${(error as Error).message}`);
     }
+    // A new version starts without the catalog's cold items.
+    if (this.model.current().modelVersion !== before) this.scoreColdItems(`for model ${this.model.current().modelVersion}`);
   }
 }
