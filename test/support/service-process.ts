@@ -60,17 +60,19 @@ export class ServiceProcess {
 
   private async waitFor(endpoint: string, timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
+    let last = 'no answer';
     while (Date.now() < deadline) {
       if (this.child.exitCode !== null) throw new Error(`${this.name} exited with ${this.child.exitCode}:\n${this.output}`);
       try {
         const res = await fetch(`http://127.0.0.1:${this.port}${endpoint}`);
         if (res.status === 200) return;
+        last = `${res.status} ${await res.text()}`;
       } catch {
         // not listening yet
       }
       await new Promise((r) => setTimeout(r, 250));
     }
-    throw new Error(`${this.name} not ready after ${timeoutMs} ms:\n${this.output}`);
+    throw new Error(`${this.name} not ready after ${timeoutMs} ms (last ${endpoint}: ${last}):\n${this.output}`);
   }
 
   async metric(name: string): Promise<number> {

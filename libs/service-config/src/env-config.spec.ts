@@ -13,6 +13,12 @@ describe('loadConfig', () => {
     expect(config).toEqual({ PORT: 3000, MODE: 'b', BROKERS: ['h1:9092', 'h2:9092'], DEBUG: true });
   });
 
+  it('takes an explicitly empty string as empty, and a blank number as its default', () => {
+    const s = { ADDRESS: { type: 'string', default: 'host:1', description: 'peer' }, N: { type: 'int', default: 3, description: 'n' } } as const;
+    expect(loadConfig(s, { ADDRESS: '', N: ' ' })).toEqual({ ADDRESS: '', N: 3 });
+    expect(loadConfig(s, {})).toEqual({ ADDRESS: 'host:1', N: 3 });
+  });
+
   it('reports every problem at once with the variable names', () => {
     try {
       loadConfig(schema, { PORT: '99999', DEBUG: 'maybe' });

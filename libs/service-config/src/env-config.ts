@@ -35,7 +35,8 @@ export function loadConfig<S extends ConfigSchema>(schema: S, env: NodeJS.Proces
   const out: Record<string, unknown> = {};
   for (const [name, spec] of Object.entries(schema)) {
     const raw = env[name]?.trim();
-    if (raw === undefined || raw === '') {
+    // Unset (or blank, for non-strings) takes the default; a string set to "" means empty, e.g. BUNDLER_ADDRESS= for "no bundler".
+    if (raw === undefined || (raw === '' && spec.type !== 'string')) {
       if (spec.default === undefined) problems.push(`${name} is required (${spec.description})`);
       else out[name] = spec.type === 'list' ? [...spec.default] : spec.default;
       continue;

@@ -5,6 +5,9 @@ import { ModelRegistry } from '@recmesh/persistence';
 import { Counter, Gauge, Registry } from 'prom-client';
 import { ServingModelConfig } from './serving.config';
 
+/** Cold items encoded per step; small enough that a serving call never waits long behind one. */
+const COLD_CHUNK = 32;
+
 export interface ServingModelOptions {
   readonly registry: ModelRegistry;
   readonly load: (dir: string) => Promise<SequentialRecommenderModel>;
@@ -57,8 +60,10 @@ export class ServingModel {
     const model = this.model;
     const entries = catalog instanceof CatalogIndex ? catalog.entries() : catalog;
     const missing = [...entries].filter((e) => model.rowOf(e.itemId) === undefined);
-    for (let i = 0; i < missing.length; i += 256) {
-      await model.addColdItems(missing.slice(i, i + 256).map((e) => ({ itemId: e.itemId, title: e.title, category: categoryLabel(e.categoryPath), brand: e.brand })));
+    for (let i = 0; i < missing.length; i += COLD_CHUNK) {
+      await model.addColdItems(missing.slice(i, i + COLD_CHUNK).map((e) => ({ itemId: e.itemId, title: e.title, category: categoryLabel(e.categoryPath), brand: e.brand })));
+      // Tokenizing is synchronous: let calls in flight through between chunks.
+      await new Promise((resolve) => setImmediate(resolve));
     }
     return missing.length;
   }
