@@ -5,6 +5,7 @@ import { generateSyntheticShop } from '@recmesh/synthetic-shop';
 import { IngestScenario } from '../ingest/ingest-scenario';
 import { consumeUntil, produce } from '../support/kafka-io';
 import { GatewayAnswer as Answer, publishCatalog, RecommendationStack, startRecommendationStack } from '../support/recommendation-stack';
+import { until } from '../support/until';
 
 
 describe('event to answer: ingest, feature-builder, scorer and gateway on a real Kafka broker and MariaDB', () => {
@@ -25,15 +26,6 @@ describe('event to answer: ingest, feature-builder, scorer and gateway on a real
     await publishCatalog(scenario, shop.items, [newItem], now - 60_000);
     stack = await startRecommendationStack(scenario);
     const call = stack.call;
-    const until = async <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> => {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const value = await probe().catch(() => undefined);
-        if (value !== undefined) return value;
-        if (Date.now() > deadline) throw new Error(`${what} not reached in ${timeoutMs} ms`);
-        await new Promise((r) => setTimeout(r, 200));
-      }
-    };
 
     // The brand-new item (no interactions, not in the model) is answerable once the catalog arrives.
     const similarToNew = await until('catalog loaded', async () => (await call('similarItems', { itemId: newItem.item_id, k: 10 })).items.length > 0 ? call('similarItems', { itemId: newItem.item_id, k: 10 }) : undefined);
