@@ -30,11 +30,10 @@ run() { # name, command...
   if ! "$@" 2>&1 | tee "$LOG_DIR/$name.log"; then failed+=("$name"); fi
 }
 
-# The model tooling goes first: it builds the venv and exports the text encoder into the
-# cache, which the Node parity tests then require instead of skipping.
+# The model tooling goes first: it builds the venv (the real-shop test trains with it) and
+# exports the torch text encoder into the cache, a second parity reference for the Node one.
 if [ -x tools/model/ci.sh ] && [ "${RECMESH_SKIP_MODEL_TESTS:-0}" != 1 ]; then
   run model bash tools/model/ci.sh
-  export RECMESH_REQUIRE_FIXTURES=1
 fi
 run unit npx nx run-many -t test --parallel=1 --outputStyle=stream --skip-nx-cache
 run bundle-eval npx jest -c tools/bundle-eval/jest.config.js

@@ -5,4 +5,5 @@ module.exports = {
   testMatch: ['<rootDir>/src/**/*.spec.ts'],
   // onnxruntime-node returns typed arrays from Node's main realm: see the file for why.
   testEnvironment: '<rootDir>/onnx-jest-environment.js',
+  globalSetup: '<rootDir>/jest.global-setup.ts',
 };

@@ -34,6 +34,8 @@ import {
   Recommendations,
   RecommendedItem,
   scoredItemToWire,
+  ServingError,
+  ServingErrorCode,
   validateBundleRequest,
   validateRecommendRequest,
   validateSimilarItemsRequest,
@@ -184,16 +186,11 @@ export class GatewayGrpcServer {
 
   private bundle(call: grpc.ServerUnaryCall<BundleRequest | MalformedMessage, unknown>, callback: grpc.sendUnaryData<unknown>): void {
     const bundles = this.options.bundles;
-    if (!bundles && !isMalformed(call.request)) {
-      const started = process.hrtime.bigint();
-      callback({ code: grpc.status.UNIMPLEMENTED, details: 'this gateway has no bundler configured (BUNDLER_ADDRESS)' });
-      this.record('Bundle', grpc.status.UNIMPLEMENTED, started);
-      return;
-    }
     this.serve<BundleAnswer>('Bundle', call, callback, async (deadlineMs) => {
       const query = validateBundleRequest(wellFormed(call.request));
+      if (!bundles) throw new ServingError(ServingErrorCode.Unimplemented, 'this gateway has no bundler configured (BUNDLER_ADDRESS)');
       return {
-        query: () => (bundles as BundleBackend).bundles({ ...query, deadlineMs }),
+        query: () => bundles.bundles({ ...query, deadlineMs }),
         userId: query.userId ?? '',
         surface: 'bundle',
         respond: (recId, answer: BundleAnswer) => ({

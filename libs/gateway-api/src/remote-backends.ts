@@ -1,6 +1,6 @@
 import { create } from '@bufbuild/protobuf';
 import * as grpc from '@grpc/grpc-js';
-import { BundleRequestSchema, BundlerService, createGrpcClient, FiltersSchema, GrpcClient, ScorerService } from '@recmesh/contracts';
+import { BundleRequestSchema, BundlerService, createGrpcClient, DescService, FiltersSchema, GrpcClient, ScorerService } from '@recmesh/contracts';
 import {
   BundleAnswer,
   bundleAnswerFromWire,
@@ -28,24 +28,14 @@ async function calling<T>(callee: string, call: () => Promise<T>): Promise<T> {
 
 const callOptions = (deadlineMs: number | undefined): grpc.CallOptions => (deadlineMs !== undefined ? { deadline: deadlineMs } : {});
 
-/** The scorer service over gRPC (recmesh.scorer.v1.ScorerService), for separate deployments. */
-export class ScorerGrpcBackend implements RecommendationBackend {
-  private readonly client: GrpcClient<typeof ScorerService>;
+/** A generated client with the channel-based readiness the gateway reports. */
+abstract class RemoteBackend<S extends DescService> {
+  protected readonly client: GrpcClient<S>;
   private readonly readiness: GrpcChannelReadiness;
 
-  constructor(address: string) {
-    this.client = createGrpcClient(ScorerService, address);
+  constructor(service: S, address: string) {
+    this.client = createGrpcClient(service, address);
     this.readiness = new GrpcChannelReadiness(this.client);
-  }
-
-  recommend(q: RecommendQuery): Promise<Recommendations> {
-    const request = { userId: q.userId, k: q.k, currentItemId: q.currentItemId ?? '', cartItemIds: [...q.cartItemIds], filters: create(FiltersSchema, filtersOf(q)) };
-    return calling('scorer', async () => recommendationsFromWire(await this.client.score(request, callOptions(q.deadlineMs))));
-  }
-
-  similarItems(q: SimilarQuery): Promise<Recommendations> {
-    const request = { itemId: q.itemId, k: q.k, filters: create(FiltersSchema, filtersOf(q)) };
-    return calling('scorer', async () => recommendationsFromWire(await this.client.scoreSimilar(request, callOptions(q.deadlineMs))));
   }
 
   isReady(): boolean {
@@ -57,14 +47,27 @@ export class ScorerGrpcBackend implements RecommendationBackend {
   }
 }
 
-/** The bundler service over gRPC (recmesh.bundler.v1.BundlerService), for separate deployments. */
-export class BundlerGrpcBackend implements BundleBackend {
-  private readonly client: GrpcClient<typeof BundlerService>;
-  private readonly readiness: GrpcChannelReadiness;
-
+/** The scorer service over gRPC (recmesh.scorer.v1.ScorerService), for separate deployments. */
+export class ScorerGrpcBackend extends RemoteBackend<typeof ScorerService> implements RecommendationBackend {
   constructor(address: string) {
-    this.client = createGrpcClient(BundlerService, address);
-    this.readiness = new GrpcChannelReadiness(this.client);
+    super(ScorerService, address);
+  }
+
+  recommend(q: RecommendQuery): Promise<Recommendations> {
+    const request = { userId: q.userId, k: q.k, currentItemId: q.currentItemId ?? '', cartItemIds: [...q.cartItemIds], filters: create(FiltersSchema, filtersOf(q)) };
+    return calling('scorer', async () => recommendationsFromWire(await this.client.score(request, callOptions(q.deadlineMs))));
+  }
+
+  similarItems(q: SimilarQuery): Promise<Recommendations> {
+    const request = { itemId: q.itemId, k: q.k, filters: create(FiltersSchema, filtersOf(q)) };
+    return calling('scorer', async () => recommendationsFromWire(await this.client.scoreSimilar(request, callOptions(q.deadlineMs))));
+  }
+}
+
+/** The bundler service over gRPC (recmesh.bundler.v1.BundlerService), for separate deployments. */
+export class BundlerGrpcBackend extends RemoteBackend<typeof BundlerService> implements BundleBackend {
+  constructor(address: string) {
+    super(BundlerService, address);
   }
 
   bundles(q: BundleQuery): Promise<BundleAnswer> {
@@ -78,13 +81,5 @@ export class BundlerGrpcBackend implements BundleBackend {
       filters: create(FiltersSchema, filtersOf(q)),
     });
     return calling('bundler', async () => bundleAnswerFromWire(await this.client.composeBundles({ bundle }, callOptions(q.deadlineMs))));
-  }
-
-  isReady(): boolean {
-    return this.readiness.isReady();
-  }
-
-  close(): void {
-    this.client.close();
   }
 }

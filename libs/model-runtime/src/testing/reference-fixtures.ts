@@ -1,6 +1,6 @@
 // Locates the reference outputs produced in Python (tools/model/make_fixtures.py) and the large
-// artefacts that are not committed (MiniLM text encoder, its vocabulary). Tests that need a missing
-// one are skipped with the reason printed, or fail when RECMESH_REQUIRE_FIXTURES=1 (for CI).
+// artefacts that are not committed (MiniLM text encoder, its vocabulary). A test whose fixture is
+// missing fails with the reason: none is skipped.
 import { existsSync, readdirSync } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -59,22 +59,19 @@ export function findMiniLmVocab(): Found<string> {
 }
 
 /**
- * describe() when `missing` is undefined; otherwise the block is skipped with the reason in its
- * title and on the console, or fails when RECMESH_REQUIRE_FIXTURES=1. The body must not touch the
- * fixtures at collection time (use beforeAll), since it is still collected when skipped.
+ * describe() when `missing` is undefined; otherwise one failing test that names what is missing.
+ * Nothing here is optional: the fixtures are committed and the encoder is built by npm install and
+ * by this lib's jest globalSetup. The body must not touch the fixtures at collection time (use beforeAll).
  */
 export function describeWithFixtures(name: string, missing: string | undefined, body: () => void): void {
   if (missing === undefined) {
     describe(name, body);
-  } else if (process.env.RECMESH_REQUIRE_FIXTURES === '1') {
+  } else {
     describe(name, () => {
-      it('has its fixtures (RECMESH_REQUIRE_FIXTURES=1)', () => {
+      it('has its fixtures', () => {
         throw new Error(missing);
       });
     });
-  } else {
-    console.warn(`SKIPPED "${name}": ${missing}`);
-    describe.skip(`${name} [SKIPPED: ${missing}]`, body);
   }
 }
 
