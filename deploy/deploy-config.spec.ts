@@ -4,11 +4,14 @@
 // recording rule defined here), and every label it names one they carry, so a
 // metric rename breaks this test instead of silently blanking alerts and panels.
 //
-// With promtool on PATH (Debian: `apt-get install prometheus`) or named by
-// $PROMTOOL, also runs `promtool check config`, `check rules` and the rule
-// unit tests in prometheus/tests/; without it those checks are skipped (logged).
+// Also runs `promtool check config`, `check rules` on every rules file and
+// `test rules` on every rule unit test file in prometheus/tests/. promtool is
+// required: without it (on PATH, or named by $PROMTOOL) those tests FAIL, they
+// are never skipped. Install it with `bash tools/infra/promtool.sh ensure`
+// (Debian's `prometheus` package; .ci/run does this).
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { load } from 'js-yaml';
 import { Counter, Histogram } from 'prom-client';
@@ -292,10 +295,26 @@ function panelsDeep(panels: Panel[]): Panel[] {
   return panels.flatMap((p) => [p, ...panelsDeep(p.panels ?? [])]);
 }
 
-function findPromtool(): string | undefined {
-  const candidate = process.env.PROMTOOL || 'promtool';
+const PROMTOOL_INSTALL_HINT =
+  'Install it with `bash tools/infra/promtool.sh ensure` (Debian\'s `prometheus` package, promtool 2.42 on Debian 12: ' +
+  '`sudo apt-get install --no-install-recommends prometheus`), or set PROMTOOL to a promtool binary ' +
+  '(without root: `apt-get download prometheus && dpkg -x prometheus_*.deb /opt/prometheus`, ' +
+  'then PROMTOOL=/opt/prometheus/usr/bin/promtool). These checks are required and never skipped.';
+
+/** promtool from $PROMTOOL or PATH, with its version; or why it cannot be used. */
+function findPromtool(): { bin: string; version: string } | { problem: string } {
+  const fromEnv = process.env.PROMTOOL;
+  const candidate = fromEnv || 'promtool';
   const probe = spawnSync(candidate, ['--version'], { encoding: 'utf8' });
-  return probe.error || probe.status !== 0 ? undefined : candidate;
+  if (probe.error || probe.status !== 0) {
+    const why = probe.error ? probe.error.message : `exit status ${probe.status}: ${`${probe.stdout}${probe.stderr}`.trim()}`;
+    return {
+      problem: fromEnv
+        ? `PROMTOOL=${fromEnv} does not run (\`${fromEnv} --version\`: ${why}). ${PROMTOOL_INSTALL_HINT}`
+        : `promtool is not installed (not on PATH, and $PROMTOOL is not set). ${PROMTOOL_INSTALL_HINT}`,
+    };
+  }
+  return { bin: candidate, version: `${probe.stdout}${probe.stderr}`.split('\n')[0].trim() };
 }
 
 // ---------------------------------------------------------------- loaded once
@@ -314,6 +333,8 @@ const dashboards = DASHBOARDS.map((d) => {
   const allPanels = panelsDeep(dashboard.panels);
   return { ...d, name: path.basename(d.file), dashboard, allPanels, dataPanels: allPanels.filter((p) => p.type !== 'row') };
 });
+/** Every rules file in prometheus/alerts/ (what prometheus.yml loads), listed in RULE_FILES or not. */
+const alertRuleFilesOnDisk = globFiles(PROM_DIR, 'alerts/*.rules.yml').sort();
 const ruleTests = fs
   .readdirSync(RULE_TESTS_DIR)
   .filter((f) => f.endsWith('.test.yml'))
@@ -518,6 +539,38 @@ describe('alerting and recording rules', () => {
     expect(cases.some((c) => (c.exp_alerts ?? []).length === 0)).toBe(true);
   });
 
+  it('checks every rules file in prometheus/alerts/ (each is listed in RULE_FILES above)', () => {
+    expect(alertRuleFilesOnDisk).toEqual(RULE_FILES.map((f) => f.file).sort());
+  });
+
+  it.each(ruleTests.map((t) => [t.file, t] as const))('%s loads rules files that exist and tests alerts', (_name, t) => {
+    expect(t.ruleFiles.length).toBeGreaterThan(0);
+    for (const f of t.ruleFiles) expect(alertRuleFilesOnDisk).toContain(f);
+    expect(t.cases.length).toBeGreaterThan(0);
+  });
+
+  // promtool passes a silent case for an alert name that does not exist, so a
+  // typo (or a renamed alert) would make a test vacuous: every alertname and
+  // every expected severity must be one of the rules the test file loads.
+  it.each(ruleTests.map((t) => [t.file, t] as const))('%s only tests alerts (and severities) its rules files define', (_name, t) => {
+    const defined = new Map<string, Set<string | undefined>>();
+    for (const r of ruleFiles.filter((f) => t.ruleFiles.includes(f.file)).flatMap((f) => f.alerts)) {
+      defined.set(r.alert!, new Set([...(defined.get(r.alert!) ?? []), r.labels?.severity]));
+    }
+    const unknown: string[] = [];
+    for (const c of t.cases) {
+      const severities = defined.get(c.alertname);
+      if (!severities) {
+        unknown.push(`${c.alertname} at ${c.eval_time}: no such alert`);
+        continue;
+      }
+      for (const e of c.exp_alerts ?? []) {
+        if (!severities.has(e.exp_labels?.severity)) unknown.push(`${c.alertname} at ${c.eval_time}: severity ${e.exp_labels?.severity}`);
+      }
+    }
+    expect(unknown).toEqual([]);
+  });
+
   it('aggregates histogram quantiles over le', () => {
     for (const r of rules) {
       for (const m of r.expr.matchAll(/histogram_quantile\(\s*[\d.]+\s*,\s*sum by \(([^)]*)\)\s*\(rate\(\w+_bucket\[/g)) {
@@ -594,39 +647,72 @@ describe.each(dashboards.map((d) => [d.name, d] as const))('Grafana dashboard %s
 
 describe('promtool', () => {
   const promtool = findPromtool();
-
-  if (!promtool) {
-    it('is not installed: promtool checks SKIPPED', () => {
-      console.warn(
-        'promtool not found on PATH (nor $PROMTOOL): SKIPPED `promtool check config`, `promtool check rules` and ' +
-          '`promtool test rules`. Install it with `apt-get install prometheus` (Debian) to run them.',
-      );
-    });
-    return;
-  }
-
-  const run = (args: string[]) => {
-    const r = spawnSync(promtool, args, { cwd: REPO, encoding: 'utf8' });
-    return { status: r.status, output: `${r.stdout}${r.stderr}` };
+  /** The promtool binary; throws (failing the test) with install instructions when there is none. */
+  const bin = (): string => {
+    if ('problem' in promtool) throw new Error(promtool.problem);
+    return promtool.bin;
   };
+  const run = (args: string[]) => {
+    const r = spawnSync(bin(), args, { cwd: REPO, encoding: 'utf8' });
+    return { status: r.status, output: `${r.error ? `${r.error.message}\n` : ''}${r.stdout ?? ''}${r.stderr ?? ''}` };
+  };
+  const rel = (file: string) => path.relative(REPO, file);
 
-  it('check config accepts prometheus.yml', () => {
-    const r = run(['check', 'config', path.relative(REPO, PROM_CONFIG)]);
-    expect(r.output).toContain('SUCCESS');
+  it('is installed (a missing promtool fails here, with how to install it)', () => {
+    expect(bin()).toBeTruthy();
+    if ('version' in promtool) expect(promtool.version).toMatch(/^promtool, version \d+\.\d+/);
+  });
+
+  it('check config accepts prometheus.yml and the rules files it loads', () => {
+    const r = run(['check', 'config', rel(PROM_CONFIG)]);
+    expect(r.output).toContain(`SUCCESS: ${RULE_FILES.length} rule files found`);
+    expect(r.output).toMatch(/SUCCESS: .*prometheus\.yml is valid prometheus config file syntax/);
     expect(r.status).toBe(0);
   });
 
-  it.each(RULE_FILES.map((f) => [f.name, f.file] as const))('check rules accepts the %s rules file', (_name, file) => {
-    const r = run(['check', 'rules', path.relative(REPO, file)]);
-    expect(r.output).toContain('SUCCESS');
+  it.each(alertRuleFilesOnDisk.map((f) => [path.basename(f), f] as const))('check rules accepts %s', (_name, file) => {
+    const rulesInFile = readYaml<{ groups: RuleGroup[] }>(file).groups.flatMap((g) => g.rules).length;
+    const r = run(['check', 'rules', rel(file)]);
+    expect(r.output).toContain(`SUCCESS: ${rulesInFile} rules found`);
     expect(r.status).toBe(0);
   });
 
-  it('rule unit tests pass', () => {
-    const tests = fs.readdirSync(RULE_TESTS_DIR).filter((f) => f.endsWith('.test.yml'));
-    expect(tests.length).toBeGreaterThan(0);
-    const r = run(['test', 'rules', ...tests.map((f) => path.relative(REPO, path.join(RULE_TESTS_DIR, f)))]);
+  it.each(ruleTests.map((t) => [t.file, t] as const))('test rules passes %s', (_name, t) => {
+    const r = run(['test', 'rules', rel(path.join(RULE_TESTS_DIR, t.file))]);
     expect(r.output).toContain('SUCCESS');
+    expect(r.output).not.toContain('FAILED');
     expect(r.status).toBe(0);
+  });
+
+  // A negative control: promtool really evaluates the tests (a stand-in binary,
+  // or tests that cannot fail, would pass the checks above).
+  it('test rules fails a test whose expectation is wrong', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'recmesh-promtool-'));
+    try {
+      const file = path.join(dir, 'wrong.test.yml');
+      fs.writeFileSync(
+        file,
+        [
+          'rule_files:',
+          `  - ${JSON.stringify(RULE_FILES.find((f) => f.alerts.includes('ServiceDown'))!.file)}`,
+          'evaluation_interval: 1m',
+          'tests:',
+          '  - interval: 1m',
+          '    input_series:',
+          `      - series: 'up{job="recmesh-scorer",instance="127.0.0.1:3003"}'`,
+          `        values: '0x10'`,
+          '    alert_rule_test:',
+          '      - eval_time: 5m',
+          '        alertname: ServiceDown',
+          '',
+        ].join('\n'),
+      );
+      const r = run(['test', 'rules', file]);
+      expect(r.output).toContain('FAILED');
+      expect(r.output).toContain('ServiceDown');
+      expect(r.status).not.toBe(0);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
