@@ -20,14 +20,14 @@ const libScopes = {
   'bundle-service': ['contracts', 'serving-core', 'bundling', 'model-runtime', 'messaging', 'persistence', 'observability', 'service-config', 'service-runtime'],
   'gateway-api': ['contracts', 'serving-core', 'messaging', 'observability', 'service-config', 'service-runtime'],
   // Retraining on the shop's own data: the promotion gate over the model registry (the trainer job grows here).
-  training: ['contracts', 'model-runtime', 'numerics', 'observability', 'persistence', 'service-config', 'service-runtime'],
+  training: ['bundling', 'contracts', 'model-runtime', 'numerics', 'observability', 'persistence', 'service-config', 'service-runtime'],
   models: ['model-runtime', 'persistence', 'service-config'],
   // The shop's own data to the trainer's dataset format (the store's read-only export pages; category labels as serving writes them).
   'dataset-export': ['contracts', 'persistence', 'model-runtime'],
   // Shared numerics (seeded randomness, Cholesky, randomized SVD, the listwise softmax fit, ranking metrics): a leaf.
   numerics: [],
   // Tools (type:tool) are linted like the libs: the offline bundle evaluation and the benches, each with the libs it uses.
-  'bundle-eval': ['bundling', 'numerics', 'model-runtime', 'synthetic-shop'],
+  'bundle-eval': ['bundling', 'numerics', 'model-runtime', 'synthetic-shop', 'training'],
   bench: ['contracts', 'synthetic-shop', 'bundling', 'numerics', 'gateway-api', 'messaging', 'model-runtime', 'persistence', 'scoring', 'serving-core', 'training', 'dataset-export'],
   'export-cli': ['dataset-export', 'persistence', 'service-config'],
 };

@@ -22,9 +22,11 @@ interface BundlerParts {
   readonly recommender: BundleRecommender;
   readonly follower: CategorySnapshotFollower;
   readonly bundleModel: ServingBundleModel;
+  /** The served model version's folder (its bundle weights win over the configured file). */
+  readonly modelDir: () => string;
 }
 
-/** Follows co-purchase changes and checks the bundle model file for new weights, for the life of the app. */
+/** Follows co-purchase changes and the bundle weights of the served model version, for the life of the app. */
 @Injectable()
 class BundlerLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('Bundler');
@@ -37,8 +39,9 @@ class BundlerLifecycle implements OnApplicationBootstrap, OnApplicationShutdown 
 
   async onApplicationBootstrap(): Promise<void> {
     await this.parts.follower.start();
-    this.logger.log(`bundle model ${this.parts.bundleModel.current().version}`);
-    const check = () => this.parts.bundleModel.refresh().catch((e) => this.logger.error(`bundle model check failed: ${(e as Error).message}`));
+    const check = () => this.parts.bundleModel.refresh(this.parts.modelDir()).catch((e) => this.logger.error(`bundle model check failed: ${(e as Error).message}`));
+    await check();
+    this.logger.log(`bundle model ${this.parts.bundleModel.current().version} (${this.parts.bundleModel.source})`);
     this.timer = setInterval(check, this.refreshSeconds * 1000).unref();
   }
 
@@ -72,7 +75,7 @@ export class BundlerModule {
         metrics,
         ready: () => state.isReady(),
       });
-      return { recommender, bundleModel, follower: new CategorySnapshotFollower(categories, infra.bus, resolveTopicNames(config.RECMESH_TOPIC_PREFIX)) };
+      return { recommender, bundleModel, modelDir: () => state.model.currentLocation(), follower: new CategorySnapshotFollower(categories, infra.bus, resolveTopicNames(config.RECMESH_TOPIC_PREFIX)) };
     };
     return {
       module: BundlerModule,

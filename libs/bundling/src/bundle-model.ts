@@ -14,6 +14,8 @@ import {
 import { ComplementaritySources } from './complementarity-sources';
 
 export const BUNDLE_MODEL_FORMAT = 'recmesh-bundle-model/1';
+/** The weights fitted for one sequential model version sit in its folder under this name. */
+export const BUNDLE_MODEL_FILE_NAME = 'bundle-model.json';
 
 /**
  * The fitted bundle model as JSON. Features not listed have weight 0; a listed name must be one of

@@ -34,12 +34,14 @@ describe('ServingModel hot reload', () => {
     const registry = new ModelRegistry(ds);
     serving = await ServingModel.start({ registry, load, initialDir: DEMO, metrics: new Registry(), releaseAfterMs: 50 });
     const before = serving.current();
+    expect(serving.currentLocation()).toBe(DEMO);
     const inFlight = before.encodeUsers([[{ itemId: before.itemIds[0], action: 'view' }]]);
     const tiny = await load(TINY);
     await registry.register(tiny.modelVersion, TINY, Date.now() + 1000);
     await tiny.release();
     await serving.refresh();
     expect(serving.current().modelVersion).not.toBe(before.modelVersion);
+    expect(serving.currentLocation()).toBe(TINY);
     expect((await inFlight).length).toBe(before.hidden);
   });
 
@@ -52,6 +54,7 @@ describe('ServingModel hot reload', () => {
     await registry.register('broken-v2', broken, Date.now() + 1000);
     await serving.refresh();
     expect(serving.current().modelVersion).not.toBe('broken-v2');
+    expect(serving.currentLocation()).toBe(DEMO);
     expect(await metrics.metrics()).toContain('recmesh_scorer_model_load_failures_total{model_version="broken-v2"} 1');
     fs.rmSync(broken, { recursive: true, force: true });
   });

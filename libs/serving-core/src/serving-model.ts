@@ -34,6 +34,7 @@ export class ServingModel {
   private constructor(
     private readonly options: ServingModelOptions,
     private model: SequentialRecommenderModel,
+    private location: string,
   ) {
     this.info = new Gauge({ name: 'recmesh_scorer_model_info', help: 'The served model (value 1) and where it runs.', labelNames: ['model_version', 'execution_provider'], registers: [options.metrics] });
     this.loadFailures = new Counter({ name: 'recmesh_scorer_model_load_failures_total', help: 'Model versions that failed to load.', labelNames: ['model_version'], registers: [options.metrics] });
@@ -45,9 +46,9 @@ export class ServingModel {
     if (!registered) {
       const model = await options.load(options.initialDir);
       await options.registry.register(model.modelVersion, options.initialDir);
-      return new ServingModel(options, model);
+      return new ServingModel(options, model, options.initialDir);
     }
-    return new ServingModel(options, await options.load(registered.location));
+    return new ServingModel(options, await options.load(registered.location), registered.location);
   }
 
   /**
@@ -70,6 +71,11 @@ export class ServingModel {
 
   current(): SequentialRecommenderModel {
     return this.model;
+  }
+
+  /** The folder the served version was loaded from (what travels with it, e.g. its bundle weights, is there). */
+  currentLocation(): string {
+    return this.location;
   }
 
   /** Loads and swaps in the newest active version if it differs; resolves when done. */
@@ -95,6 +101,7 @@ export class ServingModel {
     }
     const previous = this.model;
     this.model = next;
+    this.location = wanted.location;
     this.publishInfo();
     this.logger.log(`now serving model ${next.modelVersion} on ${next.executionProvider} (was ${previous.modelVersion})`);
     setTimeout(() => void previous.release(), this.options.releaseAfterMs ?? 30_000).unref();

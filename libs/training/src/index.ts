@@ -3,6 +3,7 @@ export * from './dataset-files';
 export * from './time-split';
 export * from './holdout-evaluation';
 export * from './training-set';
+export * from './bundle-refit';
 export * from './python-trainer';
 export * from './retraining-job';
 export * from './trainer.config';

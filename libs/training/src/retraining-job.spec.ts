@@ -3,7 +3,9 @@ import * as os from 'os';
 import * as path from 'path';
 import { SequentialRecommenderModel } from '@recmesh/model-runtime';
 import { mulberry32 } from '@recmesh/numerics';
+import { BUNDLE_MODEL_FILE_NAME, BundleModel } from '@recmesh/bundling';
 import { ModelRegistry, openStore, TrainingRunStore } from '@recmesh/persistence';
+import { generateSyntheticShop } from '@recmesh/synthetic-shop';
 import { Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { promotionPolicy } from './promotion-gate';
@@ -53,6 +55,7 @@ describe('RetrainingJob', () => {
       windowMs: 30 * 24 * HOUR,
       trainShare: 0.9,
       budgetMs: 60_000,
+      bundles: { minOrders: 50, orderGapSeconds: 1800 },
       heartbeatMs: 1000,
       metrics: new Registry(),
       clock: () => now,
@@ -83,6 +86,36 @@ describe('RetrainingJob', () => {
     expect(await fs.readdir(path.join(dir, 'work'))).toEqual([]);
     expect(await runs.get(outcome.runId)).toMatchObject({ status: 'promoted', trigger: 'admin', candidateVersion: outcome.candidateVersion });
     expect(await metrics.metrics()).toContain('recmesh_trainer_runs_total{status="promoted"} 1');
+  });
+
+  it('refits the bundle model from the shop\'s orders and ships it in the candidate\'s folder', async () => {
+    // The demo shop's own clickstream as an export: sessions with purchases make orders.
+    const shop = generateSyntheticShop({ seed: 42, items: 2000, users: 600 });
+    const shopExporter: ShopExporter = async (outDir) => {
+      await fs.mkdir(outDir, { recursive: true });
+      await fs.writeFile(path.join(outDir, 'items.jsonl'), shop.items.map((i) => JSON.stringify({ item_id: i.itemId, title: i.title, category: i.categoryPath.join(' > '), brand: i.brand })).join('\n') + '\n');
+      await fs.writeFile(path.join(outDir, 'events.csv'), ['user_id,item_id,ts,action', ...shop.events.map((e) => `${e.userId},${e.itemId},${Math.floor(e.tsMs / 1000)},${e.action}`)].join('\n') + '\n');
+      return { fingerprint: 'sha256:shop', events: shop.events.length, items: shop.items.length };
+    };
+    const copyDemo = { trainAndExport: async (j: TrainAndExport) => fs.cp(DEMO, j.modelDir, { recursive: true }) };
+    const outcome = await job({ exporter: shopExporter, trainer: copyDemo }).run('admin');
+    const candidate = (await registry.list()).find((v) => v.modelVersion === outcome.candidateVersion)!;
+    const bundles = (candidate.details as { bundles: { status: string; orders: number; weights: Record<string, number> } }).bundles;
+    expect(bundles).toMatchObject({ status: 'fitted', orders: expect.any(Number) });
+    expect(bundles.orders).toBeGreaterThanOrEqual(50);
+    const fitted = await BundleModel.load(path.join(candidate.location, BUNDLE_MODEL_FILE_NAME));
+    expect(fitted.version).toBe(`bundles-${outcome.candidateVersion}`);
+    // Bought together and the buyer's own taste both carry weight in the refit.
+    expect(bundles.weights.co_purchased + bundles.weights.log_lift).toBeGreaterThan(0);
+    expect(bundles.weights.personal_affinity).toBeGreaterThan(0);
+  });
+
+  it('keeps the configured bundle weights when the window holds too few orders', async () => {
+    const outcome = await job().run('admin');
+    const serving = await registry.current();
+    expect(serving?.modelVersion).toBe(outcome.candidateVersion);
+    expect(serving?.details).toMatchObject({ bundles: { status: 'skipped', reason: '0 orders of two or more items in the window, fewer than the 50 a bundle refit needs: bundles keep the configured weights' } });
+    expect(await fs.readdir(serving!.location)).not.toContain(BUNDLE_MODEL_FILE_NAME);
   });
 
   it('does not train without enough new data', async () => {

@@ -2,10 +2,13 @@ import { randomUUID } from 'crypto';
 import { promises as fs } from 'fs';
 import * as path from 'path';
 import { Logger } from '@nestjs/common';
+import { BUNDLE_MODEL_FILE_NAME } from '@recmesh/bundling';
+import { actionName, parseAction } from '@recmesh/contracts';
 import { SequentialRecommenderModel } from '@recmesh/model-runtime';
 import { ModelRegistry, TrainingRunRecord, TrainingRunStore, TrainingTrigger } from '@recmesh/persistence';
 import { Counter, Gauge, Registry } from 'prom-client';
-import { readDatasetDir } from './dataset-files';
+import { fitBundleModelFor, ordersFromPurchases, ShopperStep } from './bundle-refit';
+import { DatasetEvent, DatasetItem, readDatasetDir } from './dataset-files';
 import { evaluateOnHoldout, HoldoutReport } from './holdout-evaluation';
 import { gateCandidate, PromotionPolicy } from './promotion-gate';
 import { TrainAndExport, TrainingFailedError } from './python-trainer';
@@ -32,6 +35,8 @@ export interface RetrainingJobOptions {
   /** Share of the window's events before the holdout cutoff (EVAL-PROTOCOL: 0.9). */
   readonly trainShare: number;
   readonly budgetMs: number;
+  /** The bundle model refit from the window's orders (purchases no more than orderGapSeconds apart). */
+  readonly bundles: { readonly minOrders: number; readonly orderGapSeconds: number };
   readonly heartbeatMs: number;
   readonly metrics: Registry;
   readonly clock?: () => number;
@@ -124,6 +129,7 @@ export class RetrainingJob {
     const builtDir = path.join(work, 'model');
     await options.trainer.trainAndExport({ datasetDir: trainDir, runDir: path.join(work, 'run'), modelDir: builtDir, modelVersion: candidateVersion, budgetMs: options.budgetMs, log: (line) => this.logger.log(line) });
     const candidate = await this.evaluate(builtDir, split, items);
+    const bundles = await this.refitBundles(builtDir, candidateVersion, items, events);
     // Only a complete export that loads and scores reaches the models folder every scorer reads.
     const modelDir = path.join(options.modelsDir, candidateVersion);
     await fs.mkdir(options.modelsDir, { recursive: true });
@@ -140,6 +146,7 @@ export class RetrainingJob {
       split: { cutoffTs: split.cutoffTs, trainEvents: split.trainEvents, holdoutUsers: split.cases.length },
       candidate,
       current: current && { ...current, modelVersion: serving?.modelVersion },
+      bundles,
       policy: options.policy,
       budgetMinutes: options.budgetMs / 60_000,
     };
@@ -151,6 +158,49 @@ export class RetrainingJob {
     await runs.finish(runId, status, decision.reason, this.clock(), { candidateVersion, details });
     this.logger.log(`run ${runId}: candidate ${candidateVersion} ${status}: ${decision.reason}`);
     return { runId, status, reason: decision.reason, candidateVersion };
+  }
+
+  /**
+   * Fits the bundle weights for the candidate from the shop's own orders and
+   * writes them into its folder, so they go live with it. Too few orders, or a
+   * fit that fails, is recorded and leaves the candidate with the bundler's
+   * configured weights: the sequential model does not wait on its bundles.
+   */
+  private async refitBundles(modelDir: string, version: string, items: readonly DatasetItem[], events: readonly DatasetEvent[]): Promise<Record<string, unknown>> {
+    const { minOrders, orderGapSeconds } = this.options.bundles;
+    const orders = ordersFromPurchases(events, orderGapSeconds);
+    if (orders.length < minOrders) {
+      return { status: 'skipped', reason: `${orders.length} orders of two or more items in the window, fewer than the ${minOrders} a bundle refit needs: bundles keep the configured weights` };
+    }
+    const model = await this.options.loadModel(modelDir);
+    try {
+      // Items bought after the training cutoff are scored from their text, as the bundler will see them.
+      const unknown = items.filter((i) => model.rowOf(i.itemId) === undefined);
+      for (let i = 0; i < unknown.length; i += 256) await model.addColdItems(unknown.slice(i, i + 256));
+      const histories = new Map<string, ShopperStep[]>();
+      for (const e of events) {
+        let steps = histories.get(e.userId);
+        if (!steps) histories.set(e.userId, (steps = []));
+        steps.push({ itemId: e.itemId, action: actionName(parseAction(e.action) ?? 1), ts: e.ts });
+      }
+      for (const steps of histories.values()) steps.sort((a, b) => a.ts - b.ts);
+      const { weights, report } = await fitBundleModelFor(model, {
+        orders,
+        catalog: items.map((i) => ({ itemId: i.itemId, leafCategory: i.category?.split(' > ').pop() })),
+        histories,
+        version: `bundles-${version}`,
+        fittedOn: { data: 'the shop export of this training run', orderGapSeconds },
+        log: (m) => this.logger.log(m),
+      });
+      await fs.writeFile(path.join(modelDir, BUNDLE_MODEL_FILE_NAME), `${JSON.stringify(weights, null, 2)}\n`);
+      const chosen = report.l2Search.find((s) => s.l2 === report.l2);
+      return { status: 'fitted', version: weights.version, orders: orders.length, queries: report.queries, l2: report.l2, weights: report.weights, validationLoss: chosen?.validationLoss, validationEstimatedRecallAt10: chosen?.validationEstimatedRecallAt10, seconds: report.seconds };
+    } catch (error) {
+      this.logger.warn(`bundle refit failed, the candidate keeps the configured bundle weights: ${(error as Error).message}`);
+      return { status: 'failed', reason: (error as Error).message };
+    } finally {
+      await model.release();
+    }
   }
 
   private async evaluate(modelDir: string, split: ReturnType<typeof timeSplit>, items: Awaited<ReturnType<typeof readDatasetDir>>['items']): Promise<HoldoutReport> {

@@ -87,6 +87,7 @@ export class TrainerModule {
         windowMs: config.TRAINER_WINDOW_DAYS * 86_400_000,
         trainShare: 1 - config.TRAINER_HOLDOUT_PERCENT / 100,
         budgetMs: config.TRAINER_BUDGET_MINUTES * 60_000,
+        bundles: { minOrders: config.TRAINER_BUNDLE_MIN_ORDERS, orderGapSeconds: config.TRAINER_BUNDLE_ORDER_GAP_MINUTES * 60 },
         heartbeatMs: 15_000,
         metrics,
       });
