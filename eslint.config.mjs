@@ -26,6 +26,8 @@ const libScopes = {
   'dataset-export': ['contracts', 'persistence', 'model-runtime'],
   // Shared numerics (seeded randomness, Cholesky, randomized SVD, the listwise softmax fit, ranking metrics): a leaf.
   numerics: [],
+  // A/B experiment statistics (anytime-valid confidence sequences, SRM, CUPED, verdicts): pure, over numerics.
+  'experiment-stats': ['numerics'],
   // Tools (type:tool) are linted like the libs: the offline bundle evaluation and the benches, each with the libs it uses.
   'bundle-eval': ['bundling', 'numerics', 'model-runtime', 'synthetic-shop', 'training'],
   bench: ['contracts', 'synthetic-shop', 'bundling', 'numerics', 'gateway-api', 'messaging', 'model-runtime', 'persistence', 'scoring', 'serving-core', 'training', 'dataset-export'],
