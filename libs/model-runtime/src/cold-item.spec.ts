@@ -1,3 +1,4 @@
+import { attributeNames } from './item-text';
 import { SequentialRecommenderModel } from './sequential-recommender-model';
 import { describeWithFixtures, findTextEncoderDir, requireFiles, TINY_ATTR_MODEL_DIR, TINY_MODEL_DIR } from './testing/reference-fixtures';
 import { recordingLogger } from './testing/temp-dirs';
@@ -94,5 +95,11 @@ describeWithFixtures('cold item with title text (tiny fixture + exported MiniLM 
     expect(withTitle.vector.every(Number.isFinite)).toBe(true);
     expect(Array.from(withTitle.vector)).not.toEqual(Array.from(withoutTitle.vector));
     expect(model.topK(withTitle.vector, 5)[0].map((i) => i.itemId)).toContain('brand-new-2');
+  });
+});
+
+describe('attributeNames', () => {
+  it('names a shop attribute map as the trainer does: sorted unique "key=value", empty parts left out', () => {
+    expect(attributeNames({ size: 'L', color: 'red', '': 'x', empty: '' })).toEqual(['color=red', 'size=L']);
   });
 });

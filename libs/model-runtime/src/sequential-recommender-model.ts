@@ -48,8 +48,9 @@ export interface ColdItemInput {
   /** A name from the manifest's side_info.brands; anything else counts as unknown (id 0). */
   brand?: string;
   /**
-   * Names from the manifest's side_info.attributes (e.g. the dataset's anonymous attribute ids as
-   * text); unknown ones and repeats are ignored, and so are all of them for models without attributes.
+   * Names from the manifest's side_info.attributes (the dataset's anonymous attribute ids as text,
+   * or a shop's "key=value" pairs, see attributeNames); unknown ones and repeats are ignored, and so
+   * are all of them for models without attributes.
    */
   attributes?: readonly string[];
 }

@@ -10,6 +10,7 @@ import { ServingModel } from './serving-model';
 jest.setTimeout(30_000);
 const DEMO = path.resolve(__dirname, '../../../tools/model/demo-model');
 const TINY = path.resolve(__dirname, '../../../tools/model/fixtures/tiny');
+const TINY_ATTR = path.resolve(__dirname, '../../../tools/model/fixtures/tiny-attr');
 
 describe('ServingModel hot reload', () => {
   let ds: DataSource;
@@ -57,5 +58,25 @@ describe('ServingModel hot reload', () => {
     expect(serving.currentLocation()).toBe(DEMO);
     expect(await metrics.metrics()).toContain('recmesh_scorer_model_load_failures_total{model_version="broken-v2"} 1');
     fs.rmSync(broken, { recursive: true, force: true });
+  });
+
+  it('gives a new catalog item a vector from the shop attributes the model was trained with', async () => {
+    // The attribute-only fixture, its attributes named as a shop's export makes them ("key=value").
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shop-attr-model-'));
+    fs.cpSync(TINY_ATTR, dir, { recursive: true });
+    const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8'));
+    manifest.side_info.attributes = manifest.side_info.attributes.map((a: string) => `tag=${a}`);
+    fs.writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify(manifest));
+    const [first, second] = manifest.side_info.attributes.map((a: string) => a.slice('tag='.length));
+    serving = await ServingModel.start({ registry: new ModelRegistry(ds), load, initialDir: dir, metrics: new Registry() });
+    const entry = (itemId: string, attributes: Record<string, string>) => ({ itemId, title: '', categoryPath: [], leafCategory: '', brand: '', price: null, inStock: true, attributes });
+    expect(await serving.addColdItems([entry('with-tag', { tag: first }), entry('with-other-tag', { tag: second }), entry('unknown-tag', { tag: 'never-seen' })])).toBe(3);
+    const reference = await load(dir);
+    const [want] = await reference.addColdItems([{ itemId: 'x', attributes: [`tag=${first}`] }]);
+    await reference.release();
+    const vector = (id: string) => Array.from(serving!.current().itemVector(id) as Float32Array);
+    expect(vector('with-tag')).toEqual(Array.from(want.vector));
+    expect(vector('with-other-tag')).not.toEqual(vector('with-tag'));
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 });

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { categoryLabel, ensureTextEncoder, SequentialRecommenderModel, textEncoderDirSetting } from '@recmesh/model-runtime';
+import { attributeNames, categoryLabel, ensureTextEncoder, SequentialRecommenderModel, textEncoderDirSetting } from '@recmesh/model-runtime';
 import { CatalogEntry, CatalogIndex } from './catalog-index';
 import { ModelRegistry } from '@recmesh/persistence';
 import { Counter, Gauge, Registry } from 'prom-client';
@@ -62,7 +62,7 @@ export class ServingModel {
     const entries = catalog instanceof CatalogIndex ? catalog.entries() : catalog;
     const missing = [...entries].filter((e) => model.rowOf(e.itemId) === undefined);
     for (let i = 0; i < missing.length; i += COLD_CHUNK) {
-      await model.addColdItems(missing.slice(i, i + COLD_CHUNK).map((e) => ({ itemId: e.itemId, title: e.title, category: categoryLabel(e.categoryPath), brand: e.brand })));
+      await model.addColdItems(missing.slice(i, i + COLD_CHUNK).map((e) => ({ itemId: e.itemId, title: e.title, category: categoryLabel(e.categoryPath), brand: e.brand, attributes: attributeNames(e.attributes) })));
       // Tokenizing is synchronous: let calls in flight through between chunks.
       await new Promise((resolve) => setImmediate(resolve));
     }

@@ -2,6 +2,7 @@ import { createReadStream, promises as fs } from 'fs';
 import * as path from 'path';
 import * as readline from 'readline';
 import { createGunzip } from 'zlib';
+import { attributeNames } from '@recmesh/model-runtime';
 import { csvRecords } from './csv-records';
 
 /** One row of events.csv (the normalized dataset format: user_id,item_id,ts,action). */
@@ -18,6 +19,8 @@ export interface DatasetItem {
   readonly title?: string;
   readonly category?: string;
   readonly brand?: string;
+  /** Anonymous attribute ids as text, or a shop's attributes as "key=value" (the names a model's side_info.attributes uses). */
+  readonly attributes?: readonly string[];
 }
 
 export class DatasetFormatError extends Error {
@@ -41,6 +44,15 @@ async function firstExisting(dir: string, names: readonly string[]): Promise<str
   throw new DatasetFormatError(`${dir} has none of ${names.join(', ')}`);
 }
 
+/** An item's attributes as the trainer reads them (data.py `_attributes_of`): anonymous ids, else the shop's map. */
+function attributesOf(row: Record<string, unknown>): string[] | undefined {
+  const ids = row.attribute_ids ?? row.s3rec_attribute_ids;
+  if (Array.isArray(ids) && ids.length > 0) return ids.map((id) => String(id));
+  const shop = row.attributes;
+  if (typeof shop === 'object' && shop !== null && !Array.isArray(shop)) return attributeNames(Object.fromEntries(Object.entries(shop).filter((e): e is [string, string] => typeof e[1] === 'string')));
+  return undefined;
+}
+
 /** Reads a dataset folder (a store export or one of ../shared/datasets/*\/normalized): items.jsonl and events.csv[.gz]. */
 export async function readDatasetDir(dir: string): Promise<{ items: DatasetItem[]; events: DatasetEvent[] }> {
   const items: DatasetItem[] = [];
@@ -55,7 +67,7 @@ export async function readDatasetDir(dir: string): Promise<{ items: DatasetItem[
     }
     if (typeof row.item_id !== 'string' || row.item_id === '') throw new DatasetFormatError(`items.jsonl line ${n} has no item_id`);
     const text = (key: string) => (typeof row[key] === 'string' && row[key] !== '' ? (row[key] as string) : undefined);
-    items.push({ itemId: row.item_id, title: text('title'), category: text('category'), brand: text('brand') });
+    items.push({ itemId: row.item_id, title: text('title'), category: text('category'), brand: text('brand'), attributes: attributesOf(row) });
   }
   const events: DatasetEvent[] = [];
   n = 0;

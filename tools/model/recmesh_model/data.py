@@ -4,6 +4,8 @@ Items are indexed by *row*: row 0 is padding, row i+1 is ``item_ids[i]``.
 """
 from __future__ import annotations
 
+from collections import Counter
+
 import csv
 import gzip
 import hashlib
@@ -100,6 +102,19 @@ class Dataset:
         return file_sha256(self.events_files)
 
 
+def _attributes_of(rec: dict) -> list:
+    """An item's attributes: anonymous ids (`attribute_ids`, S3Rec's `s3rec_attribute_ids`) as ints,
+    or a shop's `attributes` map (as recmesh's export writes it) as "key=value" strings, the names the
+    serving runtime looks up for a new item (libs/model-runtime attributeNames)."""
+    ids = rec.get("attribute_ids", rec.get("s3rec_attribute_ids"))
+    if ids:
+        return [int(x) for x in ids]
+    shop = rec.get("attributes")
+    if isinstance(shop, dict):
+        return sorted({f"{k}={v}" for k, v in shop.items() if isinstance(v, str) and k and v})
+    return []
+
+
 def load_dataset(path: str | Path, name: str | None = None) -> Dataset:
     d = resolve_dataset_dir(path)
     name = name or (d.parent.name if d.name == "normalized" else d.name)
@@ -122,8 +137,7 @@ def load_dataset(path: str | Path, name: str | None = None) -> Dataset:
                 titles.append(_as_str(rec.get("title")))
                 cats.append(_as_str(rec.get("category")))
                 brands.append(_as_str(rec.get("brand")))
-                a = rec.get("attribute_ids", rec.get("s3rec_attribute_ids")) or []
-                raw_attrs.append([int(x) for x in a])
+                raw_attrs.append(_attributes_of(rec))
 
     ev = events_path(d)
     users: dict[str, int] = {}
@@ -154,7 +168,12 @@ def load_dataset(path: str | Path, name: str | None = None) -> Dataset:
 
     cat_vocab = sorted({c for c in cats if c})
     brand_vocab = sorted({b for b in brands if b})
-    attr_vals = sorted({x for a in raw_attrs for x in a})
+    # A shop's "key=value" attribute held by a single item teaches nothing shared (and an item id
+    # such as `fits` would grow the table by one row per item): only values two items share count.
+    # Anonymous ids (the S3Rec datasets) are kept as given, so their vocabulary is unchanged.
+    shared = Counter(x for a in raw_attrs for x in set(a) if isinstance(x, str))
+    raw_attrs = [[x for x in a if not isinstance(x, str) or shared[x] >= 2] for a in raw_attrs]
+    attr_vals = sorted({x for a in raw_attrs for x in a}, key=lambda x: (isinstance(x, str), x))
     attr_map = {v: i + 1 for i, v in enumerate(attr_vals)}
     attrs = [[attr_map[x] for x in a] for a in raw_attrs]
     return Dataset(name=name, item_ids=item_ids, titles=titles, categories=cats, brands=brands,

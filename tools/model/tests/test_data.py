@@ -57,3 +57,25 @@ def test_tail_items_head_is_smallest_set_with_20_percent():
     assert t.tolist() == [False, False, True, True, True, True, True]
     counts = np.array([0, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10])  # 100 -> need 2 items for 20%
     assert (~tail_items(counts)[1:]).sum() == 2
+
+
+def test_shop_attribute_maps_become_shared_key_value_attributes(tmp_path):
+    # recmesh's export writes a shop's catalog attributes as a map; values two items share become
+    # attribute ids named "key=value" (what serving looks a new item's attributes up by), singletons
+    # such as an item id under `fits` teach nothing shared and are left out.
+    items = [
+        {"item_id": "i1", "attributes": {"color": "red", "fits": "p1"}},
+        {"item_id": "i2", "attributes": {"color": "red", "size": "L"}},
+        {"item_id": "i3", "attributes": {"color": "blue", "size": "L"}},
+        {"item_id": "i4", "attributes": {}},
+    ]
+    ds = load_dataset(write(tmp_path, "user_id,item_id,ts,action\nu,i1,0,view\nu,i2,1,view\nu,i3,2,view\n", items))
+    assert ds.attr_vocab == ["color=red", "size=L"] and ds.num_attrs == 2
+    named = [[ds.attr_vocab[a - 1] for a in row] for row in ds.attrs]
+    assert named == [["color=red"], ["color=red", "size=L"], ["size=L"], []]
+
+
+def test_anonymous_attribute_ids_keep_their_numeric_order(tmp_path):
+    items = [{"item_id": "i1", "attribute_ids": [10, 9]}, {"item_id": "i2", "s3rec_attribute_ids": [100]}]
+    ds = load_dataset(write(tmp_path, "user_id,item_id,ts,action\nu,i1,0,view\nu,i2,1,view\n", items))
+    assert ds.attr_vocab == ["9", "10", "100"]  # numeric, not text order: the committed reports' vocabulary

@@ -131,3 +131,25 @@ def test_checkpoint_without_attribute_vocab_needs_the_dataset(attr_only, tmp_pat
     E.main(["--checkpoint", str(ck_path), "--out", str(tmp_path / "b"), "--dataset-dir", str(d)])
     man = json.loads((tmp_path / "b" / "manifest.json").read_text())
     assert man["side_info"]["attributes"] == ds.attr_vocab
+
+
+def test_shop_attribute_maps_train_export_and_serve_by_name(attr_only, tmp_path):
+    """A shop's catalog with attributes and no titles (what recmesh's export writes): the attribute
+    names in the export are "key=value", the names serving looks a new item's attributes up by."""
+    d, _, _ = attr_only
+    shop = tmp_path / "shop"
+    shop.mkdir()
+    (shop / "events.csv").write_text((d / "events.csv").read_text())
+    with open(d / "items.jsonl") as src, open(shop / "items.jsonl", "w") as dst:
+        for line in src:
+            it = json.loads(line)
+            ids = it.pop("attribute_ids", [])
+            it["attributes"] = {f"k{i}": str(a) for i, a in enumerate(ids)}
+            dst.write(json.dumps(it) + "\n")
+    ds = load_dataset(shop)
+    assert ds.num_attrs > 0 and all("=" in a for a in ds.attr_vocab)
+    T.train(ds, leave_one_out(ds), tiny_args(seed=0, epochs=1), tmp_path / "run")
+    E.main(["--checkpoint", str(tmp_path / "run" / "checkpoint_best.pt"), "--out", str(tmp_path / "model"), "--check"])
+    man = json.loads((tmp_path / "model" / "manifest.json").read_text())
+    assert man["side_info"]["attributes"] == ds.attr_vocab
+    assert "k0=101" in ds.attr_vocab  # the first attribute of items I001, I006, ...: shared, so kept
