@@ -5,6 +5,7 @@ export * from './holdout-evaluation';
 export * from './training-set';
 export * from './bundle-refit';
 export * from './python-trainer';
+export * from './python-report';
 export * from './retraining-job';
 export * from './trainer.config';
 export * from './trainer.module';

@@ -9,10 +9,11 @@ export interface HoldoutCase {
 }
 
 export interface TimeSplit {
+  /** The time split's cutoff; NaN for the leave-one-out split, which has none. */
   readonly cutoffTs: number;
   readonly trainEvents: number;
   readonly cases: readonly HoldoutCase[];
-  /** Interactions per item before the cutoff (popularity for the tail definition). */
+  /** Interactions per item in the training part (popularity for the tail and cold definitions). */
   readonly trainCounts: ReadonlyMap<string, number>;
 }
 
@@ -46,12 +47,48 @@ export function timeSplit(events: readonly DatasetEvent[], trainShare = 0.9): Ti
   return { cutoffTs, trainEvents, cases, trainCounts };
 }
 
-/** Tail items: all but the smallest set of most popular items holding 20% of training interactions. */
+/**
+ * The leave-one-out split of EVAL-PROTOCOL's sequential task, as tools/model computes it
+ * (recmesh_model.data.leave_one_out), so a served model's figures compare with the Python reports.
+ * Each user's events are stably sorted by ts; a user with at least 3 is tested on the last one with
+ * every earlier event as history (the validation item included, as the Python test stage does); the
+ * training part, which trainCounts counts, is all but the last two (everything for shorter users).
+ * `catalog` lists item ids in items.jsonl order: trainCounts then holds every item in Python's row
+ * order (catalog, then items first named by the events in file order), which is how Python breaks
+ * popularity ties at the head/tail boundary.
+ */
+export function leaveOneOutSplit(events: readonly DatasetEvent[], catalog: readonly string[] = []): TimeSplit {
+  const trainCounts = new Map<string, number>();
+  for (const id of catalog) trainCounts.set(id, 0);
+  const byUser = new Map<string, DatasetEvent[]>();
+  for (const e of events) {
+    if (!trainCounts.has(e.itemId)) trainCounts.set(e.itemId, 0);
+    const list = byUser.get(e.userId);
+    if (list) list.push(e);
+    else byUser.set(e.userId, [e]);
+  }
+  const cases: HoldoutCase[] = [];
+  let trainEvents = 0;
+  for (const [userId, list] of byUser) {
+    const ordered = list.map((e, i) => ({ e, i })).sort((a, b) => a.e.ts - b.e.ts || a.i - b.i).map((x) => x.e);
+    const trainLength = ordered.length >= 3 ? ordered.length - 2 : ordered.length;
+    for (const e of ordered.slice(0, trainLength)) trainCounts.set(e.itemId, (trainCounts.get(e.itemId) ?? 0) + 1);
+    trainEvents += trainLength;
+    if (ordered.length >= 3) cases.push({ userId, history: ordered.slice(0, -1), target: ordered[ordered.length - 1].itemId });
+  }
+  // No cutoff: the split is per user, by position.
+  return { cutoffTs: Number.NaN, trainEvents, cases, trainCounts };
+}
+
+/**
+ * Tail items: all but the smallest set of most popular items holding 20% of training interactions.
+ * Equal counts keep the map's order (a stable sort, as Python's), so the caller's order decides ties.
+ */
 export function headItems(trainCounts: ReadonlyMap<string, number>, headShare = 0.2): Set<string> {
   const total = [...trainCounts.values()].reduce((a, b) => a + b, 0);
   const head = new Set<string>();
   let covered = 0;
-  for (const [item, count] of [...trainCounts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))) {
+  for (const [item, count] of [...trainCounts].sort((a, b) => b[1] - a[1])) {
     if (covered >= headShare * total) break;
     head.add(item);
     covered += count;
