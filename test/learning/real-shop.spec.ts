@@ -23,6 +23,9 @@ const TRAINER_ENV = {
   TRAINER_MIN_NEW_EVENTS: '1000',
   TRAINER_BUDGET_MINUTES: '10',
   TRAINER_TEXT_ENCODER_DIR: builtTextEncoderDir(),
+  // Reviews carry no baskets: a shopper's reviews an hour apart (see shopData) count as one order,
+  // so the bundle refit runs on the shop's real items and co-occurrences.
+  TRAINER_BUNDLE_ORDER_GAP_MINUTES: '60',
 };
 
 interface ShopData {
@@ -70,7 +73,11 @@ interface TrainingRun {
   status: string;
   reason: string;
   candidateVersion: string | null;
-  details: { candidate?: { ndcgAt10: number; catalogCoverage: number }; current?: { ndcgAt10: number; catalogCoverage: number } };
+  details: {
+    candidate?: { ndcgAt10: number; catalogCoverage: number };
+    current?: { ndcgAt10: number; catalogCoverage: number };
+    bundles?: { status: string; version?: string; orders?: number; weights?: Record<string, number> };
+  };
 }
 
 /** Asks the trainer to retrain now and waits for the run to end. */
@@ -83,14 +90,16 @@ async function retrain(adminUrl: string): Promise<TrainingRun> {
 }
 
 /** The loop's checks, whichever profile carries the shop. */
-async function checkLearningLoop(gateway: RecommendationStack, adminUrl: string, data: ShopData, publishCatalog: (records: ShopData['catalog']) => Promise<void>): Promise<void> {
+async function checkLearningLoop(gateway: RecommendationStack, adminUrl: string, data: ShopData, publishCatalog: (records: ShopData['catalog']) => Promise<void>): Promise<TrainingRun> {
   const demoOverlap = await meanPairOverlap(gateway, data.users);
   const run = await retrain(adminUrl);
-  console.info(`real shop: run ${JSON.stringify({ status: run.status, reason: run.reason, candidate: run.details.candidate, current: run.details.current })}`);
+  console.info(`real shop: run ${JSON.stringify({ status: run.status, reason: run.reason, candidate: run.details.candidate, current: run.details.current, bundles: run.details.bundles })}`);
   expect(run).toMatchObject({ status: 'promoted', candidateVersion: expect.stringMatching(/^shop-/) });
   expect(run.details.current?.catalogCoverage).toBe(0);
   expect(run.details.candidate!.catalogCoverage).toBeGreaterThan(0.5);
   expect(run.details.candidate!.ndcgAt10).toBeGreaterThan(0);
+  // The bundle weights were refit from the shop's orders in the same run.
+  expect(run.details.bundles).toMatchObject({ status: 'fitted', version: `bundles-${run.candidateVersion}` });
 
   // The scorer hot-loads the promoted version; answers become personal.
   await until('scorer serving the candidate', async () => ((await gateway.call('recommend', { userId: data.users[0], k: 5 })).modelVersion === run.candidateVersion ? true : undefined), 60_000);
@@ -110,6 +119,7 @@ async function checkLearningLoop(gateway: RecommendationStack, adminUrl: string,
   expect(similar.items.every((i) => i.reason.length > 0)).toBe(true);
   expect(rank).toBeGreaterThan(0);
   expect(similar.modelVersion).toBe(run.candidateVersion);
+  return run;
 }
 
 describe('a real shop learns its own model (Amazon Industrial & Scientific)', () => {
@@ -149,7 +159,7 @@ describe('a real shop learns its own model (Amazon Industrial & Scientific)', ()
     const grpcPort = await freePort();
     const app = ServiceProcess.start('standalone', port, {
       ...TRAINER_ENV, PORT: String(port), GATEWAY_GRPC_PORT: String(grpcPort), RECMESH_PROFILE: 'embedded', RECMESH_DEMO_SEED: 'false',
-      SCORER_PREFER_CUDA: 'false', SCORER_MODEL_POLL_SECONDS: '1', TRAINER_WORK_DIR: path.join(ROOT, 'tmp', `trainer-${port}`), TRAINER_MODELS_DIR: path.join(ROOT, 'tmp', `models-${port}`),
+      SCORER_PREFER_CUDA: 'false', SCORER_MODEL_POLL_SECONDS: '1', BUNDLER_REFRESH_SECONDS: '1', TRAINER_WORK_DIR: path.join(ROOT, 'tmp', `trainer-${port}`), TRAINER_MODELS_DIR: path.join(ROOT, 'tmp', `models-${port}`),
     });
     const gateway = gatewayClient(`127.0.0.1:${grpcPort}`);
     try {
@@ -168,7 +178,13 @@ describe('a real shop learns its own model (Amazon Industrial & Scientific)', ()
       const accepted = async () => Number(/recmesh_ingest_events_accepted_total\{stream="clickstream"[^}]*\} (\d+)/.exec(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text())?.[1] ?? 0);
       await until('shop taken in', async () => ((await accepted()) >= data.clickstream.length ? true : undefined), 300_000);
       await until('cold catalog scored', async () => (/scored from their text and category/.test(app.logs) ? true : undefined), 600_000);
-      await checkLearningLoop(gateway, `http://127.0.0.1:${port}`, data, (records) => post('catalog', records));
+      const run = await checkLearningLoop(gateway, `http://127.0.0.1:${port}`, data, (records) => post('catalog', records));
+      // The bundler follows the promoted version's own bundle weights, and bundles the shop's items with them.
+      const refit = new RegExp(`recmesh_bundler_model_info\\{bundle_model_version="bundles-${run.candidateVersion}"[^}]*\\} 1`);
+      await until('bundler on the refit weights', async () => (refit.test(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()) ? true : undefined), 30_000);
+      const bundle = await gateway.bundle({ userId: data.users[0], anchorItemIds: [data.probe.itemId], size: 3, count: 3 });
+      expect(bundle.bundles.length).toBeGreaterThan(0);
+      expect(bundle.bundles.every((b) => b.items.some((i) => i.role === 'anchor' && i.item.itemId === data.probe.itemId) && b.reason.length > 0)).toBe(true);
     } finally {
       gateway.close();
       await app.stop();

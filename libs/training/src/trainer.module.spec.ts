@@ -63,7 +63,13 @@ describe('trainer service', () => {
     }
     expect(runs[0]).toMatchObject({ status: 'promoted', trigger: 'admin', candidateVersion: expect.stringMatching(/^shop-/) });
     expect((await registry.current())?.modelVersion).toBe(runs[0].candidateVersion);
-    expect(await (await fetch(`${url}/metrics`)).text()).toContain('recmesh_trainer_runs_total{status="promoted",service="trainer"} 1');
+    // The run's row is final before the job cleans its work folder and counts the outcome: poll briefly.
+    let metrics = '';
+    for (let i = 0; i < 50 && !metrics.includes('recmesh_trainer_runs_total{status="promoted"'); i++) {
+      metrics = await (await fetch(`${url}/metrics`)).text();
+      if (!metrics.includes('recmesh_trainer_runs_total{status="promoted"')) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(metrics).toContain('recmesh_trainer_runs_total{status="promoted",service="trainer"} 1');
     expect((await fetch(`${url}/ready`)).status).toBe(200);
   });
 });
