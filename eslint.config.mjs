@@ -28,6 +28,10 @@ const libScopes = {
   numerics: [],
   // A/B experiment statistics (anytime-valid confidence sequences, SRM, CUPED, verdicts): pure, over numerics.
   'experiment-stats': ['numerics'],
+  // A/B experiments: definitions, deterministic arm assignment, the experiment store and results.
+  experiments: ['contracts', 'experiment-stats', 'numerics', 'persistence', 'serving-core', 'observability', 'service-config', 'service-runtime'],
+  // Attribution and online metrics of the feedback service (serves apps/feedback).
+  attribution: ['contracts', 'messaging', 'persistence', 'observability', 'service-config', 'service-runtime'],
   // Tools (type:tool) are linted like the libs: the offline bundle evaluation and the benches, each with the libs it uses.
   'bundle-eval': ['bundling', 'numerics', 'model-runtime', 'synthetic-shop', 'training'],
   bench: ['contracts', 'synthetic-shop', 'bundling', 'numerics', 'gateway-api', 'messaging', 'model-runtime', 'persistence', 'scoring', 'serving-core', 'training', 'dataset-export'],

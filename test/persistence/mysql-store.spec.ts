@@ -1,4 +1,4 @@
-import { CatalogStore, ClickstreamEventRow, ClickstreamEventStore, ModelRegistry, openStore, TrainingRunStore } from '@recmesh/persistence';
+import { CatalogStore, ClickstreamEventRow, ClickstreamEventStore, ExperimentStore, ModelRegistry, openStore, TrainingRunStore, UnitOutcomeRow } from '@recmesh/persistence';
 import { DataSource } from 'typeorm';
 import { infraEnv } from '../support/infra-env';
 import { ScratchDatabase } from '../support/scratch-database';
@@ -23,10 +23,11 @@ describe('persistence on MariaDB (kafka-mysql profile)', () => {
   it('applies the migrations once even when several instances start together, and never synchronizes', async () => {
     stores = await Promise.all([1, 2, 3].map(() => openStore({ kind: 'mysql', url: db.url })));
     const migrations = await db.query<{ name: string }>('SELECT name FROM migrations');
-    expect(migrations.map((m) => m.name)).toEqual(['InitialSchema1763800000000', 'FeatureTables1763900000000', 'ModelVersions1764000000000', 'ModelLifecycle1765000000000', 'TrainingRuns1765100000000']);
+    expect(migrations.map((m) => m.name)).toEqual(['InitialSchema1763800000000', 'FeatureTables1763900000000', 'ModelVersions1764000000000', 'ModelLifecycle1765000000000', 'TrainingRuns1765100000000', 'FeedbackTables1765200000000', 'Experiments1765300000000']);
     const tables = (await db.query<Record<string, string>>('SHOW TABLES')).map((r) => Object.values(r)[0]).sort();
     expect(tables).toEqual([
-      'catalog_events', 'catalog_items', 'clickstream_events', 'feature_applied_events', 'item_pair_counts',
+      'catalog_events', 'catalog_items', 'clickstream_events', 'experiment_units', 'experiments', 'feature_applied_events', 'feedback_applied_events', 'feedback_attributed_actions',
+      'feedback_metric_buckets', 'feedback_pending_actions', 'feedback_served_items', 'feedback_served_lists', 'item_pair_counts',
       'item_popularity', 'item_text_embeddings', 'migrations', 'model_decisions', 'model_versions', 'trainer_lock', 'training_runs', 'user_sequences',
     ]);
     expect(stores[0].options.synchronize).toBe(false);
@@ -100,6 +101,22 @@ describe('persistence on MariaDB (kafka-mysql profile)', () => {
     await runs.finish('run-d', 'promoted', 'gate passed', 210_000, { candidateVersion: 'shop-d', details: { ndcgAt10: 0.05 } });
     expect(await runs.lastTrained()).toMatchObject({ runId: 'run-d', status: 'promoted', candidateVersion: 'shop-d', details: { ndcgAt10: 0.05 } });
     expect((await runs.recent()).map((r) => [r.runId, r.status])).toEqual([['run-d', 'promoted'], [winner, 'abandoned']]);
+  });
+
+  it('keeps experiments one per surface and adds unit outcomes atomically, with the events each unit had before the start', async () => {
+    const ds = await openStore({ kind: 'mysql', url: db.url });
+    stores.push(ds);
+    const experiments = new ExperimentStore(ds);
+    await experiments.create('exp', ['recommend'], { name: 'exp' }, 1_763_800_000_000);
+    // Two instances creating on the same surface at once: exactly one wins.
+    const raced = await Promise.allSettled([experiments.create('a', ['similar_items'], { surfaces: ['similar_items'] }, 1), experiments.create('b', ['similar_items'], { surfaces: ['similar_items'] }, 1)]);
+    expect(raced.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    await new ClickstreamEventStore(ds).storeBatch([event('before-1'), { ...event('after-1'), tsMs: 1_763_800_000_999 }].map((e) => ({ ...e, userId: 'u1', tsMs: e.eventId === 'before-1' ? 1_763_700_000_000 : e.tsMs })));
+    await Promise.all([1, 2, 3].map((n) => ds.transaction((m) => experiments.addOutcomes(m, [{ experiment: 'exp', unitId: 'u1', arm: 'b', tsMs: 1_763_800_000_500 - n, impressions: 1, purchases: n === 1 ? 1 : 0, revenue: n === 1 ? 12.5 : 0 }]))));
+    const rows: UnitOutcomeRow[] = [];
+    for await (const page of experiments.units('exp', 1_763_800_000_000)) rows.push(...page);
+    expect(rows).toEqual([{ unitId: 'u1', arm: 'b', impressions: 3, clicks: 0, addToCarts: 0, purchases: 1, revenue: 12.5, eventsBefore: 1 }]);
+    expect((await db.query<{ first_served_ms: number | string }>('SELECT first_served_ms FROM experiment_units')).map((r) => Number(r.first_served_ms))).toEqual([1_763_800_000_497]);
   });
 
   it('refuses an unreachable database with a clear error instead of hanging', async () => {

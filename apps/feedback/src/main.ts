@@ -1,4 +1,18 @@
-import { runSkeletonService } from '@recmesh/service-runtime';
+import { FeedbackConfigSchema, FeedbackModule } from '@recmesh/attribution';
+import { ExperimentsConfigSchema, ExperimentsModule } from '@recmesh/experiments';
+import { createMetricsRegistry } from '@recmesh/observability';
+import { loadConfig } from '@recmesh/service-config';
+import { openInfrastructure, runService, serviceRootModule } from '@recmesh/service-runtime';
 
-// Skeleton until its issue lands: health, readiness and metrics only.
-runSkeletonService('feedback', 'FEEDBACK_PORT', 3005);
+void runService({
+  service: 'feedback',
+  bootstrap: async () => {
+    const config = loadConfig({ ...FeedbackConfigSchema, ...ExperimentsConfigSchema });
+    const infra = await openInfrastructure(config, 'recmesh-feedback');
+    return {
+      module: serviceRootModule({ infra, registry: createMetricsRegistry('feedback') }, FeedbackModule.register(config), ExperimentsModule.register(config)),
+      port: config.FEEDBACK_PORT,
+      logLevel: config.LOG_LEVEL,
+    };
+  },
+});

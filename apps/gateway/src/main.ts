@@ -1,4 +1,4 @@
-import { BundlerGrpcBackend, GatewayConfigSchema, GatewayModule, ScorerGrpcBackend } from '@recmesh/gateway-api';
+import { BundlerGrpcBackend, ExperimentsGrpcSource, GatewayConfigSchema, GatewayModule, ScorerGrpcBackend } from '@recmesh/gateway-api';
 import { createMetricsRegistry } from '@recmesh/observability';
 import { loadConfig } from '@recmesh/service-config';
 import { ServingBackendsModule } from '@recmesh/serving-core';
@@ -8,6 +8,7 @@ const GatewayAppConfigSchema = {
   ...GatewayConfigSchema,
   SCORER_ADDRESS: { type: 'string', default: '127.0.0.1:50052', pattern: /^[^\s:]+:\d+$/, description: 'host:port of the scorer gRPC service' },
   BUNDLER_ADDRESS: { type: 'string', default: '127.0.0.1:50053', pattern: /^([^\s:]+:\d+)?$/, description: 'host:port of the bundler gRPC service; empty = Bundle answers UNIMPLEMENTED' },
+  EXPERIMENTS_ADDRESS: { type: 'string', default: '', pattern: /^([^\s:]+:\d+)?$/, description: "host:port of the feedback service's experiments API (recmesh.experiments.v1); empty = no A/B experiments" },
 } as const;
 
 void runService({
@@ -19,6 +20,7 @@ void runService({
     const backends = ServingBackendsModule.forRoot({
       recommendation: { useValue: new ScorerGrpcBackend(config.SCORER_ADDRESS) },
       ...(config.BUNDLER_ADDRESS ? { bundles: { useValue: new BundlerGrpcBackend(config.BUNDLER_ADDRESS) } } : {}),
+      ...(config.EXPERIMENTS_ADDRESS ? { experiments: { useValue: new ExperimentsGrpcSource(config.EXPERIMENTS_ADDRESS) } } : {}),
     });
     return {
       module: serviceRootModule({ infra, registry: createMetricsRegistry('gateway') }, backends, GatewayModule.register(config)),

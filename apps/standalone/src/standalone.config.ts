@@ -5,6 +5,8 @@ import { IngestConfigSchema } from '@recmesh/ingestion';
 import { ScorerConfigSchema } from '@recmesh/scoring';
 import { BundlerConfigSchema } from '@recmesh/bundle-service';
 import { TrainerConfigSchema } from '@recmesh/training';
+import { FeedbackConfigSchema } from '@recmesh/attribution';
+import { ExperimentsConfigSchema } from '@recmesh/experiments';
 
 export const StandaloneConfigSchema = {
   ...IngestConfigSchema,
@@ -13,6 +15,8 @@ export const StandaloneConfigSchema = {
   ...GatewayConfigSchema,
   ...BundlerConfigSchema,
   ...TrainerConfigSchema,
+  ...FeedbackConfigSchema,
+  ...ExperimentsConfigSchema,
   PORT: { type: 'int', default: 3000, min: 1, max: 65535, description: 'HTTP port of the all-in-one process' },
   RECMESH_DEMO_SEED: { type: 'bool', default: true, description: 'publish the synthetic demo shop through ingest at start' },
   RECMESH_DEMO_USERS: { type: 'int', default: 300, min: 1, max: 100_000, description: 'shoppers in the demo shop' },

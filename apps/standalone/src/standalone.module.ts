@@ -2,6 +2,8 @@ import { DynamicModule, Inject, Injectable, Module, OnApplicationBootstrap } fro
 import { BundleRecommender, BundlerModule, ServingBundleModel } from '@recmesh/bundle-service';
 import { resolveTopicNames } from '@recmesh/contracts';
 import { FeatureBuilderModule, ItemTextEmbedder } from '@recmesh/features';
+import { FeedbackModule } from '@recmesh/attribution';
+import { ExperimentAdmin, ExperimentsModule } from '@recmesh/experiments';
 import { GatewayModule } from '@recmesh/gateway-api';
 import { IngestModule } from '@recmesh/ingestion';
 import { InMemoryMessageBus } from '@recmesh/messaging';
@@ -72,11 +74,13 @@ export class StandaloneModule {
         FeatureBuilderModule.register(config, { textEmbedder: parts.textEmbedder }),
         ServingStateModule.forRoot(parts.state),
         ServingBackendsModule.forRoot({
-          imports: [ScorerModule.register(config), BundlerModule.register(config, parts.bundleModel)],
+          imports: [ScorerModule.register(config), BundlerModule.register(config, parts.bundleModel), ExperimentsModule.register(config)],
           recommendation: { useExisting: RecommendationScorer },
           bundles: { useExisting: BundleRecommender },
+          experiments: { useExisting: ExperimentAdmin },
         }),
         GatewayModule.register(config),
+        FeedbackModule.register(config),
         // The embedded store lives in this process: so does the retraining job (admin calls on PORT).
         TrainerModule.register(config, (infra) => windowExporter(infra.dataSource)),
       ],

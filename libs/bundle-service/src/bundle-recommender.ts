@@ -230,7 +230,7 @@ function checkQuery(q: BundleQuery): void {
 
 const OUTCOMES: Partial<Record<ServingErrorCode, string>> = {
   [ServingErrorCode.InvalidRequest]: 'invalid',
-  [ServingErrorCode.UnknownItem]: 'unknown_item',
+  [ServingErrorCode.NotFound]: 'unknown_item',
   [ServingErrorCode.Overloaded]: 'overloaded',
   [ServingErrorCode.DeadlineExceeded]: 'deadline',
 };

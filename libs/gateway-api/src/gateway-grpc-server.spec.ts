@@ -2,7 +2,7 @@ import * as path from 'path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { DescMessage, fromBinary, MessageInitShape } from '@bufbuild/protobuf';
-import { BundleRequestSchema, HealthCheckRequestSchema, RecommendationServedSchema, RecommendRequestSchema, resolveTopicNames, SimilarItemsRequestSchema } from '@recmesh/contracts';
+import { ArmStrategy, BundleRequestSchema, HealthCheckRequestSchema, RecommendationServedSchema, RecommendRequestSchema, resolveTopicNames, SimilarItemsRequestSchema } from '@recmesh/contracts';
 import { loadGatewayPackageDefinition, PROTO_LOADER_OPTIONS, statusesForMalformed } from '@recmesh/contracts/testing';
 import { InMemoryMessageBus } from '@recmesh/messaging';
 import { Registry } from 'prom-client';
@@ -11,7 +11,10 @@ import { GatewayMetrics } from './gateway-metrics';
 import {
   BundleAnswer,
   BundleBackend,
+  assignArm,
   BundleQuery as BundleBackendQuery,
+  ExperimentAssigner,
+  ExperimentPlan,
   InvalidRequestError,
   RecommendationBackend,
   Recommendations as BackendAnswer,
@@ -132,7 +135,7 @@ interface Harness {
   stop(): Promise<void>;
 }
 
-async function startHarness(overrides: { defaultDeadlineMs?: number; servedTopic?: string; bundles?: BundleBackend } = {}): Promise<Harness> {
+async function startHarness(overrides: { defaultDeadlineMs?: number; servedTopic?: string; bundles?: BundleBackend; experiments?: ExperimentAssigner } = {}): Promise<Harness> {
   const bus = new InMemoryMessageBus();
   await bus.ensureTopics([{ name: topics.recommendationsServed, partitions: 6 }]);
   const backend = new FakeBackend();
@@ -146,6 +149,7 @@ async function startHarness(overrides: { defaultDeadlineMs?: number; servedTopic
     maxInFlight: MAX_IN_FLIGHT,
     defaultDeadlineMs: overrides.defaultDeadlineMs ?? 2000,
     healthWatchIntervalMs: 20,
+    experiments: overrides.experiments,
   });
   const port = await server.start(0, '127.0.0.1');
   // The client is built from the same proto files the server serves.
@@ -567,3 +571,39 @@ describe('GatewayGrpcServer on its own', () => {
     await h.bus.close();
   });
 });
+
+describe('GatewayGrpcServer in an A/B experiment', () => {
+  const plan: ExperimentPlan = {
+    name: 'ranker-test', salt: 'ranker-test', surfaces: ['recommend'], controlArm: 'control',
+    arms: [
+      { name: 'control', share: 0.4, strategy: ArmStrategy.SERVING_MODEL, modelVersion: '' },
+      { name: 'candidate', share: 0.3, strategy: ArmStrategy.MODEL_VERSION, modelVersion: 'shop-2' },
+      { name: 'popular', share: 0.3, strategy: ArmStrategy.POPULARITY, modelVersion: '' },
+    ],
+  };
+  let h: Harness;
+  beforeAll(async () => {
+    const experiments = new ExperimentAssigner();
+    experiments.replace([plan]);
+    h = await startHarness({ experiments });
+  });
+  afterAll(() => h.stop());
+
+  it("serves each user as their arm, records experiment and arm on the served list, and leaves other surfaces alone", async () => {
+    const users = Array.from({ length: 30 }, (_, i) => `shopper-${i}`);
+    for (const userId of users) expect((await unary(h.client, 'Recommend', { userId, k: 2 })).error).toBeNull();
+    expect((await unary(h.client, 'SimilarItems', { itemId: 'sku-1', k: 1, userId: 'shopper-0' })).error).toBeNull();
+    await h.server.flushPublishes();
+    const expected = (unit: string) => assignArm(plan, unit);
+    const servedBy = { control: undefined, candidate: { modelVersion: 'shop-2' }, popular: { strategy: 'popularity' } } as const;
+    expect(h.backend.recommendQueries.map((q) => q.servedBy)).toEqual([...users].map((u) => servedBy[expected(u).name as keyof typeof servedBy]));
+    expect(new Set(users.map((u) => expected(u).name)).size).toBe(3); // every arm is exercised
+    const served = h.bus.read(topics.recommendationsServed).map((m) => fromBinary(RecommendationServedSchema, m.value!));
+    // Published per partition (keyed by user): compared as sets.
+    const byUser = (rows: string[][]) => rows.sort((a, b) => (a[0] < b[0] ? -1 : 1));
+    expect(byUser(served.filter((s) => s.surface === 'recommend').map((s) => [s.userId, s.experiment, s.arm]))).toEqual(byUser(users.map((u) => [u, 'ranker-test', expected(u).name])));
+    expect(served.find((s) => s.surface === 'similar_items')).toMatchObject({ experiment: '', arm: '' });
+    expect(h.backend.similarQueries[0].servedBy).toBeUndefined();
+  });
+});
+

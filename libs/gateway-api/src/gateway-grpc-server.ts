@@ -28,12 +28,15 @@ import {
   BundleBackend,
   bundlesToWire,
   deadlineToMs,
+  ExperimentAssigner,
   grpcFailure,
   InvalidRequestError,
   RecommendationBackend,
   Recommendations,
   RecommendedItem,
   scoredItemToWire,
+  ServedBy,
+  servedByOf,
   ServingError,
   ServingErrorCode,
   validateBundleRequest,
@@ -64,6 +67,8 @@ export interface GatewayGrpcServerOptions {
   readonly defaultDeadlineMs: number;
   /** How often health Watch streams re-check readiness. Default 1000 ms. */
   readonly healthWatchIntervalMs?: number;
+  /** The running A/B experiments: each call is served (and recorded) as its user's arm. */
+  readonly experiments?: ExperimentAssigner;
 }
 
 class Outcome {
@@ -158,7 +163,7 @@ export class GatewayGrpcServer {
     this.serve<Recommendations>('Recommend', call, callback, async (deadlineMs) => {
       const query = validateRecommendRequest(wellFormed(call.request));
       return {
-        query: () => this.options.backend.recommend({ ...query, deadlineMs }),
+        query: (servedBy) => this.options.backend.recommend({ ...query, deadlineMs, servedBy }),
         userId: query.userId,
         surface: 'recommend',
         respond: (recId, answer) => {
@@ -173,7 +178,7 @@ export class GatewayGrpcServer {
     this.serve<Recommendations>('SimilarItems', call, callback, async (deadlineMs) => {
       const query = validateSimilarItemsRequest(wellFormed(call.request));
       return {
-        query: () => this.options.backend.similarItems({ ...query, deadlineMs }),
+        query: (servedBy) => this.options.backend.similarItems({ ...query, deadlineMs, servedBy }),
         userId: query.userId ?? '',
         surface: 'similar_items',
         respond: (recId, answer) => {
@@ -212,7 +217,8 @@ export class GatewayGrpcServer {
     call: grpc.ServerUnaryCall<unknown, unknown>,
     callback: grpc.sendUnaryData<unknown>,
     prepare: (deadlineMs: number) => Promise<{
-      query: () => Promise<Answer>;
+      /** The backend call; `servedBy` is what the user's experiment arm serves (undefined: the serving version). */
+      query: (servedBy?: ServedBy) => Promise<Answer>;
       userId: string;
       surface: ServedSurface;
       /** The wire response plus what is published as served. */
@@ -271,9 +277,10 @@ export class GatewayGrpcServer {
         finish(this.failed(method, error));
         return;
       }
+      const assignment = this.options.experiments?.assign(prepared.surface, prepared.userId);
       let answer: Answer;
       try {
-        answer = await prepared.query();
+        answer = await prepared.query(assignment && servedByOf(assignment.arm));
       } catch (error) {
         if (done) {
           this.logger.debug(`${method} backend failed after the call ended: ${describe(error)}`);
@@ -292,7 +299,10 @@ export class GatewayGrpcServer {
         return;
       }
       if (!finish({ value: reply.response })) return;
-      this.publisher.publish({ recId, userId: prepared.userId, surface: prepared.surface, items: reply.served, modelVersion: reply.modelVersion, tsMs: Date.now() });
+      this.publisher.publish({
+        recId, userId: prepared.userId, surface: prepared.surface, items: reply.served, modelVersion: reply.modelVersion, tsMs: Date.now(),
+        experiment: assignment && { name: assignment.experiment, arm: assignment.arm.name },
+      });
     })();
   }
 

@@ -2,9 +2,10 @@ import { BeforeApplicationShutdown, DynamicModule, Inject, Injectable, Logger, M
 import { resolveTopicNames, Topics } from '@recmesh/contracts';
 import { METRICS_REGISTRY, ReadinessProbe } from '@recmesh/observability';
 import { Config } from '@recmesh/service-config';
-import { BUNDLE_BACKEND, BundleBackend, RECOMMENDATION_BACKEND, RecommendationBackend } from '@recmesh/serving-core';
+import { BUNDLE_BACKEND, BundleBackend, EXPERIMENT_SOURCE, ExperimentAssigner, ExperimentSource, RECOMMENDATION_BACKEND, RecommendationBackend } from '@recmesh/serving-core';
 import { BusInfrastructure, INFRASTRUCTURE } from '@recmesh/service-runtime';
 import { Registry } from 'prom-client';
+import { ExperimentRefresher } from './experiment-refresher';
 import { GatewayConfigSchema } from './gateway.config';
 import { GatewayGrpcServer } from './gateway-grpc-server';
 import { GatewayMetrics } from './gateway-metrics';
@@ -27,6 +28,7 @@ interface GatewayRuntime {
   readonly port: number;
   readonly options: GatewayModuleOptions;
   readonly readiness: ReadinessProbe;
+  readonly experiments?: { readonly refresher: ExperimentRefresher; readonly intervalMs: number };
 }
 
 /** Ensures the served topic and starts gRPC after boot; on SIGTERM turns not-ready, then drains calls and publishes. */
@@ -42,11 +44,13 @@ export class GatewayLifecycle implements OnApplicationBootstrap, BeforeApplicati
 
   async onApplicationBootstrap(): Promise<void> {
     await this.runtime.infra.bus.ensureTopics([{ name: this.runtime.servedTopic, partitions: Topics.recommendationsServed.partitions }]);
+    await this.runtime.experiments?.refresher.start(this.runtime.experiments.intervalMs);
     await this.runtime.server.start(this.runtime.port, this.runtime.options.grpcHost);
   }
 
   async beforeApplicationShutdown(): Promise<void> {
     this.runtime.readiness.markShuttingDown();
+    this.runtime.experiments?.refresher.stop();
     await this.runtime.server.stop(this.runtime.options.shutdownGraceMs);
     this.logger.log('gRPC server stopped');
   }
@@ -60,9 +64,11 @@ export class GatewayLifecycle implements OnApplicationBootstrap, BeforeApplicati
 @Module({})
 export class GatewayModule {
   static register(config: GatewayConfig, options: GatewayModuleOptions = {}): DynamicModule {
-    const build = (infra: BusInfrastructure, registry: Registry, readiness: ReadinessProbe, backend: RecommendationBackend, bundles: BundleBackend | undefined): GatewayRuntime => {
+    const build = (infra: BusInfrastructure, registry: Registry, readiness: ReadinessProbe, backend: RecommendationBackend, bundles: BundleBackend | undefined, source: ExperimentSource | undefined): GatewayRuntime => {
       const servedTopic = resolveTopicNames(config.RECMESH_TOPIC_PREFIX).recommendationsServed;
+      const refresher = source && new ExperimentRefresher(source, new ExperimentAssigner(), registry);
       const server = new GatewayGrpcServer({
+        experiments: refresher?.assigner,
         backend,
         bundles,
         bus: infra.bus,
@@ -75,7 +81,8 @@ export class GatewayModule {
       readiness.register({ name: 'backend', check: () => backend.isReady() });
       if (bundles) readiness.register({ name: 'bundler', check: () => bundles.isReady() });
       readiness.register({ name: 'bus', check: () => infra.bus.isReady() });
-      return { server, infra, servedTopic, port: config.GATEWAY_GRPC_PORT, options, readiness };
+      const experiments = refresher && { refresher, intervalMs: config.GATEWAY_EXPERIMENTS_REFRESH_SECONDS * 1000 };
+      return { server, infra, servedTopic, port: config.GATEWAY_GRPC_PORT, options, readiness, experiments };
     };
     return {
       module: GatewayModule,
@@ -83,7 +90,7 @@ export class GatewayModule {
         {
           provide: GATEWAY_RUNTIME,
           useFactory: build,
-          inject: [INFRASTRUCTURE, METRICS_REGISTRY, ReadinessProbe, RECOMMENDATION_BACKEND, { token: BUNDLE_BACKEND, optional: true }],
+          inject: [INFRASTRUCTURE, METRICS_REGISTRY, ReadinessProbe, RECOMMENDATION_BACKEND, { token: BUNDLE_BACKEND, optional: true }, { token: EXPERIMENT_SOURCE, optional: true }],
         },
         GatewayLifecycle,
       ],

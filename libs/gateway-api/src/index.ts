@@ -4,3 +4,5 @@ export * from './served-publisher';
 export * from './gateway-grpc-server';
 export * from './gateway.module';
 export * from './remote-backends';
+export * from './experiment-refresher';
+export * from './remote-experiments';

@@ -12,6 +12,7 @@ import {
   Recommendations,
   recommendationsFromWire,
   RecommendQuery,
+  servedByToWire,
   servingErrorFromGrpc,
   SimilarQuery,
 } from '@recmesh/serving-core';
@@ -54,12 +55,12 @@ export class ScorerGrpcBackend extends RemoteBackend<typeof ScorerService> imple
   }
 
   recommend(q: RecommendQuery): Promise<Recommendations> {
-    const request = { userId: q.userId, k: q.k, currentItemId: q.currentItemId ?? '', cartItemIds: [...q.cartItemIds], filters: create(FiltersSchema, filtersOf(q)) };
+    const request = { userId: q.userId, k: q.k, currentItemId: q.currentItemId ?? '', cartItemIds: [...q.cartItemIds], filters: create(FiltersSchema, filtersOf(q)), servedBy: servedByToWire(q.servedBy) };
     return calling('scorer', async () => recommendationsFromWire(await this.client.score(request, callOptions(q.deadlineMs))));
   }
 
   similarItems(q: SimilarQuery): Promise<Recommendations> {
-    const request = { itemId: q.itemId, k: q.k, filters: create(FiltersSchema, filtersOf(q)) };
+    const request = { itemId: q.itemId, k: q.k, filters: create(FiltersSchema, filtersOf(q)), servedBy: servedByToWire(q.servedBy) };
     return calling('scorer', async () => recommendationsFromWire(await this.client.scoreSimilar(request, callOptions(q.deadlineMs))));
   }
 }

@@ -1,11 +1,11 @@
 import { Logger } from '@nestjs/common';
 import { create, toBinary } from '@bufbuild/protobuf';
-import { RecommendationServedSchema, ServedItemSchema } from '@recmesh/contracts';
+import { RecommendationServedSchema, ServedItemSchema, ServedSurface } from '@recmesh/contracts';
 import { MessageBus } from '@recmesh/messaging';
 import { GatewayMetrics } from './gateway-metrics';
 import type { RecommendedItem } from '@recmesh/serving-core';
 
-export type ServedSurface = 'recommend' | 'similar_items' | 'bundle';
+export type { ServedSurface } from '@recmesh/contracts';
 
 export interface ServedList {
   readonly recId: string;
@@ -14,7 +14,8 @@ export interface ServedList {
   readonly surface: ServedSurface;
   readonly items: readonly RecommendedItem[];
   readonly modelVersion: string;
-  readonly arm?: string;
+  /** The experiment and arm the request was assigned to, if any. */
+  readonly experiment?: { readonly name: string; readonly arm: string };
   readonly tsMs: number;
 }
 
@@ -26,7 +27,8 @@ export function encodeServedList(list: ServedList): Buffer {
     surface: list.surface,
     items: list.items.map((item, i) => create(ServedItemSchema, { itemId: item.itemId, position: i + 1, score: item.score, reasonCode: item.reasonCode })),
     modelVersion: list.modelVersion,
-    arm: list.arm ?? '',
+    arm: list.experiment?.arm ?? '',
+    experiment: list.experiment?.name ?? '',
     tsMs: BigInt(list.tsMs),
   });
   return Buffer.from(toBinary(RecommendationServedSchema, message));

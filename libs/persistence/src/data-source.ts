@@ -1,5 +1,5 @@
 import * as fs from 'fs';
-import { DataSource, DataSourceOptions } from 'typeorm';
+import { DataSource, DataSourceOptions, EntityManager } from 'typeorm';
 import { CatalogEventEntity } from './entities/catalog-event.entity';
 import { CatalogItemEntity } from './entities/catalog-item.entity';
 import { ClickstreamEventEntity } from './entities/clickstream-event.entity';
@@ -17,6 +17,17 @@ import { ModelDecisionEntity, ModelVersionEntity } from './entities/model-versio
 import { ModelLifecycle1765000000000 } from './migrations/1765000000000-model-lifecycle';
 import { TrainingRuns1765100000000 } from './migrations/1765100000000-training-runs';
 import { TrainerLockEntity, TrainingRunEntity } from './entities/training-run.entity';
+import { Experiments1765300000000 } from './migrations/1765300000000-experiments';
+import { ExperimentEntity, ExperimentUnitEntity } from './entities/experiment.entity';
+import { FeedbackTables1765200000000 } from './migrations/1765200000000-feedback-tables';
+import {
+  FeedbackAppliedEventEntity,
+  FeedbackAttributedActionEntity,
+  FeedbackMetricBucketEntity,
+  FeedbackPendingActionEntity,
+  FeedbackServedItemEntity,
+  FeedbackServedListEntity,
+} from './entities/feedback-entities';
 
 export const Entities = [
   ClickstreamEventEntity,
@@ -31,8 +42,16 @@ export const Entities = [
   ModelDecisionEntity,
   TrainingRunEntity,
   TrainerLockEntity,
+  ExperimentEntity,
+  ExperimentUnitEntity,
+  FeedbackAppliedEventEntity,
+  FeedbackServedListEntity,
+  FeedbackServedItemEntity,
+  FeedbackAttributedActionEntity,
+  FeedbackPendingActionEntity,
+  FeedbackMetricBucketEntity,
 ];
-export const Migrations = [InitialSchema1763800000000, FeatureTables1763900000000, ModelVersions1764000000000, ModelLifecycle1765000000000, TrainingRuns1765100000000];
+export const Migrations = [InitialSchema1763800000000, FeatureTables1763900000000, ModelVersions1764000000000, ModelLifecycle1765000000000, TrainingRuns1765100000000, FeedbackTables1765200000000, Experiments1765300000000];
 
 export type StoreProfile =
   | { readonly kind: 'mysql'; readonly url: string; readonly poolSize?: number }
@@ -79,6 +98,7 @@ export async function openStore(profile: StoreProfile): Promise<DataSource> {
     const target = profile.kind === 'mysql' ? profile.url.replace(/\/\/[^@]*@/, '//***@') : 'embedded store';
     throw new Error(`cannot open ${target}: ${error instanceof Error ? error.message : String(error)}`);
   }
+  if (profile.kind === 'embedded') queueTransactions(dataSource);
   if (profile.kind === 'mysql') {
     const runner = dataSource.createQueryRunner();
     try {
@@ -95,4 +115,23 @@ export async function openStore(profile: StoreProfile): Promise<DataSource> {
     }
   }
   return dataSource;
+}
+
+/**
+ * sql.js is one connection and TypeORM gives every transaction on it the same
+ * query runner: two services' transactions at once (the standalone process
+ * runs several consumers on one store) would BEGIN inside a BEGIN, or one's
+ * COMMIT would take the other's half-done work with it. On the embedded store
+ * transactions therefore run one after another (so a transaction must not
+ * open another through the DataSource: it would wait for itself).
+ */
+function queueTransactions(dataSource: DataSource): void {
+  const manager = dataSource.manager;
+  const run = manager.transaction.bind(manager) as (...args: unknown[]) => Promise<unknown>;
+  let tail: Promise<unknown> = Promise.resolve();
+  manager.transaction = ((...args: unknown[]) => {
+    const next = tail.then(() => run(...args));
+    tail = next.catch(() => undefined);
+    return next;
+  }) as EntityManager['transaction'];
 }

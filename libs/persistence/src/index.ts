@@ -11,3 +11,7 @@ export * from './entities/model-version.entity';
 export * from './stores/model-registry';
 export * from './entities/training-run.entity';
 export * from './stores/training-run-store';
+export * from './entities/feedback-entities';
+export * from './stores/feedback-store';
+export * from './entities/experiment.entity';
+export * from './stores/experiment-store';

@@ -1,14 +1,16 @@
 import * as path from 'path';
 import { Action } from '@recmesh/contracts';
 import { SequentialRecommenderModel } from '@recmesh/model-runtime';
-import { CatalogStore, FeatureStore, openStore } from '@recmesh/persistence';
+import { CatalogStore, FeatureStore, ModelRegistry, openStore } from '@recmesh/persistence';
 import { generateSyntheticShop } from '@recmesh/synthetic-shop';
 import { DataSource } from 'typeorm';
-import { CatalogIndex, UnknownItemError } from '@recmesh/serving-core';
+import { CatalogIndex, ModelVersionPool, UnknownItemError } from '@recmesh/serving-core';
+import { Registry } from 'prom-client';
 import { RecommendationScorer } from './recommendation-scorer';
 
 jest.setTimeout(30_000);
 const DEMO_MODEL_DIR = path.resolve(__dirname, '../../../tools/model/demo-model');
+const TINY_MODEL_DIR = path.resolve(__dirname, '../../../tools/model/fixtures/tiny');
 const NOW = Date.now();
 const H = 72 * 3_600_000;
 
@@ -23,11 +25,14 @@ describe('RecommendationScorer on the demo model and the embedded store', () => 
   let features: FeatureStore;
   let catalog: CatalogIndex;
   let scorer: RecommendationScorer;
+  let versions: ModelVersionPool;
+  // The tiny fixture's items (item-00 ... item-19) are in the catalog too; the demo model was not trained on them.
+  const tinyItems = Array.from({ length: 20 }, (_, n) => ({ ...shop.items[0], itemId: `item-${String(n).padStart(2, '0')}`, title: `Tiny Thing ${n}`, inStock: true }));
 
   beforeAll(async () => {
     model = await SequentialRecommenderModel.load(DEMO_MODEL_DIR, { preferCuda: false });
     ds = await openStore({ kind: 'embedded' });
-    const items = [...shop.items, { ...shop.items[0], itemId: 'brand-new-case', title: 'Shieldy Case Ultra 999', categoryPath: ['Electronics', 'Phone Cases'], brand: 'Shieldy', popularity: 0 }];
+    const items = [...shop.items, { ...shop.items[0], itemId: 'brand-new-case', title: 'Shieldy Case Ultra 999', categoryPath: ['Electronics', 'Phone Cases'], brand: 'Shieldy', popularity: 0 }, ...tinyItems];
     await new CatalogStore(ds).applyBatch(
       items.map((i, n) => ({ eventId: `c${n}`, itemId: i.itemId, kind: 'upsert', tsMs: NOW, payload: '{}', ingestedAtMs: NOW })),
       items.map((i, n) => ({
@@ -39,6 +44,7 @@ describe('RecommendationScorer on the demo model and the embedded store', () => 
     await features.transaction(async (m) => {
       await features.saveSequences(m, [
         { userId: 'phone-browser', steps: phones.map((p, n) => ({ i: p.itemId, a: Action.VIEW, t: NOW - 10_000 + n, s: 'S' })), updatedTsMs: NOW },
+        { userId: 'tiny-fan', steps: tinyItems.slice(0, 4).map((t, n) => ({ i: t.itemId, a: Action.VIEW, t: NOW - 10_000 + n, s: 'S' })), updatedTsMs: NOW },
         { userId: 'phone-buyer', steps: [{ i: phones[0].itemId, a: Action.VIEW, t: NOW - 2, s: 'S' }, { i: phones[0].itemId, a: Action.PURCHASE, t: NOW - 1, s: 'S' }], updatedTsMs: NOW },
       ]);
       const shoes = shop.items.filter((i) => leaf(i.itemId) === 'Running Shoes' && i.inStock).slice(0, 5);
@@ -47,9 +53,14 @@ describe('RecommendationScorer on the demo model and the embedded store', () => 
     });
     catalog = new CatalogIndex(new CatalogStore(ds));
     await catalog.reload();
-    scorer = new RecommendationScorer({ model: () => model, features, catalog, batching: { maxBatchSize: 32, maxWaitMs: 5, maxQueue: 1000 }, popularityHalfLifeMs: H, clock: () => NOW });
+    const registry = new ModelRegistry(ds);
+    await registry.register(model.modelVersion, DEMO_MODEL_DIR);
+    await registry.registerCandidate('tiny-fixture-1', TINY_MODEL_DIR);
+    versions = new ModelVersionPool({ registry, load: (dir) => SequentialRecommenderModel.load(dir, { preferCuda: false }), serving: () => model, catalog, maxVersions: 1, metrics: new Registry(), registryCheckMs: 60_000 });
+    scorer = new RecommendationScorer({ model: () => model, features, catalog, versions, batching: { maxBatchSize: 32, maxWaitMs: 5, maxQueue: 1000 }, popularityHalfLifeMs: H, clock: () => NOW });
   });
   afterAll(async () => {
+    await versions.close();
     await model.release();
     await ds.destroy();
   });
@@ -102,5 +113,49 @@ describe('RecommendationScorer on the demo model and the embedded store', () => 
     expect(cold.items).toHaveLength(5);
     expect(cold.items[0].reason).toBe('Similar to Shieldy Case Ultra 999');
     await expect(scorer.similarItems({ itemId: 'no-such-item', k: 5, categories: [], excludeItemIds: [] })).rejects.toBeInstanceOf(UnknownItemError);
+  });
+
+  describe('what an experiment arm serves', () => {
+    const query = { k: 5, cartItemIds: [], categories: [], excludeItemIds: [] };
+
+    it('answers from the registered version an arm names, and the default path stays the serving model', async () => {
+      const before = await scorer.recommend({ ...query, userId: 'tiny-fan' });
+      const arm = await scorer.recommend({ ...query, userId: 'tiny-fan', servedBy: { modelVersion: 'tiny-fixture-1' } });
+      expect(arm.modelVersion).toBe('tiny-fixture-1');
+      expect(arm.items).toHaveLength(5);
+      expect(arm.items[0]).toMatchObject({ reasonCode: 'sequence', reason: 'Because you viewed Tiny Thing 3' });
+      for (const viewed of ['item-00', 'item-01', 'item-02', 'item-03']) expect(arm.items.map((i) => i.itemId)).not.toContain(viewed);
+      // The serving model knows none of the fan's items: trending for it, as before the arm asked.
+      const after = await scorer.recommend({ ...query, userId: 'tiny-fan' });
+      expect(after).toEqual(before);
+      expect(after.modelVersion).toBe(model.modelVersion);
+      expect(after.items.every((i) => i.reasonCode === 'trending')).toBe(true);
+      const similar = await scorer.similarItems({ ...query, itemId: 'item-05', servedBy: { modelVersion: 'tiny-fixture-1' } });
+      expect(similar.modelVersion).toBe('tiny-fixture-1');
+      expect(similar.items.length).toBeGreaterThan(0);
+      expect(similar.items[0].reason).toBe('Similar to Tiny Thing 5');
+    });
+
+    it('answers the popularity baseline with the trending items, the same for a known shopper as for a stranger', async () => {
+      const popular = await scorer.recommend({ ...query, userId: 'phone-browser', servedBy: { strategy: 'popularity' } });
+      const fallback = await scorer.recommend({ ...query, userId: 'nobody' });
+      expect(popular.modelVersion).toBe('popularity');
+      expect(popular.items.map((i) => i.itemId)).toEqual(fallback.items.map((i) => i.itemId));
+      expect(popular.items.map((i) => i.reasonCode)).toEqual(['trending', 'trending', 'trending', 'trending', 'trending']);
+      expect(popular.items[0].reason).toBe('Trending in Running Shoes');
+      expect(popular.items.map((i) => i.itemId)).not.toContain(soldOut.itemId);
+      const excluded = await scorer.recommend({ ...query, userId: 'phone-browser', excludeItemIds: [popular.items[0].itemId], servedBy: { strategy: 'popularity' } });
+      expect(excluded.items.map((i) => i.itemId)).toEqual(popular.items.slice(1).map((i) => i.itemId));
+    });
+
+    it('answers similar items under the popularity baseline with the popular items of the same leaf category', async () => {
+      const shoe = (await scorer.recommend({ ...query, userId: 'nobody', k: 1 })).items[0];
+      const similar = await scorer.similarItems({ ...query, itemId: shoe.itemId, servedBy: { strategy: 'popularity' } });
+      expect(similar.modelVersion).toBe('popularity');
+      expect(similar.items.length).toBeGreaterThan(0);
+      expect(similar.items.map((i) => i.itemId)).not.toContain(shoe.itemId);
+      expect(similar.items.every((i) => i.reasonCode === 'trending' && leaf(i.itemId) === 'Running Shoes')).toBe(true);
+      await expect(scorer.similarItems({ ...query, itemId: 'no-such-item', servedBy: { strategy: 'popularity' } })).rejects.toBeInstanceOf(UnknownItemError);
+    });
   });
 });

@@ -3,12 +3,17 @@ import { categoryLabel, SequentialRecommenderModel } from '@recmesh/model-runtim
 import { FeatureStore, SequenceStep } from '@recmesh/persistence';
 import {
   CatalogIndex,
+  ItemFilters,
+  ModelVersionPool,
+  POPULARITY_MODEL_VERSION,
   ReasonCode,
   Reasons,
   RecommendationBackend,
   Recommendations,
   RecommendedItem,
   RecommendQuery,
+  ServingError,
+  ServingErrorCode,
   SimilarQuery,
   UnknownItemError,
 } from '@recmesh/serving-core';
@@ -17,6 +22,8 @@ import { MicroBatcher, MicroBatcherOptions } from './micro-batcher';
 export interface RecommendationScorerOptions {
   /** The model serving right now; hot reload swaps what this returns. */
   readonly model: () => SequentialRecommenderModel;
+  /** Other registered versions a query may name (experiment arms); absent: only the serving model answers. */
+  readonly versions?: Pick<ModelVersionPool, 'use'>;
   readonly features: FeatureStore;
   readonly catalog: CatalogIndex;
   readonly batching: MicroBatcherOptions;
@@ -41,7 +48,9 @@ const OVERFETCH = 4;
  * matrix product per batch), then stock, filters and the user's purchases are
  * applied and every item gets a reason. Users without usable history get a
  * non-personal answer: items bought with the current item or cart, then what
- * is trending in the item's or requested category.
+ * is trending in the item's or requested category. A query may name what
+ * answers it (an experiment arm): another registered model version, or the
+ * popularity baseline.
  */
 export class RecommendationScorer implements RecommendationBackend {
   private readonly batcher: MicroBatcher<ScoreJob, Array<{ itemId: string; score: number }>>;
@@ -80,7 +89,27 @@ export class RecommendationScorer implements RecommendationBackend {
   }
 
   async recommend(request: RecommendQuery): Promise<Recommendations> {
-    const model = this.options.model();
+    const servedBy = request.servedBy;
+    if (servedBy && 'strategy' in servedBy) return this.popularRecommend(request);
+    return this.withModel(servedBy?.modelVersion, (model) => this.recommendWith(model, request));
+  }
+
+  /** Items similar to one item by the model's item vectors; a cold item gets its vector from text. */
+  async similarItems(request: SimilarQuery): Promise<Recommendations> {
+    const servedBy = request.servedBy;
+    if (servedBy && 'strategy' in servedBy) return this.popularSimilar(request);
+    return this.withModel(servedBy?.modelVersion, (model) => this.similarWith(model, request));
+  }
+
+  /** The serving model, or the version a query names (held until the answer is done). */
+  private withModel(modelVersion: string | undefined, work: (model: SequentialRecommenderModel) => Promise<Recommendations>): Promise<Recommendations> {
+    const serving = this.options.model();
+    if (modelVersion === undefined || modelVersion === serving.modelVersion) return work(serving);
+    if (!this.options.versions) return Promise.reject(new ServingError(ServingErrorCode.FailedPrecondition, `this scorer serves only model ${serving.modelVersion}`));
+    return this.options.versions.use(modelVersion, work);
+  }
+
+  private async recommendWith(model: SequentialRecommenderModel, request: RecommendQuery): Promise<Recommendations> {
     const steps = (await this.options.features.sequence(request.userId)) ?? [];
     const history = steps.filter((s) => model.rowOf(s.i) !== undefined).map((s) => ({ itemId: s.i, action: actionName(s.a) }));
     // What the shopper already interacted with is not news (and bought items are masked as the issue asks);
@@ -112,9 +141,7 @@ export class RecommendationScorer implements RecommendationBackend {
     return { items, modelVersion: model.modelVersion };
   }
 
-  /** Items similar to one item by the model's item vectors; a cold item gets its vector from text. */
-  async similarItems(request: SimilarQuery): Promise<Recommendations> {
-    const model = this.options.model();
+  private async similarWith(model: SequentialRecommenderModel, request: SimilarQuery): Promise<Recommendations> {
     const entry = this.options.catalog.get(request.itemId);
     let vector = model.itemVector(request.itemId);
     let reasonCode: ReasonCode = 'viewed_similar';
@@ -158,17 +185,53 @@ export class RecommendationScorer implements RecommendationBackend {
       excluded.add(itemId);
     }
     const category = request.currentItemId ? this.options.catalog.get(request.currentItemId)?.leafCategory : undefined;
-    const scopes = [...new Set([request.categories?.[0] ?? category, undefined])];
-    for (const leafCategory of scopes) {
+    return this.trending(request, excluded, items, needed, [request.categories?.[0] ?? category]);
+  }
+
+  /**
+   * Adds the decayed most-popular items that pass the filters to `items` until
+   * it holds `needed`: those of each leaf category in `scopes` first, then the
+   * whole shop's.
+   */
+  private async trending(filters: ItemFilters, excluded: Set<string>, items: RecommendedItem[], needed: number, scopes: ReadonlyArray<string | undefined>): Promise<RecommendedItem[]> {
+    for (const leafCategory of new Set([...scopes, undefined])) {
       const popular = await this.options.features.topPopular({ leafCategory, limit: needed * OVERFETCH + excluded.size, atMs: this.clock(), halfLifeMs: this.options.popularityHalfLifeMs });
       for (const p of popular) {
         if (items.length >= needed) return items;
-        if (!this.options.catalog.accepts(p.itemId, request, excluded)) continue;
+        if (!this.options.catalog.accepts(p.itemId, filters, excluded)) continue;
         items.push(this.item(p.itemId, p.score, 'trending', Reasons.trending(leafCategory ?? this.options.catalog.get(p.itemId)?.leafCategory)));
         excluded.add(p.itemId);
       }
     }
     return items;
+  }
+
+  /**
+   * The popularity baseline of an experiment: the trending fallback's decayed
+   * most-popular items, in the requested category when there is one, else the
+   * whole shop's (not the current item's category, and no bought-together
+   * items: every shopper gets the same ranking). Filters, exclusions, the cart,
+   * the current item and what the shopper interacted with are masked, as in
+   * every answer of the scorer.
+   */
+  private async popularRecommend(request: RecommendQuery): Promise<Recommendations> {
+    const steps = (await this.options.features.sequence(request.userId)) ?? [];
+    const excluded = new Set([...(request.excludeItemIds ?? []), ...steps.map((s) => s.i), ...request.cartItemIds, ...(request.currentItemId ? [request.currentItemId] : [])]);
+    const items = await this.trending(request, excluded, [], request.k, [request.categories?.[0]]);
+    return { items, modelVersion: POPULARITY_MODEL_VERSION };
+  }
+
+  /**
+   * The popularity baseline for similar items: the most popular items of the
+   * item's own leaf category (FeatureStore keeps popularity per leaf category),
+   * then of the requested category, then the whole shop's.
+   */
+  private async popularSimilar(request: SimilarQuery): Promise<Recommendations> {
+    const entry = this.options.catalog.get(request.itemId);
+    if (!entry) throw new UnknownItemError(request.itemId);
+    const excluded = new Set([...(request.excludeItemIds ?? []), request.itemId]);
+    const items = await this.trending(request, excluded, [], request.k, [entry.leafCategory || undefined, request.categories?.[0]]);
+    return { items, modelVersion: POPULARITY_MODEL_VERSION };
   }
 
   private lastViewedTitle(steps: readonly SequenceStep[]): string | undefined {

@@ -1,10 +1,12 @@
+import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { DescMessage, MessageInitShape } from '@bufbuild/protobuf';
 import { PROTO_ROOT, resolveTopicNames, ScoreRequestSchema, ScoreSimilarRequestSchema } from '@recmesh/contracts';
 import { statusesForMalformed } from '@recmesh/contracts/testing';
-import { CatalogStore } from '@recmesh/persistence';
+import { CatalogStore, FeatureStore, ModelRegistry } from '@recmesh/persistence';
 import { loadConfig } from '@recmesh/service-config';
 import { Infrastructure, openInfrastructure } from '@recmesh/service-runtime';
 import { generateSyntheticShop } from '@recmesh/synthetic-shop';
@@ -23,6 +25,8 @@ describe('scorer over gRPC', () => {
   let state: ServingState;
   let infra: Infrastructure;
   let client: grpc.Client & { score: Unary; scoreSimilar: Unary };
+  const metrics = new Registry();
+  const broken = fs.mkdtempSync(path.join(os.tmpdir(), 'broken-model-'));
   const port = 50_000 + Math.floor(Math.random() * 5000);
   const call = (method: 'score' | 'scoreSimilar', req: object) =>
     new Promise<{ items: Array<Record<string, unknown>>; modelVersion: string }>((resolve, reject) =>
@@ -40,7 +44,11 @@ describe('scorer over gRPC', () => {
         item: { itemId: i.itemId, title: i.title, description: '', categoryPath: [...i.categoryPath], brand: i.brand, price: i.price, currency: 'EUR', inStock: 1, attributes: {} },
       })),
     );
-    state = await ServingState.open(config, infra, resolveTopicNames(), new Registry());
+    const features = new FeatureStore(infra.dataSource);
+    await features.transaction((m) =>
+      features.savePopularity(m, shop.items.slice(0, 3).map((i, n) => ({ itemId: i.itemId, score: 10 - n, referenceTsMs: Date.now(), interactions: 5, leafCategory: i.categoryPath[1] }))),
+    );
+    state = await ServingState.open(config, infra, resolveTopicNames(), metrics);
     await state.start();
     server = scorerGrpcServer(buildScorer(config, state, infra));
     await server.start(port, '127.0.0.1');
@@ -53,6 +61,7 @@ describe('scorer over gRPC', () => {
     await server?.stop();
     await state?.stop();
     await infra?.close();
+    fs.rmSync(broken, { recursive: true, force: true });
   });
 
   it('answers a known item with similar items carrying reasons and the model version', async () => {
@@ -78,6 +87,47 @@ describe('scorer over gRPC', () => {
     const { sent, codes } = await statusesForMalformed(`127.0.0.1:${port}`, `/recmesh.scorer.v1.ScorerService/${method}`, schema as DescMessage, valid as MessageInitShape<DescMessage>);
     expect(sent).toBeGreaterThan(50);
     expect(codes).toEqual(['INVALID_ARGUMENT']);
+  });
+
+  describe('what an experiment arm serves', () => {
+    beforeAll(async () => {
+      const registry = new ModelRegistry(infra.dataSource);
+      await registry.registerCandidate('tiny-fixture-1', path.resolve(__dirname, '../../../tools/model/fixtures/tiny'));
+      await registry.registerCandidate('shop-retired', path.resolve(__dirname, '../../../tools/model/fixtures/tiny'));
+      await registry.retire('shop-retired');
+      fs.writeFileSync(path.join(broken, 'manifest.json'), '{ not json');
+      await registry.registerCandidate('shop-broken', broken);
+    });
+
+    it('answers from a registered candidate with its model version, and from the serving model without one', async () => {
+      const serving = await call('score', { userId: 'stranger', k: 3 });
+      const arm = await call('score', { userId: 'stranger', k: 3, modelVersion: 'tiny-fixture-1' });
+      expect(arm.modelVersion).toBe('tiny-fixture-1');
+      expect(arm.items.every((i) => i.modelVersion === 'tiny-fixture-1')).toBe(true);
+      expect((await call('scoreSimilar', { itemId: 'sku-000000', k: 3, modelVersion: 'tiny-fixture-1' })).modelVersion).toBe('tiny-fixture-1');
+      const ids = (res: { items: Array<Record<string, unknown>> }) => res.items.map((i) => i.itemId);
+      expect(ids(await call('score', { userId: 'stranger', k: 3 }))).toEqual(ids(serving));
+      expect(serving.modelVersion).toBe(state.model.current().modelVersion);
+      expect(await metrics.metrics()).toContain('recmesh_scorer_extra_model_versions_loaded 1');
+    });
+
+    it('answers the popularity baseline with trending items', async () => {
+      const res = await call('score', { userId: 'stranger', k: 3, popularity: {} });
+      expect(res.modelVersion).toBe('popularity');
+      expect(res.items.map((i) => i.reasonCode)).toEqual(['REASON_CODE_TRENDING', 'REASON_CODE_TRENDING', 'REASON_CODE_TRENDING']);
+      expect(res.items.every((i) => i.modelVersion === 'popularity')).toBe(true);
+    });
+
+    it.each([
+      ['an unknown version', { modelVersion: 'shop-never-registered' }, grpc.status.NOT_FOUND, /model version shop-never-registered is not registered/],
+      ['a retired version', { modelVersion: 'shop-retired' }, grpc.status.NOT_FOUND, /model version shop-retired is retired/],
+      ['a malformed version', { modelVersion: 'shop/../x' }, grpc.status.INVALID_ARGUMENT, /model_version must be letters, digits/],
+      ['a version that fails to load', { modelVersion: 'shop-broken' }, grpc.status.UNAVAILABLE, /model version shop-broken failed to load/],
+    ] as const)('refuses %s with a clear status while the serving model keeps answering', async (_name, servedBy, code, message) => {
+      await expect(call('score', { userId: 'u', k: 3, ...servedBy })).rejects.toMatchObject({ code, details: expect.stringMatching(message) });
+      await expect(call('scoreSimilar', { itemId: 'sku-000000', k: 3, ...servedBy })).rejects.toMatchObject({ code });
+      expect((await call('score', { userId: 'u', k: 3 })).modelVersion).toBe(state.model.current().modelVersion);
+    });
   });
 
   it('answers an unknown user without an error', async () => {

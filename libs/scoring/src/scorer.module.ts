@@ -12,6 +12,7 @@ export type ScorerConfig = Config<typeof ScorerConfigSchema>;
 export function buildScorer(config: ScorerConfig, state: ServingState, infra: Pick<Infrastructure, 'dataSource'>): RecommendationScorer {
   return new RecommendationScorer({
     model: () => state.model.current(),
+    versions: state.versions,
     features: new FeatureStore(infra.dataSource),
     catalog: state.catalog,
     batching: { maxBatchSize: config.SCORER_MAX_BATCH, maxWaitMs: config.SCORER_MAX_WAIT_MS, maxQueue: config.SCORER_MAX_QUEUE },

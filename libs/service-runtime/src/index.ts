@@ -1,5 +1,4 @@
 export * from './infrastructure';
 export * from './service-runtime.module';
 export * from './run-service';
-export * from './skeleton-service';
 export * from './consumer-service';

@@ -1,5 +1,5 @@
 import { create, MessageInitShape } from '@bufbuild/protobuf';
-import { RecommendRequestSchema, SimilarItemsRequestSchema } from '@recmesh/contracts';
+import { RecommendRequestSchema, ScoreRequestSchema, ScoreSimilarRequestSchema, SimilarItemsRequestSchema } from '@recmesh/contracts';
 import { InvalidRequestError } from './serving-error';
 import * as validation from './request-validation';
 
@@ -42,5 +42,24 @@ describe('request validation', () => {
     const q = validateRecommendRequest({ userId: 'u'.repeat(128), context: { cartItemIds: hundred }, filters: { categories: hundred, excludeItemIds: hundred } });
     expect(q.cartItemIds).toHaveLength(100);
     expect(q.userId).toHaveLength(128);
+  });
+
+  it('reads what answers a scorer request: a model version, the popularity baseline, or (unset) the serving model', () => {
+    expect(validation.validateScoreRequest(create(ScoreRequestSchema, { userId: 'u', servedBy: { case: 'modelVersion', value: 'shop-2a49b48ce278' } })).servedBy).toEqual({ modelVersion: 'shop-2a49b48ce278' });
+    expect(validation.validateScoreRequest(create(ScoreRequestSchema, { userId: 'u', servedBy: { case: 'popularity', value: {} } })).servedBy).toEqual({ strategy: 'popularity' });
+    expect(validation.validateScoreRequest(create(ScoreRequestSchema, { userId: 'u' }))).not.toHaveProperty('servedBy');
+    expect(validation.validateScoreSimilarRequest(create(ScoreSimilarRequestSchema, { itemId: 'i', servedBy: { case: 'modelVersion', value: 'tiny-fixture-1' } })).servedBy).toEqual({ modelVersion: 'tiny-fixture-1' });
+  });
+
+  it.each([
+    ['', 'model_version is required'],
+    ['v'.repeat(129), 'model_version is longer than 128 characters'],
+    ['../models/x', 'model_version must be letters, digits'],
+    ['shop 1', 'model_version must be letters, digits'],
+    ['-v1', 'model_version must be letters, digits'],
+  ])('refuses the model version %j', (modelVersion, message) => {
+    const request = create(ScoreRequestSchema, { userId: 'u', servedBy: { case: 'modelVersion', value: modelVersion } });
+    expect(() => validation.validateScoreRequest(request)).toThrow(InvalidRequestError);
+    expect(() => validation.validateScoreRequest(request)).toThrow(message);
   });
 });

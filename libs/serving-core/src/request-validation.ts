@@ -1,7 +1,7 @@
 import { create } from '@bufbuild/protobuf';
 import { BundleRequest, Filters, RecommendRequest, RecommendRequestSchema, ScoreRequest, ScoreSimilarRequest, SimilarItemsRequest, SimilarItemsRequestSchema } from '@recmesh/contracts';
 import { InvalidRequestError } from './serving-error';
-import { BundleLimits, BundleQuery, ItemFilters, RecommendQuery, SimilarQuery } from './serving-queries';
+import { BundleLimits, BundleQuery, ItemFilters, RecommendQuery, ServedBy, SimilarQuery } from './serving-queries';
 
 /**
  * The one check of a request, with one limits object: each gRPC face (the
@@ -17,7 +17,11 @@ export const RequestLimits = {
   maxCategoryLength: 256,
   maxPageLength: 128,
   maxListLength: 100,
+  maxModelVersionLength: 128,
 } as const;
+
+/** What model versions are named with (trainer: `shop-<run>`, export: `<dataset>-<hash>`): no spaces, slashes or controls. */
+const MODEL_VERSION = /^[A-Za-z0-9][A-Za-z0-9._:+-]*$/;
 
 // C0 and C1 control characters plus DEL.
 // eslint-disable-next-line no-control-regex
@@ -124,14 +128,33 @@ export function validateBundleRequest(req: BundleRequest): Omit<BundleQuery, 'de
   };
 }
 
+/** A model version a request names (an experiment arm's, say): required, at most 128 characters of [A-Za-z0-9._:+-]. */
+export function validateModelVersion(field: string, value: string | undefined): string {
+  const v = text(field, value, RequestLimits.maxModelVersionLength, true) as string;
+  if (!MODEL_VERSION.test(v)) throw new InvalidRequestError(`${field} must be letters, digits and . _ : + - (starting with a letter or digit), got ${JSON.stringify(v)}`);
+  return v;
+}
+
+/** The served_by oneof of the scorer's requests; unset is the serving model (no field on the query). */
+function servedBy(value: ScoreRequest['servedBy']): { servedBy?: ServedBy } {
+  switch (value.case) {
+    case 'modelVersion':
+      return { servedBy: { modelVersion: validateModelVersion('model_version', value.value) } };
+    case 'popularity':
+      return { servedBy: { strategy: 'popularity' } };
+    default:
+      return {};
+  }
+}
+
 /** The scorer's internal Score request, checked as the Recommend request it carries. */
 export function validateScoreRequest(req: ScoreRequest): Omit<RecommendQuery, 'deadlineMs'> {
   const { userId, k, currentItemId, cartItemIds, filters } = req;
-  return validateRecommendRequest(create(RecommendRequestSchema, { userId, k, context: { currentItemId, cartItemIds }, filters }));
+  return { ...validateRecommendRequest(create(RecommendRequestSchema, { userId, k, context: { currentItemId, cartItemIds }, filters })), ...servedBy(req.servedBy) };
 }
 
 /** The scorer's internal ScoreSimilar request, checked as a SimilarItems request. */
 export function validateScoreSimilarRequest(req: ScoreSimilarRequest): Omit<SimilarQuery, 'deadlineMs'> {
   const { itemId, k, filters } = req;
-  return validateSimilarItemsRequest(create(SimilarItemsRequestSchema, { itemId, k, filters }));
+  return { ...validateSimilarItemsRequest(create(SimilarItemsRequestSchema, { itemId, k, filters })), ...servedBy(req.servedBy) };
 }

@@ -1,11 +1,15 @@
 import { status } from '@grpc/grpc-js';
 
-/** Why a serving call failed: the one vocabulary of scorer, bundler and gateway. */
+/** Why a call failed: the one vocabulary of scorer, bundler, gateway and the experiments admin API. */
 export enum ServingErrorCode {
   /** The request asks for something impossible (bad field, size without room, ...). */
   InvalidRequest = 'invalid_request',
-  /** An item the request names is not in the catalog. */
-  UnknownItem = 'unknown_item',
+  /** Something the request names does not exist: an item not in the catalog, an experiment never created. */
+  NotFound = 'not_found',
+  /** What the request would create exists already (an experiment name is never reused). */
+  Conflict = 'conflict',
+  /** The call does not fit the current state (a surface already runs an experiment; it was stopped already). */
+  FailedPrecondition = 'failed_precondition',
   /** Too much work queued; retry with backoff. */
   Overloaded = 'overloaded',
   /** The caller's deadline passed before an answer was ready. */
@@ -33,7 +37,9 @@ export class ServingError extends Error {
 /** Every code has exactly one gRPC status: a new code without an entry here does not compile. */
 const GRPC_STATUS: Record<ServingErrorCode, status> = {
   [ServingErrorCode.InvalidRequest]: status.INVALID_ARGUMENT,
-  [ServingErrorCode.UnknownItem]: status.NOT_FOUND,
+  [ServingErrorCode.NotFound]: status.NOT_FOUND,
+  [ServingErrorCode.Conflict]: status.ALREADY_EXISTS,
+  [ServingErrorCode.FailedPrecondition]: status.FAILED_PRECONDITION,
   [ServingErrorCode.Overloaded]: status.RESOURCE_EXHAUSTED,
   [ServingErrorCode.DeadlineExceeded]: status.DEADLINE_EXCEEDED,
   [ServingErrorCode.Unavailable]: status.UNAVAILABLE,
@@ -64,7 +70,7 @@ export function asServingError(error: unknown): ServingError {
 /** The named failures the serving code throws; each is a ServingError with its code. */
 export class UnknownItemError extends ServingError {
   constructor(readonly itemId: string) {
-    super(ServingErrorCode.UnknownItem, `item ${itemId} is not in the catalog`);
+    super(ServingErrorCode.NotFound, `item ${itemId} is not in the catalog`);
     this.name = 'UnknownItemError';
   }
 }

@@ -19,6 +19,21 @@ export interface ServingModelOptions {
 }
 
 /**
+ * Gives the catalog items `model` was not trained on a vector from their text,
+ * category, brand and attributes, a chunk at a time; returns how many it added.
+ */
+export async function addColdCatalogItems(model: SequentialRecommenderModel, catalog: CatalogIndex | Iterable<CatalogEntry>): Promise<number> {
+  const entries = catalog instanceof CatalogIndex ? catalog.entries() : catalog;
+  const missing = [...entries].filter((e) => model.rowOf(e.itemId) === undefined);
+  for (let i = 0; i < missing.length; i += COLD_CHUNK) {
+    await model.addColdItems(missing.slice(i, i + COLD_CHUNK).map((e) => ({ itemId: e.itemId, title: e.title, category: categoryLabel(e.categoryPath), brand: e.brand, attributes: attributeNames(e.attributes) })));
+    // Tokenizing is synchronous: let calls in flight through between chunks.
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  return missing.length;
+}
+
+/**
  * The model a scorer serves, hot-reloaded: `refresh()` looks at the registry,
  * loads a newer active version in the background and swaps it in atomically.
  * Requests hold the model they started with, so a swap fails none of them; a
@@ -58,19 +73,16 @@ export class ServingModel {
    * swap (a new version starts without them).
    */
   async addColdItems(catalog: CatalogIndex | Iterable<CatalogEntry>): Promise<number> {
-    const model = this.model;
-    const entries = catalog instanceof CatalogIndex ? catalog.entries() : catalog;
-    const missing = [...entries].filter((e) => model.rowOf(e.itemId) === undefined);
-    for (let i = 0; i < missing.length; i += COLD_CHUNK) {
-      await model.addColdItems(missing.slice(i, i + COLD_CHUNK).map((e) => ({ itemId: e.itemId, title: e.title, category: categoryLabel(e.categoryPath), brand: e.brand, attributes: attributeNames(e.attributes) })));
-      // Tokenizing is synchronous: let calls in flight through between chunks.
-      await new Promise((resolve) => setImmediate(resolve));
-    }
-    return missing.length;
+    return addColdCatalogItems(this.model, catalog);
   }
 
   current(): SequentialRecommenderModel {
     return this.model;
+  }
+
+  /** Loads another version the way this one was loaded (execution provider, text encoder), to serve next to it. */
+  loadVersion(dir: string): Promise<SequentialRecommenderModel> {
+    return this.options.load(dir);
   }
 
   /** The folder the served version was loaded from (what travels with it, e.g. its bundle weights, is there). */

@@ -23,7 +23,22 @@ interface Deadline {
   readonly deadlineMs?: number;
 }
 
-export interface RecommendQuery extends ItemFilters, Deadline {
+/** The model_version of answers served by the popularity baseline. */
+export const POPULARITY_MODEL_VERSION = 'popularity';
+
+/**
+ * What answers a query, as an experiment arm chooses it (recmesh.experiments.v1.ArmStrategy):
+ * a registered model version (loaded on first use, a few at once), or the decayed
+ * most-popular items (answers carry model_version "popularity"). Absent on a query:
+ * the version the model registry serves, as without experiments.
+ */
+export type ServedBy = { readonly modelVersion: string } | { readonly strategy: 'popularity' };
+
+interface Served {
+  readonly servedBy?: ServedBy;
+}
+
+export interface RecommendQuery extends ItemFilters, Deadline, Served {
   readonly userId: string;
   readonly k: number;
   readonly currentItemId?: string;
@@ -31,7 +46,7 @@ export interface RecommendQuery extends ItemFilters, Deadline {
   readonly page?: string;
 }
 
-export interface SimilarQuery extends ItemFilters, Deadline {
+export interface SimilarQuery extends ItemFilters, Deadline, Served {
   readonly itemId: string;
   readonly k: number;
   readonly userId?: string;

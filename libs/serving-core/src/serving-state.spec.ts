@@ -50,7 +50,7 @@ describe('ServingState follows the catalog as events', () => {
     await bus.ensureTopics([{ name: topics.catalogNormalized, partitions: Topics.catalogNormalized.partitions }]);
     store = new CatalogStore(ds);
     await ingest(store, bus, 0, { upsert: { itemId: 'old-phone', title: 'Old Phone', inStock: true } });
-    const config = { SCORER_MODEL_DIR: DEMO, SCORER_PREFER_CUDA: false, SCORER_TEXT_ENCODER_DIR: '', SCORER_MODEL_POLL_SECONDS: 3600 };
+    const config = { SCORER_MODEL_DIR: DEMO, SCORER_PREFER_CUDA: false, SCORER_TEXT_ENCODER_DIR: '', SCORER_MODEL_POLL_SECONDS: 3600, SCORER_EXTRA_MODEL_VERSIONS: 2 };
     state = await ServingState.open(config, { bus, dataSource: ds }, topics, new Registry());
     expect(state.isReady()).toBe(false);
     await state.start();

@@ -8,6 +8,7 @@ import { CatalogStore, ModelRegistry } from '@recmesh/persistence';
 import { DataSource } from 'typeorm';
 import { Registry } from 'prom-client';
 import { CatalogIndex } from './catalog-index';
+import { ModelVersionPool } from './model-version-pool';
 import { ServingModel, startServingModel } from './serving-model';
 import { ServingModelConfig } from './serving.config';
 
@@ -22,6 +23,10 @@ export interface ServingStateOptions {
   readonly topics: TopicNames;
   /** How often the model registry is checked for a newer version. */
   readonly modelPollSeconds: number;
+  /** Versions other than the serving one kept loaded for experiment arms (default 0: none). */
+  readonly extraModelVersions?: number;
+  /** Where the extra versions' metrics go (default: a registry of its own). */
+  readonly metrics?: Registry;
 }
 
 /**
@@ -33,6 +38,8 @@ export interface ServingStateOptions {
  */
 export class ServingState {
   readonly catalog: CatalogIndex;
+  /** Other registered versions, loaded on request (experiment arms), bounded. */
+  readonly versions: ModelVersionPool;
   private readonly logger = new Logger('ServingState');
   private subscription?: Subscription;
   private timer?: NodeJS.Timeout;
@@ -45,12 +52,29 @@ export class ServingState {
     private readonly options: ServingStateOptions,
   ) {
     this.catalog = new CatalogIndex(new CatalogStore(options.dataSource));
+    this.versions = new ModelVersionPool({
+      registry: new ModelRegistry(options.dataSource),
+      load: (dir) => model.loadVersion(dir),
+      serving: () => model.current(),
+      catalog: this.catalog,
+      maxVersions: options.extraModelVersions ?? 0,
+      metrics: options.metrics ?? new Registry(),
+      // A retirement reaches the pool within a poll, as a promotion reaches the serving model.
+      registryCheckMs: options.modelPollSeconds * 1000,
+    });
   }
 
   /** Loads the model the registry names (or the configured folder) and builds the state around it. */
   static async open(config: ServingModelConfig, infra: { bus: MessageBus; dataSource: DataSource }, topics: TopicNames, metrics: Registry): Promise<ServingState> {
     const model = await startServingModel(config, new ModelRegistry(infra.dataSource), metrics);
-    return new ServingState(model, { bus: infra.bus, dataSource: infra.dataSource, topics, modelPollSeconds: config.SCORER_MODEL_POLL_SECONDS });
+    return new ServingState(model, {
+      bus: infra.bus,
+      dataSource: infra.dataSource,
+      topics,
+      modelPollSeconds: config.SCORER_MODEL_POLL_SECONDS,
+      extraModelVersions: config.SCORER_EXTRA_MODEL_VERSIONS,
+      metrics,
+    });
   }
 
   /** Follows catalog changes, then loads the catalog: a change in between is applied either way. */
@@ -99,6 +123,7 @@ export class ServingState {
     await this.subscription?.stop();
     this.subscription = undefined;
     await this.coldPass;
+    await this.versions.close();
     await this.model.close();
   }
 
@@ -124,6 +149,8 @@ export class ServingState {
     // A few new items are scored at once (answerable within the second); a catalog-sized wave goes to the background pass.
     if (unscored.length > INLINE_COLD_ITEMS) this.scoreColdItems(`after ${unscored.length} catalog changes`);
     else if (unscored.length > 0) this.logger.log(`${await this.model.addColdItems(unscored)} new catalog items scored from their text and category`);
+    // The other loaded versions (experiment arms) need them too; in the background, one pass at a time per version.
+    void this.versions.addColdItems(changed);
   }
 
   private async refreshModel(): Promise<void> {

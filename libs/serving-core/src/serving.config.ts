@@ -11,6 +11,13 @@ export const ServingModelConfigSchema = {
   },
   SCORER_PREFER_CUDA: { type: 'bool', default: true, description: 'ask onnxruntime for the CUDA execution provider first' },
   SCORER_MODEL_POLL_SECONDS: { type: 'int', default: 30, min: 1, description: 'how often the model registry is checked for a new version' },
+  SCORER_EXTRA_MODEL_VERSIONS: {
+    type: 'int',
+    default: 2,
+    min: 0,
+    max: 16,
+    description: 'registered versions other than the serving one (experiment arms) kept loaded at once, least recently used evicted; 0 = none',
+  },
 } as const satisfies ConfigSchema;
 
 export type ServingModelConfig = Config<typeof ServingModelConfigSchema>;

@@ -3,14 +3,16 @@ import {
   BundleItemSchema,
   ComposeBundlesResponse,
   ComposeBundlesResponseSchema,
+  PopularityBaselineSchema,
   ProductBundleSchema,
   ScoredItem,
   ScoredItemSchema,
   ScoreResponse,
+  ScoreRequest,
   ScoreResponseSchema,
 } from '@recmesh/contracts';
 import { reasonCodeFromWire, reasonCodeToWire } from './reasons';
-import type { BundleAnswer, BundledItem, RecommendedItem, Recommendations } from './serving-queries';
+import type { BundleAnswer, BundledItem, RecommendedItem, Recommendations, ServedBy } from './serving-queries';
 
 /** One recommended item as recmesh.gateway.v1.ScoredItem; every gRPC face (scorer, bundler, gateway) answers with it. */
 export function scoredItemToWire(item: RecommendedItem, modelVersion: string): ScoredItem {
@@ -42,6 +44,13 @@ export function recommendationsToWire(answer: Recommendations): ScoreResponse {
 
 export function recommendationsFromWire(response: ScoreResponse): Recommendations {
   return { modelVersion: response.modelVersion, items: response.items.map(scoredItemFromWire) };
+}
+
+/** What answers a query as the served_by oneof of recmesh.scorer.v1.ScoreRequest and ScoreSimilarRequest (validateScoreRequest reads it back). */
+export function servedByToWire(servedBy: ServedBy | undefined): ScoreRequest['servedBy'] {
+  if (servedBy === undefined) return { case: undefined };
+  if ('modelVersion' in servedBy) return { case: 'modelVersion', value: servedBy.modelVersion };
+  return { case: 'popularity', value: create(PopularityBaselineSchema) };
 }
 
 /** Bundles as recmesh.gateway.v1.ProductBundle messages (the bundler's and the gateway's answers share them). */

@@ -7,6 +7,7 @@ import {
   SequenceStep,
   UserSequenceEntity,
 } from '../entities/feature-entities';
+import { claimEventIds } from './idempotent-insert';
 
 export interface PairIncrement {
   readonly itemA: string;
@@ -37,18 +38,8 @@ export class FeatureStore {
   }
 
   /** Records the events as applied; returns those that were not applied before. */
-  async claimEvents(manager: EntityManager, eventIds: readonly string[], nowMs: number): Promise<Set<string>> {
-    const unique = [...new Set(eventIds)];
-    const seen = new Set<string>();
-    for (let i = 0; i < unique.length; i += CHUNK) {
-      const rows = await manager.getRepository(FeatureAppliedEventEntity).find({ select: { eventId: true }, where: { eventId: In(unique.slice(i, i + CHUNK)) } });
-      for (const r of rows) seen.add(r.eventId);
-    }
-    const fresh = unique.filter((id) => !seen.has(id));
-    for (let i = 0; i < fresh.length; i += CHUNK) {
-      await manager.getRepository(FeatureAppliedEventEntity).insert(fresh.slice(i, i + CHUNK).map((eventId) => ({ eventId, appliedAtMs: nowMs })));
-    }
-    return new Set(fresh);
+  claimEvents(manager: EntityManager, eventIds: readonly string[], nowMs: number): Promise<Set<string>> {
+    return claimEventIds(manager, FeatureAppliedEventEntity, eventIds, nowMs);
   }
 
   async loadSequences(manager: EntityManager, userIds: readonly string[]): Promise<Map<string, SequenceStep[]>> {

@@ -1,4 +1,4 @@
-import { EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
+import { EntityManager, EntityTarget, In, ObjectLiteral } from 'typeorm';
 
 export interface IdempotentInsertResult {
   /** Ids stored by this call. */
@@ -81,4 +81,34 @@ export async function markForwarded<T extends ObjectLiteral>(manager: EntityMana
     const chunk = ids.slice(i, i + CHUNK);
     await manager.query(`UPDATE ${quote(manager, table)} SET forwarded = 1 WHERE event_id IN (${chunk.map(() => '?').join(', ')})`, [...chunk]);
   }
+}
+
+/** A consumer's table of the event ids it has applied (event_id primary key). */
+export interface AppliedEventRow {
+  eventId: string;
+  appliedAtMs: number;
+}
+
+const CLAIM_CHUNK = 500;
+
+/**
+ * Records the events as applied in `entity`, inside the caller's transaction;
+ * returns those that were not applied before. The claim commits with the
+ * effects of the events, so a redelivered event changes nothing twice; two
+ * instances claiming one id at once collide on the primary key and the loser's
+ * batch is redelivered.
+ */
+export async function claimEventIds(manager: EntityManager, entity: EntityTarget<AppliedEventRow>, eventIds: readonly string[], nowMs: number): Promise<Set<string>> {
+  const unique = [...new Set(eventIds)];
+  const seen = new Set<string>();
+  const repository = manager.getRepository(entity);
+  for (let i = 0; i < unique.length; i += CLAIM_CHUNK) {
+    const rows = await repository.find({ select: { eventId: true }, where: { eventId: In(unique.slice(i, i + CLAIM_CHUNK)) } });
+    for (const r of rows) seen.add(r.eventId);
+  }
+  const fresh = unique.filter((id) => !seen.has(id));
+  for (let i = 0; i < fresh.length; i += CLAIM_CHUNK) {
+    await repository.insert(fresh.slice(i, i + CLAIM_CHUNK).map((eventId) => ({ eventId, appliedAtMs: nowMs })));
+  }
+  return new Set(fresh);
 }
