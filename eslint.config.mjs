@@ -20,7 +20,7 @@ const libScopes = {
   'bundle-service': ['contracts', 'serving-core', 'bundling', 'model-runtime', 'messaging', 'persistence', 'observability', 'service-config', 'service-runtime'],
   'gateway-api': ['contracts', 'serving-core', 'messaging', 'observability', 'service-config', 'service-runtime'],
   // Retraining on the shop's own data: the promotion gate over the model registry (the trainer job grows here).
-  training: ['bundling', 'contracts', 'model-runtime', 'numerics', 'observability', 'persistence', 'service-config', 'service-runtime'],
+  training: ['bundling', 'contracts', 'experiment-stats', 'experiments', 'model-runtime', 'serving-core', 'numerics', 'observability', 'persistence', 'service-config', 'service-runtime'],
   models: ['model-runtime', 'persistence', 'service-config'],
   // The shop's own data to the trainer's dataset format (the store's read-only export pages; category labels as serving writes them).
   'dataset-export': ['contracts', 'persistence', 'model-runtime'],

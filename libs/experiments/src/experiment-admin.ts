@@ -3,7 +3,7 @@ import { Experiment, ExperimentResults, ExperimentSchema, ExperimentState } from
 import { ExperimentConflictError, ExperimentRecord, ExperimentStore } from '@recmesh/persistence';
 import { ServingError, ServingErrorCode } from '@recmesh/serving-core';
 import { InvalidExperimentError, validateExperiment } from './experiment-definition';
-import { experimentResults } from './experiment-results';
+import { armInputs, experimentResults } from './experiment-results';
 
 const DEFAULT_ALPHA = 0.05;
 
@@ -61,6 +61,19 @@ export class ExperimentAdmin {
   /** What gateways assign from (ExperimentSource). */
   listRunning(): Promise<Experiment[]> {
     return this.list(false);
+  }
+
+  /** The definition and its per-arm sums (what a canary decides on), or undefined for an unknown name. */
+  async sums(name: string): Promise<{ experiment: Experiment; arms: Awaited<ReturnType<typeof armInputs>> } | undefined> {
+    const record = await this.store.get(name);
+    if (!record) return undefined;
+    const experiment = experimentOf(record);
+    return { experiment, arms: await armInputs(experiment, this.store.units(name, record.startedAtMs)) };
+  }
+
+  /** Served lists per arm by the version that served them. */
+  servedByArm(name: string): ReturnType<ExperimentStore['servedByArm']> {
+    return this.store.servedByArm(name);
   }
 
   async results(name: string, alpha: number): Promise<ExperimentResults> {

@@ -11,7 +11,7 @@ import {
   SampleRatioCheckSchema,
   Verdict,
 } from '@recmesh/contracts';
-import { addUnitValue, analyzeExperiment, emptyMetricSums, MetricSums, MetricVerdict } from '@recmesh/experiment-stats';
+import { addUnitValue, analyzeExperiment, ArmInput, emptyMetricSums, MetricSums, MetricVerdict } from '@recmesh/experiment-stats';
 import { UnitOutcomeRow } from '@recmesh/persistence';
 
 /** Per-user outcomes compared between arms: what each unit did with the lists its arm served. */
@@ -40,11 +40,10 @@ interface ArmTotals {
 }
 
 /**
- * The experiment's results from its units: per-user sums per arm (with each
- * user's stored events before the start as the CUPED covariate), analysed by
- * @recmesh/experiment-stats (anytime-valid, so reading them every minute is fine).
+ * Per-user sums per arm from the units (each user's stored events before the
+ * start are the CUPED covariate): the input of @recmesh/experiment-stats.
  */
-export async function experimentResults(experiment: Experiment, units: AsyncIterable<readonly UnitOutcomeRow[]>, alpha: number, nowMs: number): Promise<ExperimentResults> {
+export async function armInputs(experiment: Experiment, units: AsyncIterable<readonly UnitOutcomeRow[]>): Promise<Array<ArmInput & { impressions: number }>> {
   const totals = new Map<string, ArmTotals>(
     experiment.arms.map((a) => [a.name, { units: 0, impressions: 0, metrics: Object.fromEntries(EXPERIMENT_METRICS.map((m) => [m, emptyMetricSums(true)])) as ArmTotals['metrics'] }]),
   );
@@ -58,14 +57,16 @@ export async function experimentResults(experiment: Experiment, units: AsyncIter
       for (const m of EXPERIMENT_METRICS) addUnitValue(arm.metrics[m], VALUE_OF[m](unit), unit.eventsBefore);
     }
   }
-  const analysis = analyzeExperiment({
-    control: experiment.controlArm,
-    alpha,
-    arms: experiment.arms.map((a) => {
-      const t = totals.get(a.name) as ArmTotals;
-      return { name: a.name, share: a.trafficShare, units: t.units, metrics: t.metrics };
-    }),
+  return experiment.arms.map((a) => {
+    const t = totals.get(a.name) as ArmTotals;
+    return { name: a.name, share: a.trafficShare, units: t.units, impressions: t.impressions, metrics: t.metrics };
   });
+}
+
+/** The experiment's results (anytime-valid, so reading them every minute is fine). */
+export async function experimentResults(experiment: Experiment, units: AsyncIterable<readonly UnitOutcomeRow[]>, alpha: number, nowMs: number): Promise<ExperimentResults> {
+  const arms = await armInputs(experiment, units);
+  const analysis = analyzeExperiment({ control: experiment.controlArm, alpha, arms: arms.map(({ impressions: _impressions, ...arm }) => arm) });
   const interval = (i: { estimate: number; lower: number; upper: number } | null) => (i ? create(IntervalSchema, i) : undefined);
   return create(ExperimentResultsSchema, {
     experiment,
@@ -78,7 +79,7 @@ export async function experimentResults(experiment: Experiment, units: AsyncIter
         trafficShare: a.share,
         observedShare: a.observedShare,
         users: BigInt(a.units),
-        impressions: BigInt(totals.get(a.name)?.impressions ?? 0),
+        impressions: BigInt(arms.find((x) => x.name === a.name)?.impressions ?? 0),
         metrics: Object.fromEntries(Object.entries(a.metrics).map(([m, s]) => [m, create(MetricSummarySchema, { mean: s.mean, standardDeviation: s.standardDeviation })])),
       }),
     ),

@@ -605,5 +605,27 @@ describe('GatewayGrpcServer in an A/B experiment', () => {
     expect(served.find((s) => s.surface === 'similar_items')).toMatchObject({ experiment: '', arm: '' });
     expect(h.backend.similarQueries[0].servedBy).toBeUndefined();
   });
+
+  it("answers an arm whose version cannot serve with the serving version, and counts it", async () => {
+    const candidateUser = Array.from({ length: 50 }, (_, i) => `other-${i}`).find((u) => assignArm(plan, u).name === 'candidate')!;
+    h.backend.recommendQueries = [];
+    const original = h.backend.onRecommend;
+    h.backend.onRecommend = async (q) => {
+      if (q.servedBy && 'modelVersion' in q.servedBy) throw new ServingError(ServingErrorCode.Unavailable, 'model version shop-2 failed to load');
+      return original(q);
+    };
+    try {
+      const { error, response } = await unary(h.client, 'Recommend', { userId: candidateUser, k: 2 });
+      expect(error).toBeNull();
+      expect(response?.modelVersion).toBe('sasrec-demo-7');
+      expect(h.backend.recommendQueries.map((q) => q.servedBy)).toEqual([{ modelVersion: 'shop-2' }, undefined]);
+      expect(await metricValue(h.registry, 'recmesh_gateway_arm_fallbacks_total', { experiment: 'ranker-test', arm: 'candidate' })).toBe(1);
+      await h.server.flushPublishes();
+      const served = h.bus.read(topics.recommendationsServed).map((m) => fromBinary(RecommendationServedSchema, m.value!)).find((s) => s.userId === candidateUser);
+      expect(served).toMatchObject({ experiment: 'ranker-test', arm: 'candidate', modelVersion: 'sasrec-demo-7' });
+    } finally {
+      h.backend.onRecommend = original;
+    }
+  });
 });
 

@@ -27,6 +27,7 @@ import {
   BundleAnswer,
   BundleBackend,
   bundlesToWire,
+  ArmAssignment,
   deadlineToMs,
   ExperimentAssigner,
   grpcFailure,
@@ -52,6 +53,9 @@ export const HEALTH_SERVICE = Health.typeName;
 
 
 export type HealthStatus = 'SERVING' | 'NOT_SERVING';
+
+/** Failures of an arm's own version (not of the request): the serving version answers instead. */
+const ARM_FALLBACK_CODES: ReadonlySet<ServingErrorCode> = new Set([ServingErrorCode.NotFound, ServingErrorCode.Unavailable, ServingErrorCode.FailedPrecondition]);
 
 export interface GatewayGrpcServerOptions {
   readonly backend: RecommendationBackend;
@@ -280,7 +284,7 @@ export class GatewayGrpcServer {
       const assignment = this.options.experiments?.assign(prepared.surface, prepared.userId);
       let answer: Answer;
       try {
-        answer = await prepared.query(assignment && servedByOf(assignment.arm));
+        answer = await this.queryArm(prepared.query, assignment);
       } catch (error) {
         if (done) {
           this.logger.debug(`${method} backend failed after the call ended: ${describe(error)}`);
@@ -304,6 +308,25 @@ export class GatewayGrpcServer {
         experiment: assignment && { name: assignment.experiment, arm: assignment.arm.name },
       });
     })();
+  }
+
+  /**
+   * Serves the call as the user's arm. An arm whose version cannot serve (not
+   * loadable, unknown, retired) must not fail the shopper: the call falls back
+   * to the serving version, is counted, and its served list says which version
+   * answered, which is how a canary's guardrail sees a broken candidate.
+   */
+  private async queryArm<Answer>(query: (servedBy?: ServedBy) => Promise<Answer>, assignment: ArmAssignment | undefined): Promise<Answer> {
+    const servedBy = assignment && servedByOf(assignment.arm);
+    if (!servedBy) return query();
+    try {
+      return await query(servedBy);
+    } catch (error) {
+      if (!(error instanceof ServingError) || !ARM_FALLBACK_CODES.has(error.code)) throw error;
+      this.options.metrics.armFallbacks.inc({ experiment: assignment.experiment, arm: assignment.arm.name });
+      this.logger.warn(`arm ${assignment.experiment}/${assignment.arm.name} could not serve (${error.message}); answered by the serving version`);
+      return query();
+    }
   }
 
   /** The status of a failure, by the serving vocabulary's one mapping. */

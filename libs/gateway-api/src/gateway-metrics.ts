@@ -8,6 +8,7 @@ export class GatewayMetrics {
   readonly requestSeconds: Histogram<'method'>;
   readonly inFlight: Gauge;
   readonly servedPublishFailures: Counter;
+  readonly armFallbacks: Counter<'experiment' | 'arm'>;
 
   constructor(registry: Registry) {
     this.requests = new Counter({
@@ -31,6 +32,12 @@ export class GatewayMetrics {
     this.servedPublishFailures = new Counter({
       name: 'recmesh_gateway_served_publish_failures_total',
       help: 'Served lists that could not be published to the recommendations-served topic (the call itself succeeded).',
+      registers: [registry],
+    });
+    this.armFallbacks = new Counter({
+      name: 'recmesh_gateway_arm_fallbacks_total',
+      help: "Calls of an experiment arm whose own version could not serve (unknown, retired, not loadable), answered by the serving version instead.",
+      labelNames: ['experiment', 'arm'],
       registers: [registry],
     });
   }

@@ -9,3 +9,4 @@ export * from './python-report';
 export * from './retraining-job';
 export * from './trainer.config';
 export * from './trainer.module';
+export * from './canary';

@@ -30,6 +30,8 @@ export function promotionPolicy(config: { PROMOTION_MIN_NDCG_GAIN: number; PROMO
 
 export interface PromotionDecision {
   readonly promote: boolean;
+  /** Promoted for beating a version that serves the shop: worth an online canary first (not for replacing one that cannot serve it). */
+  readonly onMerit?: boolean;
   /** For the decision log: the numbers and the rule that decided. */
   readonly reason: string;
 }
@@ -56,12 +58,29 @@ export function decidePromotion(candidate: HoldoutMetrics, current: HoldoutMetri
   if (candidate.tailRecallAt20 < tailFloor) {
     return { promote: false, reason: `tail recall@20 ${f(candidate.tailRecallAt20)} is below ${f(tailFloor)} (serving ${f(current.tailRecallAt20)} - ${pct(policy.maxTailRecallLoss)})` };
   }
-  return { promote: true, reason: `NDCG@10 ${f(candidate.ndcgAt10)} vs ${f(current.ndcgAt10)} (needed ${f(ndcgNeeded)}), tail recall@20 ${f(candidate.tailRecallAt20)} vs ${f(current.tailRecallAt20)} (floor ${f(tailFloor)})` };
+  return { promote: true, onMerit: true, reason: `NDCG@10 ${f(candidate.ndcgAt10)} vs ${f(current.ndcgAt10)} (needed ${f(ndcgNeeded)}), tail recall@20 ${f(candidate.tailRecallAt20)} vs ${f(current.tailRecallAt20)} (floor ${f(tailFloor)})` };
 }
 
-/** Applies the gate to a registered candidate: promotes or rejects it in the registry, with the reason recorded. */
-export async function gateCandidate(registry: ModelRegistry, candidateVersion: string, metrics: { candidate: HoldoutMetrics; current: HoldoutMetrics | null }, policy: PromotionPolicy): Promise<PromotionDecision> {
+/** Sends a candidate that passed the offline gate to an online canary instead of promoting it. */
+export interface CanaryStarter {
+  start(candidateVersion: string, offlineReason: string): Promise<string>;
+}
+
+/**
+ * Applies the gate to a registered candidate: promotes or rejects it in the
+ * registry, with the reason recorded. With a canary, a candidate that beat a
+ * working serving version goes to it first ('canary'); replacing a version
+ * that cannot serve the shop at all does not wait.
+ */
+export async function gateCandidate(
+  registry: ModelRegistry,
+  candidateVersion: string,
+  metrics: { candidate: HoldoutMetrics; current: HoldoutMetrics | null },
+  policy: PromotionPolicy,
+  canary?: CanaryStarter,
+): Promise<PromotionDecision & { canary?: boolean }> {
   const decision = decidePromotion(metrics.candidate, metrics.current, policy);
+  if (decision.promote && decision.onMerit && canary) return { ...decision, canary: true, reason: await canary.start(candidateVersion, decision.reason) };
   if (decision.promote) await registry.promote(candidateVersion, `promotion gate: ${decision.reason}`);
   else await registry.reject(candidateVersion, `promotion gate: ${decision.reason}`);
   return decision;

@@ -10,7 +10,7 @@ import { Counter, Gauge, Registry } from 'prom-client';
 import { fitBundleModelFor, ordersFromPurchases, ShopperStep } from './bundle-refit';
 import { DatasetEvent, DatasetItem, readDatasetDir } from './dataset-files';
 import { evaluateOnHoldout, HoldoutReport } from './holdout-evaluation';
-import { gateCandidate, PromotionPolicy } from './promotion-gate';
+import { CanaryStarter, gateCandidate, PromotionPolicy } from './promotion-gate';
 import { TrainAndExport, TrainingFailedError } from './python-trainer';
 import { timeSplit } from './time-split';
 import { writeTrainingSet } from './training-set';
@@ -28,6 +28,8 @@ export interface RetrainingJobOptions {
   /** Loads a model folder as the scorer would, for the holdout evaluation. */
   readonly loadModel: (dir: string) => Promise<SequentialRecommenderModel>;
   readonly policy: PromotionPolicy;
+  /** With it, a candidate that beats a working serving version goes to an online canary before it serves everyone. */
+  readonly canary?: CanaryStarter;
   readonly workDir: string;
   readonly modelsDir: string;
   readonly minNewEvents: number;
@@ -67,7 +69,7 @@ export class RetrainingJob {
 
   constructor(private readonly options: RetrainingJobOptions) {
     this.clock = options.clock ?? Date.now;
-    this.outcomes = new Counter({ name: 'recmesh_trainer_runs_total', help: 'Retraining runs by how they ended (promoted, rejected, skipped, failed, busy).', labelNames: ['status'], registers: [options.metrics] });
+    this.outcomes = new Counter({ name: 'recmesh_trainer_runs_total', help: 'Retraining runs by how they ended (promoted, canary, rejected, skipped, failed, busy).', labelNames: ['status'], registers: [options.metrics] });
     this.lastSuccess = new Gauge({ name: 'recmesh_trainer_last_trained_timestamp_seconds', help: 'When the last run that reached the promotion gate finished.', registers: [options.metrics] });
     this.durations = new Gauge({ name: 'recmesh_trainer_last_run_seconds', help: 'Wall time of the last run, by how it ended.', labelNames: ['status'], registers: [options.metrics] });
   }
@@ -101,7 +103,7 @@ export class RetrainingJob {
     this.outcomes.inc({ status: outcome.status });
     this.durations.reset();
     this.durations.set({ status: outcome.status }, (this.clock() - started) / 1000);
-    if (outcome.status === 'promoted' || outcome.status === 'rejected') this.lastSuccess.set(this.clock() / 1000);
+    if (outcome.status === 'promoted' || outcome.status === 'rejected' || outcome.status === 'canary') this.lastSuccess.set(this.clock() / 1000);
     return outcome;
   }
 
@@ -153,8 +155,8 @@ export class RetrainingJob {
     // Registration and the gate's decision are the last, transactional steps: a run that dies before
     // them leaves no half-registered version (its model folder is an orphan, cleaned with the work dir).
     await registry.registerCandidate(candidateVersion, modelDir, details);
-    const decision = await gateCandidate(registry, candidateVersion, { candidate, current }, options.policy);
-    const status = decision.promote ? 'promoted' : 'rejected';
+    const decision = await gateCandidate(registry, candidateVersion, { candidate, current }, options.policy, options.canary);
+    const status = decision.canary ? 'canary' : decision.promote ? 'promoted' : 'rejected';
     await runs.finish(runId, status, decision.reason, this.clock(), { candidateVersion, details });
     this.logger.log(`run ${runId}: candidate ${candidateVersion} ${status}: ${decision.reason}`);
     return { runId, status, reason: decision.reason, candidateVersion };

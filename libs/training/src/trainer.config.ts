@@ -1,9 +1,11 @@
 import { CommonConfigSchema, ConfigSchema } from '@recmesh/service-config';
+import { CanaryConfigSchema } from './canary';
 import { PromotionConfigSchema } from './promotion-gate';
 
 export const TrainerConfigSchema = {
   ...CommonConfigSchema,
   ...PromotionConfigSchema,
+  ...CanaryConfigSchema,
   TRAINER_PORT: { type: 'int', default: 3007, min: 1, max: 65535, description: 'HTTP port: /health, /ready, /metrics and the admin calls' },
   TRAINER_INTERVAL_MINUTES: { type: 'int', default: 60, min: 1, description: 'how often the schedule checks for enough new data' },
   TRAINER_MIN_NEW_EVENTS: { type: 'int', default: 10_000, min: 1, description: 'events stored since the last training that make a new one worth it' },

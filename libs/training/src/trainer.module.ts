@@ -2,10 +2,12 @@ import * as path from 'path';
 import { Controller, DynamicModule, Get, HttpCode, HttpException, HttpStatus, Inject, Injectable, Logger, Module, OnApplicationBootstrap, OnApplicationShutdown, Post } from '@nestjs/common';
 import { SequentialRecommenderModel } from '@recmesh/model-runtime';
 import { METRICS_REGISTRY } from '@recmesh/observability';
-import { ClickstreamEventStore, ModelRegistry, TrainingRunRecord, TrainingRunStore, TrainingTrigger } from '@recmesh/persistence';
+import { ExperimentAdmin } from '@recmesh/experiments';
+import { ClickstreamEventStore, ExperimentStore, ModelRegistry, TrainingRunRecord, TrainingRunStore, TrainingTrigger } from '@recmesh/persistence';
 import { Config } from '@recmesh/service-config';
 import { Infrastructure, INFRASTRUCTURE } from '@recmesh/service-runtime';
 import { Registry } from 'prom-client';
+import { CanaryController, canaryPolicy } from './canary';
 import { promotionPolicy } from './promotion-gate';
 import { PythonTrainer } from './python-trainer';
 import { RetrainingJob, RetrainingOutcome, ShopExporter } from './retraining-job';
@@ -15,6 +17,8 @@ export type TrainerConfig = Config<typeof TrainerConfigSchema>;
 
 const ROOT = path.resolve(__dirname, '../../..');
 
+const CANARY = Symbol('CANARY');
+
 /** Runs the job on its schedule and on demand, one run at a time in this process (the store's lock covers the others). */
 @Injectable()
 export class TrainerScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -22,14 +26,21 @@ export class TrainerScheduler implements OnApplicationBootstrap, OnApplicationSh
   private timer?: NodeJS.Timeout;
   private running?: Promise<RetrainingOutcome>;
 
+  private canaryTimer?: NodeJS.Timeout;
+
   constructor(
     private readonly job: RetrainingJob,
     private readonly runs: TrainingRunStore,
     @Inject('TRAINER_INTERVAL_MS') private readonly intervalMs: number,
+    @Inject(CANARY) private readonly canary: { controller: CanaryController; intervalMs: number } | null,
   ) {}
 
   onApplicationBootstrap(): void {
     this.timer = setInterval(() => this.trigger('schedule'), this.intervalMs).unref();
+    const canary = this.canary;
+    if (canary) {
+      this.canaryTimer = setInterval(() => void canary.controller.check().catch((e) => this.logger.error(`canary check failed: ${(e as Error).message}`)), canary.intervalMs).unref();
+    }
   }
 
   /** Starts a run in the background; false when one is already running here. */
@@ -46,6 +57,7 @@ export class TrainerScheduler implements OnApplicationBootstrap, OnApplicationSh
 
   async onApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
+    clearInterval(this.canaryTimer);
     // A run cut short here is marked abandoned by the next one (its heartbeat stops).
   }
 }
@@ -72,9 +84,13 @@ export class TrainerAdminController {
 @Module({})
 export class TrainerModule {
   static register(config: TrainerConfig, exporter: (infra: Infrastructure) => ShopExporter): DynamicModule {
-    const build = (infra: Infrastructure, metrics: Registry) =>
+    const policy = canaryPolicy(config);
+    const buildCanary = (infra: Infrastructure, metrics: Registry) =>
+      policy ? { controller: new CanaryController(new ModelRegistry(infra.dataSource), new ExperimentAdmin(new ExperimentStore(infra.dataSource)), policy, metrics), intervalMs: config.PROMOTION_CANARY_CHECK_SECONDS * 1000 } : null;
+    const build = (infra: Infrastructure, metrics: Registry, canary: ReturnType<typeof buildCanary>) =>
       new RetrainingJob({
         registry: new ModelRegistry(infra.dataSource),
+        canary: canary?.controller,
         runs: new TrainingRunStore(infra.dataSource),
         newEventsSince: (since) => new ClickstreamEventStore(infra.dataSource).countIngestedSince(since),
         exporter: exporter(infra),
@@ -95,7 +111,8 @@ export class TrainerModule {
       module: TrainerModule,
       controllers: [TrainerAdminController],
       providers: [
-        { provide: RetrainingJob, useFactory: build, inject: [INFRASTRUCTURE, METRICS_REGISTRY] },
+        { provide: CANARY, useFactory: buildCanary, inject: [INFRASTRUCTURE, METRICS_REGISTRY] },
+        { provide: RetrainingJob, useFactory: build, inject: [INFRASTRUCTURE, METRICS_REGISTRY, CANARY] },
         { provide: TrainingRunStore, useFactory: (infra: Infrastructure) => new TrainingRunStore(infra.dataSource), inject: [INFRASTRUCTURE] },
         { provide: 'TRAINER_INTERVAL_MS', useValue: config.TRAINER_INTERVAL_MINUTES * 60_000 },
         TrainerScheduler,

@@ -116,6 +116,15 @@ export class ExperimentStore {
     }
   }
 
+  /** Served lists of an experiment per arm and the model version that actually served them (a canary's guardrail). */
+  async servedByArm(name: string): Promise<Array<{ arm: string; modelVersion: string; lists: number }>> {
+    const rows: Array<{ arm: string; model_version: string; lists: number | string }> = await this.dataSource.query(
+      'SELECT arm, model_version, COUNT(*) AS lists FROM feedback_served_lists WHERE experiment = ? GROUP BY arm, model_version',
+      [name],
+    );
+    return rows.map((r) => ({ arm: r.arm, modelVersion: r.model_version, lists: Number(r.lists) }));
+  }
+
   /**
    * Every unit of an experiment, page by page, with its stored events before
    * the experiment started (the CUPED covariate: 0 for a unit without history).

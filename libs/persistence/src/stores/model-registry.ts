@@ -2,7 +2,7 @@ import { DataSource, EntityManager, Not } from 'typeorm';
 import { ModelDecisionEntity, ModelVersionEntity } from '../entities/model-version.entity';
 
 export type ModelStatus = 'candidate' | 'active' | 'retired';
-export type ModelDecision = 'registered' | 'promoted' | 'rejected' | 'pinned' | 'unpinned' | 'rolled_back';
+export type ModelDecision = 'registered' | 'promoted' | 'rejected' | 'pinned' | 'unpinned' | 'rolled_back' | 'canary_started';
 
 export interface ModelVersionRecord {
   readonly modelVersion: string;
@@ -86,6 +86,14 @@ export class ModelRegistry {
     await this.change(modelVersion, async (m) => {
       await m.getRepository(ModelVersionEntity).update({ modelVersion }, { status: 'retired' });
       await this.decide(m, modelVersion, 'rejected', reason);
+    });
+  }
+
+  /** Records that a candidate went to an online canary (it serves its share of traffic through an experiment). */
+  async canary(modelVersion: string, reason: string): Promise<void> {
+    await this.change(modelVersion, async (m, version) => {
+      if (version.status !== 'candidate') throw new ModelRegistryError(`only a candidate can go to a canary; ${modelVersion} is ${version.status}`);
+      await this.decide(m, modelVersion, 'canary_started', reason);
     });
   }
 

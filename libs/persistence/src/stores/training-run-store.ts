@@ -1,7 +1,7 @@
 import { DataSource, EntityManager, In } from 'typeorm';
 import { TrainerLockEntity, TrainingRunEntity } from '../entities/training-run.entity';
 
-export type TrainingRunStatus = 'running' | 'skipped' | 'failed' | 'abandoned' | 'promoted' | 'rejected';
+export type TrainingRunStatus = 'running' | 'skipped' | 'failed' | 'abandoned' | 'promoted' | 'rejected' | 'canary';
 export type TrainingTrigger = 'schedule' | 'admin';
 
 export interface TrainingRunRecord {
