@@ -1,7 +1,7 @@
 import { ExperimentState } from '@recmesh/contracts';
 import { ExperimentAdmin } from '@recmesh/experiments';
 import { mulberry32 } from '@recmesh/numerics';
-import { ExperimentStore, FeedbackStore, ModelRegistry, openStore, UnitOutcome } from '@recmesh/persistence';
+import { ExperimentStore, FeedbackStore, ModelRegistry, openStore, ServedListRecord, UnitOutcome } from '@recmesh/persistence';
 import { assignArm, planOf } from '@recmesh/serving-core';
 import { Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
@@ -33,7 +33,7 @@ describe('CanaryController (simulated shoppers, embedded store)', () => {
     const plan = planOf(experiment);
     const random = mulberry32(shoppers + 1);
     const outcomes: UnitOutcome[] = [];
-    const lists = [];
+    const lists: ServedListRecord[] = [];
     for (let i = 0; i < count; i++, shoppers++) {
       const unitId = `shopper-${shoppers}`;
       const arm = assignArm(plan, unitId).name as 'control' | 'canary';
