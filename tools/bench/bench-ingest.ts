@@ -10,6 +10,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { resolveTopicNames, topicDeclarations } from '@recmesh/contracts';
+import { percentile } from '@recmesh/numerics';
 import { generateSyntheticShop } from '@recmesh/synthetic-shop';
 /* eslint-disable @nx/enforce-module-boundaries -- this bench runs the real stack through the integration-test harness (test/, type:test), which is no library and has no import alias */
 import { infraEnv, uniqueSuffix } from '../../test/support/infra-env';
@@ -23,10 +24,6 @@ const ROOT = path.resolve(__dirname, '../..');
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? Number(process.argv[i + 1]) : fallback;
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
 async function main(): Promise<void> {

@@ -1,4 +1,4 @@
-import { meanAndStd } from './summary-statistics';
+import { latencySummary, meanAndStd, percentile } from './summary-statistics';
 
 describe('meanAndStd', () => {
   it('gives the per-key mean and sample standard deviation', () => {
@@ -14,5 +14,14 @@ describe('meanAndStd', () => {
   it('has std 0 for one run and nothing for none', () => {
     expect(meanAndStd([{ a: 2 }])).toEqual({ mean: { a: 2 }, std: { a: 0 } });
     expect(meanAndStd([])).toEqual({ mean: {}, std: {} });
+  });
+});
+
+describe('percentile and latencySummary', () => {
+  it('take the nearest rank and summarise latencies in any order', () => {
+    const values = Array.from({ length: 100 }, (_, i) => 100 - i); // 100..1
+    expect(percentile([...values].sort((a, b) => a - b), 50)).toBe(51);
+    expect(latencySummary(values)).toEqual({ n: 100, p50: 51, p95: 96, p99: 100, max: 100, mean: 51 });
+    expect(latencySummary([])).toBeNull();
   });
 });

@@ -10,3 +10,24 @@ export function meanAndStd(runs: readonly Record<string, number>[]): { mean: Rec
   }
   return { mean, std };
 }
+
+/** The nearest-rank p-th percentile (0..100) of ascending values. */
+export function percentile(sorted: readonly number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+export interface LatencySummary {
+  readonly n: number;
+  readonly p50: number;
+  readonly p95: number;
+  readonly p99: number;
+  readonly max: number;
+  readonly mean: number;
+}
+
+/** Count, nearest-rank p50/p95/p99, max and rounded mean of latencies (any order); null for none. */
+export function latencySummary(values: readonly number[]): LatencySummary | null {
+  if (values.length === 0) return null;
+  const s = [...values].sort((a, b) => a - b);
+  return { n: s.length, p50: percentile(s, 50), p95: percentile(s, 95), p99: percentile(s, 99), max: s[s.length - 1], mean: Math.round(s.reduce((a, b) => a + b, 0) / s.length) };
+}

@@ -12,7 +12,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { BundleCandidate, BundleOptimizer, BundleProblem, ComposedBundle, DEFAULT_BEAM_WIDTH, solveExhaustively } from '@recmesh/bundling';
-import { boxMuller, mulberry32 as seededRandom } from '@recmesh/numerics';
+import { boxMuller, mulberry32 as seededRandom, percentile } from '@recmesh/numerics';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const CANDIDATES = 200;
@@ -111,10 +111,6 @@ function realisticProblem(seed: number, size: number): BundleProblem {
       excludeItemIds: excluded,
     },
   };
-}
-
-function percentile(sorted: readonly number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
 const round = (value: number, digits = 4): number => Number(value.toFixed(digits));

@@ -21,7 +21,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Action, ServedSurfaces, topicDeclarations, TopicNames } from '@recmesh/contracts';
-import { mulberry32 } from '@recmesh/numerics';
+import { latencySummary, mulberry32 } from '@recmesh/numerics';
 import { Kafka, Producer } from 'kafkajs';
 /* eslint-disable @nx/enforce-module-boundaries -- this bench runs the real stack through the integration-test harness (test/, type:test), which is no library and has no import alias */
 import { ActionSpec, actionRecord, ListSpec, metricValue, seedPopularity, servedRecord } from '../../../test/feedback/feedback-fixtures';
@@ -42,16 +42,6 @@ function arg(name: string, fallback: number): number {
 function listArg(name: string, fallback: number[]): number[] {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? process.argv[i + 1].split(',').map(Number) : fallback;
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
-
-function summary(values: number[]): { n: number; p50: number; p95: number; p99: number; max: number; mean: number } | null {
-  if (values.length === 0) return null;
-  const s = [...values].sort((a, b) => a - b);
-  return { n: s.length, p50: percentile(s, 50), p95: percentile(s, 95), p99: percentile(s, 99), max: s[s.length - 1], mean: Math.round(s.reduce((a, b) => a + b, 0) / s.length) };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -430,15 +420,15 @@ async function main(): Promise<void> {
         backlog_at_stop_actions: sent.actions - (atStop.actions - appliedBefore.actions),
         caught_up_seconds_after_stop: caughtUpSeconds,
         attribution_lag_ms: {
-          all: summary(lag),
-          rec_id: summary(rows.filter((r) => Number(r.vt) === 0).map((r) => Number(r.l))),
-          view_through: summary(rows.filter((r) => Number(r.vt) === 1).map((r) => Number(r.l))),
+          all: latencySummary(lag),
+          rec_id: latencySummary(rows.filter((r) => Number(r.vt) === 0).map((r) => Number(r.l))),
+          view_through: latencySummary(rows.filter((r) => Number(r.vt) === 1).map((r) => Number(r.l))),
         },
         service_metrics: delta,
         load_average_before: loadBefore,
         load_average_after: loadAverage(),
       });
-      console.info(`rate ${rate}/s: lag ${JSON.stringify(summary(lag))}`);
+      console.info(`rate ${rate}/s: lag ${JSON.stringify(latencySummary(lag))}`);
       stream = undefined;
       await sleep(2000);
     }

@@ -12,6 +12,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { latencySummary } from '@recmesh/numerics';
 import { generateSyntheticShop, ShopEvent, ShopItem } from '@recmesh/synthetic-shop';
 import { Producer } from 'kafkajs';
 /* eslint-disable @nx/enforce-module-boundaries -- this bench runs the real stack through the integration-test harness (test/, type:test), which is no library and has no import alias */
@@ -25,16 +26,6 @@ const ROOT = path.resolve(__dirname, '../../..');
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? Number(process.argv[i + 1]) : fallback;
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
-
-function summary(latencies: number[]): { n: number; p50: number; p95: number; p99: number; max: number; mean: number } | null {
-  if (latencies.length === 0) return null;
-  const s = [...latencies].sort((a, b) => a - b);
-  return { n: s.length, p50: percentile(s, 50), p95: percentile(s, 95), p99: percentile(s, 99), max: s[s.length - 1], mean: Math.round(s.reduce((a, b) => a + b, 0) / s.length) };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -186,7 +177,7 @@ async function main(): Promise<void> {
       else idle.push(l);
       await sleep(100);
     }
-    console.info(`idle: ${JSON.stringify(summary(idle))}`);
+    console.info(`idle: ${JSON.stringify(latencySummary(idle))}`);
 
     // Under load: other users' clickstream at `rate` events/s for the whole measurement.
     const storedBefore = await scenario.storedCount();
@@ -211,8 +202,8 @@ async function main(): Promise<void> {
     await sleep(10_000);
     const storedAfter10s = (await scenario.storedCount()) - storedBefore - 3 * loadedProbes;
 
-    const idleS = summary(idle);
-    const loadedS = summary(loaded);
+    const idleS = latencySummary(idle);
+    const loadedS = latencySummary(loaded);
     const report = {
       benchmark: 'freshness',
       created_at: new Date().toISOString(),
