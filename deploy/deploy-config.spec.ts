@@ -144,6 +144,7 @@ const SERVING_MODEL_SRC = 'libs/serving-core/src/serving-model.ts';
 const BUNDLER_SRC = 'libs/bundle-service/src/bundle-recommender.ts';
 const BUNDLER_MODULE_SRC = 'libs/bundle-service/src/serving-bundle-model.ts';
 const EXPERIMENTS_SRC = 'libs/gateway-api/src/experiment-refresher.ts';
+const EXPERIMENT_RESULTS_SRC = 'libs/experiments/src/experiment-metrics.ts';
 const FEEDBACK_SRC = 'libs/attribution/src/feedback-metrics.ts';
 
 /**
@@ -176,6 +177,10 @@ const SERVICE_METRICS: Record<string, { type: MetricType; labels: string[]; sour
   recmesh_gateway_served_publish_failures_total: { type: 'counter', labels: [], source: GATEWAY_SRC },
   recmesh_gateway_arm_fallbacks_total: { type: 'counter', labels: ['experiment', 'arm'], source: GATEWAY_SRC },
   recmesh_gateway_experiments_running: { type: 'gauge', labels: [], source: EXPERIMENTS_SRC },
+  recmesh_experiment_users: { type: 'gauge', labels: ['experiment', 'arm'], source: EXPERIMENT_RESULTS_SRC },
+  recmesh_experiment_sample_ratio_p_value: { type: 'gauge', labels: ['experiment'], source: EXPERIMENT_RESULTS_SRC },
+  recmesh_experiment_lift: { type: 'gauge', labels: ['experiment', 'arm', 'metric', 'bound'], source: EXPERIMENT_RESULTS_SRC },
+  recmesh_experiment_verdict: { type: 'gauge', labels: ['experiment', 'arm', 'metric', 'verdict'], source: EXPERIMENT_RESULTS_SRC },
 
   recmesh_scorer_model_info: { type: 'gauge', labels: ['model_version', 'execution_provider'], source: SERVING_MODEL_SRC },
   recmesh_scorer_model_load_failures_total: { type: 'counter', labels: ['model_version'], source: SERVING_MODEL_SRC },
