@@ -66,6 +66,7 @@ export function parseServedList(value: Buffer | null): ServedListRecord | Invali
     // Names as the experiments API allows them; anything else cannot come from our gateway and counts as none.
     experiment: /^[a-z0-9_-]{1,64}$/.test(served.experiment) ? served.experiment : '',
     tsMs: Number(served.tsMs),
+    latencyMs: served.latencyMs,
     items: served.items.map((i) => ({ itemId: i.itemId, position: i.position })),
   };
 }

@@ -71,6 +71,11 @@ export class ExperimentAdmin {
     return { experiment, arms: await armInputs(experiment, this.store.units(name, record.startedAtMs)) };
   }
 
+  /** Gateway answer times of an arm's most recent lists. */
+  recentLatencies(name: string, arm: string, limit: number): Promise<number[]> {
+    return this.store.recentLatencies(name, arm, limit);
+  }
+
   /** Served lists per arm by the version that served them. */
   servedByArm(name: string): ReturnType<ExperimentStore['servedByArm']> {
     return this.store.servedByArm(name);

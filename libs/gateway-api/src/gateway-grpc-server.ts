@@ -306,6 +306,7 @@ export class GatewayGrpcServer {
       this.publisher.publish({
         recId, userId: prepared.userId, surface: prepared.surface, items: reply.served, modelVersion: reply.modelVersion, tsMs: Date.now(),
         experiment: assignment && { name: assignment.experiment, arm: assignment.arm.name },
+        latencyMs: Number(process.hrtime.bigint() - started) / 1e6,
       });
     })();
   }

@@ -17,6 +17,8 @@ export interface ServedList {
   /** The experiment and arm the request was assigned to, if any. */
   readonly experiment?: { readonly name: string; readonly arm: string };
   readonly tsMs: number;
+  /** How long the call took to answer. */
+  readonly latencyMs?: number;
 }
 
 /** Encodes a served list as recmesh.events.v1.RecommendationServed (positions are 1-based). */
@@ -30,6 +32,7 @@ export function encodeServedList(list: ServedList): Buffer {
     arm: list.experiment?.arm ?? '',
     experiment: list.experiment?.name ?? '',
     tsMs: BigInt(list.tsMs),
+    latencyMs: Math.max(0, Math.round(list.latencyMs ?? 0)),
   });
   return Buffer.from(toBinary(RecommendationServedSchema, message));
 }

@@ -7,7 +7,7 @@ import { Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { CanaryController, canaryExperimentName, CanaryPolicy } from './canary';
 
-const POLICY: CanaryPolicy = { share: 0.5, margin: 0.1, maxFallbackShare: 0.01, minGuardrailLists: 100 };
+const POLICY: CanaryPolicy = { share: 0.5, margin: 0.1, maxFallbackShare: 0.01, maxP99Increase: 0.25, minGuardrailLists: 100 };
 const CANDIDATE = 'shop-20261201T1000-cand';
 
 describe('CanaryController (simulated shoppers, embedded store)', () => {
@@ -28,7 +28,7 @@ describe('CanaryController (simulated shoppers, embedded store)', () => {
   afterEach(() => ds.destroy());
 
   /** Shoppers served as the gateway would (assigned by hash; the canary arm answered by `servedBy` unless it fell back) who buy at their arm's rate. */
-  async function shop(count: number, conversion: { control: number; canary: number }, canaryServedBy = CANDIDATE): Promise<void> {
+  async function shop(count: number, conversion: { control: number; canary: number }, canaryServedBy = CANDIDATE, latencyMs = { control: 20, canary: 20 }): Promise<void> {
     const [experiment] = await admin.listRunning();
     const plan = planOf(experiment);
     const random = mulberry32(shoppers + 1);
@@ -39,7 +39,9 @@ describe('CanaryController (simulated shoppers, embedded store)', () => {
       const arm = assignArm(plan, unitId).name as 'control' | 'canary';
       const bought = random() < conversion[arm] ? 1 : 0;
       outcomes.push({ experiment: experiment.name, unitId, arm, tsMs: 1000, impressions: 1, purchases: bought, revenue: 20 * bought });
-      lists.push({ recId: `rec-${shoppers}`, userId: unitId, surface: 'recommend', modelVersion: arm === 'canary' ? canaryServedBy : 'serving-v1', arm, experiment: experiment.name, tsMs: 1000, items: [{ itemId: 'i', position: 1 }] });
+      // Answer times spread around the arm's typical latency.
+      const latency = Math.round(latencyMs[arm] * (0.5 + random()));
+      lists.push({ recId: `rec-${shoppers}`, userId: unitId, surface: 'recommend', modelVersion: arm === 'canary' ? canaryServedBy : 'serving-v1', arm, experiment: experiment.name, tsMs: 1000 + shoppers, latencyMs: latency, items: [{ itemId: 'i', position: 1 }] });
     }
     await ds.transaction(async (m) => {
       await new ExperimentStore(ds).addOutcomes(m, outcomes);
@@ -48,9 +50,9 @@ describe('CanaryController (simulated shoppers, embedded store)', () => {
   }
 
   /** Feeds shoppers until the canary is decided (or the budget runs out). */
-  async function runUntilDecided(conversion: { control: number; canary: number }, canaryServedBy = CANDIDATE) {
+  async function runUntilDecided(conversion: { control: number; canary: number }, canaryServedBy = CANDIDATE, latencyMs = { control: 20, canary: 20 }) {
     for (let step = 0; step < 40; step++) {
-      await shop(1000, conversion, canaryServedBy);
+      await shop(1000, conversion, canaryServedBy, latencyMs);
       const [decision] = await canary.check();
       if (decision.verdict !== 'continue') return { ...decision, shoppers };
     }
@@ -92,5 +94,13 @@ describe('CanaryController (simulated shoppers, embedded store)', () => {
     expect(decision.shoppers).toBe(1000);
     expect((await registry.decisions(CANDIDATE))[0]).toMatchObject({ decision: 'rejected', reason: expect.stringMatching(/^canary: guardrail: \d+ of \d+ canary lists/) });
     expect(await admin.listRunning()).toEqual([]);
+  });
+
+  it('rolls back a canary that answers much slower than control, converting the same', async () => {
+    await canary.start(CANDIDATE, 'offline gain');
+    const decision = await runUntilDecided({ control: 0.3, canary: 0.3 }, CANDIDATE, { control: 20, canary: 60 });
+    expect(decision).toMatchObject({ verdict: 'rolled_back', reason: expect.stringMatching(/^guardrail: the canary arm answers in \d+ ms at p99 against control's \d+ ms/) });
+    expect(decision.shoppers).toBe(1000);
+    expect((await registry.current())?.modelVersion).toBe('serving-v1');
   });
 });

@@ -2,9 +2,10 @@ import { create } from '@bufbuild/protobuf';
 import { Logger } from '@nestjs/common';
 import { ArmSchema, ArmStrategy, ExperimentSchema } from '@recmesh/contracts';
 import { nonInferiority } from '@recmesh/experiment-stats';
+import { percentile } from '@recmesh/numerics';
 import { ExperimentAdmin } from '@recmesh/experiments';
 import { ModelRegistry } from '@recmesh/persistence';
-import { ConfigSchema } from '@recmesh/service-config';
+import { Config, ConfigSchema } from '@recmesh/service-config';
 import { Counter, Registry } from 'prom-client';
 import type { CanaryStarter } from './promotion-gate';
 
@@ -12,7 +13,8 @@ export const CanaryConfigSchema = {
   PROMOTION_CANARY_PERCENT: { type: 'int', default: 0, min: 0, max: 50, description: 'share of users a candidate that passed the offline gate serves as an online canary before promotion; 0 = promote at once' },
   PROMOTION_CANARY_MARGIN_PERCENT: { type: 'int', default: 5, min: 1, max: 50, description: "the canary is promoted once shown not worse than the serving version's conversion by more than this (sequential non-inferiority), rolled back once shown worse by more" },
   PROMOTION_CANARY_MAX_FALLBACK_PERCENT: { type: 'int', default: 1, min: 0, max: 100, description: "guardrail: roll the canary back when more of its arm's lists than this had to be answered by the serving version (the candidate could not serve)" },
-  PROMOTION_CANARY_MIN_LISTS: { type: 'int', default: 100, min: 1, description: "canary lists served before the guardrail judges" },
+  PROMOTION_CANARY_MAX_P99_INCREASE_PERCENT: { type: 'int', default: 25, min: 0, max: 1000, description: "guardrail: roll the canary back when its arm's p99 answer time exceeds control's by more than this (and by 5 ms)" },
+  PROMOTION_CANARY_MIN_LISTS: { type: 'int', default: 100, min: 1, description: 'lists each arm served before the guardrails judge' },
   PROMOTION_CANARY_CHECK_SECONDS: { type: 'int', default: 60, min: 1, max: 3600, description: 'how often running canaries are decided on' },
 } as const satisfies ConfigSchema;
 
@@ -23,13 +25,26 @@ export interface CanaryPolicy {
   readonly margin: number;
   /** Guardrail: share of canary lists answered by the serving version beyond which the canary is rolled back. */
   readonly maxFallbackShare: number;
+  /** Guardrail: relative p99 latency increase of the canary arm over control beyond which it is rolled back. */
+  readonly maxP99Increase: number;
   readonly minGuardrailLists: number;
 }
 
-export function canaryPolicy(config: { PROMOTION_CANARY_PERCENT: number; PROMOTION_CANARY_MARGIN_PERCENT: number; PROMOTION_CANARY_MAX_FALLBACK_PERCENT: number; PROMOTION_CANARY_MIN_LISTS: number }): CanaryPolicy | undefined {
+export function canaryPolicy(config: Config<typeof CanaryConfigSchema>): CanaryPolicy | undefined {
   if (config.PROMOTION_CANARY_PERCENT === 0) return undefined;
-  return { share: config.PROMOTION_CANARY_PERCENT / 100, margin: config.PROMOTION_CANARY_MARGIN_PERCENT / 100, maxFallbackShare: config.PROMOTION_CANARY_MAX_FALLBACK_PERCENT / 100, minGuardrailLists: config.PROMOTION_CANARY_MIN_LISTS };
+  return {
+    share: config.PROMOTION_CANARY_PERCENT / 100,
+    margin: config.PROMOTION_CANARY_MARGIN_PERCENT / 100,
+    maxFallbackShare: config.PROMOTION_CANARY_MAX_FALLBACK_PERCENT / 100,
+    maxP99Increase: config.PROMOTION_CANARY_MAX_P99_INCREASE_PERCENT / 100,
+    minGuardrailLists: config.PROMOTION_CANARY_MIN_LISTS,
+  };
 }
+
+/** Recent lists per arm the latency guardrail compares. */
+const LATENCY_SAMPLE = 2000;
+/** Below this p99 difference latency is noise, whatever the ratio. */
+const LATENCY_FLOOR_MS = 5;
 
 /** The metric a canary is decided on: purchases per user attributed to the arm's lists (conversion). */
 export const CANARY_METRIC = 'purchases';
@@ -116,6 +131,14 @@ export class CanaryController implements CanaryStarter {
     const fallbacks = served.filter((s) => s.modelVersion !== version).reduce((n, s) => n + s.lists, 0);
     if (lists >= this.policy.minGuardrailLists && fallbacks / lists > this.policy.maxFallbackShare) {
       return decision('rolled_back', `guardrail: ${fallbacks} of ${lists} canary lists (${pct(fallbacks / lists)}, limit ${pct(this.policy.maxFallbackShare)}) were answered by the serving version because ${version} could not serve`);
+    }
+    const [canaryLatency, controlLatency] = await Promise.all([CANARY_ARM, CONTROL_ARM].map((arm) => this.experiments.recentLatencies(name, arm, LATENCY_SAMPLE)));
+    if (Math.min(canaryLatency.length, controlLatency.length) >= this.policy.minGuardrailLists) {
+      const p99 = (xs: number[]) => percentile([...xs].sort((a, b) => a - b), 99);
+      const [canaryP99, controlP99] = [p99(canaryLatency), p99(controlLatency)];
+      if (canaryP99 > controlP99 * (1 + this.policy.maxP99Increase) && canaryP99 - controlP99 > LATENCY_FLOOR_MS) {
+        return decision('rolled_back', `guardrail: the canary arm answers in ${canaryP99} ms at p99 against control's ${controlP99} ms (limit +${pct(this.policy.maxP99Increase)}) over their last ${canaryLatency.length}/${controlLatency.length} lists`);
+      }
     }
     const sums = await this.experiments.sums(name);
     const baseline = sums?.arms.find((a) => a.name === CONTROL_ARM);

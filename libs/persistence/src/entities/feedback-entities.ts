@@ -42,6 +42,10 @@ export class FeedbackServedListEntity {
   @Column({ type: 'varchar', length: 64, default: '' })
   experiment!: string;
 
+  /** How long the gateway took to answer (0 when it did not say). */
+  @Column({ name: 'latency_ms', type: 'int', default: 0 })
+  latencyMs!: number;
+
   /** When it was served (gateway clock). */
   @Column({ name: 'ts_ms', type: 'bigint', transformer: bigintAsNumber })
   tsMs!: number;

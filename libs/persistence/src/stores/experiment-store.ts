@@ -125,6 +125,15 @@ export class ExperimentStore {
     return rows.map((r) => ({ arm: r.arm, modelVersion: r.model_version, lists: Number(r.lists) }));
   }
 
+  /** Gateway answer times of an arm's most recent served lists (a canary's latency guardrail). */
+  async recentLatencies(name: string, arm: string, limit: number): Promise<number[]> {
+    const rows: Array<{ latency_ms: number | string }> = await this.dataSource.query(
+      `SELECT latency_ms FROM feedback_served_lists WHERE experiment = ? AND arm = ? ORDER BY ts_ms DESC LIMIT ${Math.max(1, Math.floor(limit))}`,
+      [name, arm],
+    );
+    return rows.map((r) => Number(r.latency_ms));
+  }
+
   /**
    * Every unit of an experiment, page by page, with its stored events before
    * the experiment started (the CUPED covariate: 0 for a unit without history).

@@ -25,6 +25,8 @@ export interface ServedListMeta {
 }
 
 export interface ServedListRecord extends ServedListMeta {
+  /** How long the gateway took to answer; stored, not read back with the list. */
+  readonly latencyMs?: number;
   /** 1-based positions, as the gateway published them. */
   readonly items: ReadonlyArray<{ readonly itemId: string; readonly position: number }>;
 }
@@ -121,7 +123,7 @@ export class FeedbackStore {
     }
     const fresh = [...byId.values()].filter((l) => !seen.has(l.recId));
     const listRows = fresh.map((l) => ({
-      recId: l.recId, userId: l.userId, surface: l.surface, modelVersion: l.modelVersion, arm: l.arm, experiment: l.experiment, tsMs: l.tsMs, itemCount: l.items.length, receivedAtMs: nowMs,
+      recId: l.recId, userId: l.userId, surface: l.surface, modelVersion: l.modelVersion, arm: l.arm, experiment: l.experiment, latencyMs: l.latencyMs ?? 0, tsMs: l.tsMs, itemCount: l.items.length, receivedAtMs: nowMs,
     }));
     const itemRows = fresh.flatMap((l) => l.items.map((item) => ({ recId: l.recId, position: item.position, itemId: item.itemId, userId: l.userId, tsMs: l.tsMs })));
     for (let i = 0; i < listRows.length; i += CHUNK) await manager.getRepository(FeedbackServedListEntity).insert(listRows.slice(i, i + CHUNK));
