@@ -73,7 +73,7 @@ describe('server reflection from the generated descriptors', () => {
       ],
     ]);
     const scoreRequest = scorer.messageType.find((m) => m.name === 'ScoreRequest')!;
-    expect(scoreRequest.field.map((f) => f.name)).toEqual(['user_id', 'k', 'current_item_id', 'cart_item_ids', 'filters']);
+    expect(scoreRequest.field.map((f) => f.name)).toEqual(['user_id', 'k', 'current_item_id', 'cart_item_ids', 'filters', 'model_version', 'popularity']);
     // proto3 `optional` survives @grpc/reflection's decode and re-encode.
     const filters = gateway.messageType.find((m) => m.name === 'Filters')!;
     expect(filters.field.find((f) => f.name === 'min_price')?.proto3Optional).toBe(true);
