@@ -60,6 +60,17 @@ describe('ServingModel hot reload', () => {
     fs.rmSync(broken, { recursive: true, force: true });
   });
 
+  it('keeps serving the old model when a registry row points at a folder that is gone', async () => {
+    const registry = new ModelRegistry(ds);
+    const metrics = new Registry();
+    serving = await ServingModel.start({ registry, load, initialDir: DEMO, metrics, releaseAfterMs: 10 });
+    const before = serving.current().modelVersion;
+    await registry.register('vanished-v3', path.join(os.tmpdir(), 'recmesh-no-such-model-folder'), Date.now() + 1000);
+    await serving.refresh();
+    expect(serving.current().modelVersion).toBe(before);
+    expect(await metrics.metrics()).toContain('recmesh_scorer_model_load_failures_total{model_version="vanished-v3"} 1');
+  });
+
   it('gives a new catalog item a vector from the shop attributes the model was trained with', async () => {
     // The attribute-only fixture, its attributes named as a shop's export makes them ("key=value").
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shop-attr-model-'));

@@ -149,6 +149,19 @@ describe('RetrainingJob', () => {
     expect((await job().run('admin')).status).toBe('promoted');
   });
 
+  it('fails clearly on an empty export, and the serving version stays', async () => {
+    const outcome = await job({
+      exporter: async (outDir) => {
+        await fs.mkdir(outDir, { recursive: true });
+        await fs.writeFile(path.join(outDir, 'items.jsonl'), '');
+        await fs.writeFile(path.join(outDir, 'events.csv'), 'user_id,item_id,ts,action\n');
+        return { fingerprint: 'empty', events: 0, items: 0 };
+      },
+    }).run('admin');
+    expect(outcome).toMatchObject({ status: 'failed', reason: expect.stringContaining('events.csv has no events') });
+    expect((await registry.current())?.modelVersion).toBe('demo');
+  });
+
   it('refuses an export with no holdout users instead of comparing on nothing', async () => {
     const outcome = await job({
       exporter: async (outDir) => {
