@@ -14,7 +14,7 @@ void runService({
     const infra = await openInfrastructure(config, 'recmesh-bundler');
     const state = await ServingState.open(config, infra, resolveTopicNames(config.RECMESH_TOPIC_PREFIX), registry);
     return {
-      module: serviceRootModule({ infra, registry }, ServingStateModule.forRoot(state), BundlerModule.register(config, bundleModel, { grpcPort: config.BUNDLER_GRPC_PORT })),
+      module: serviceRootModule({ infra, registry, readyWithoutBus: true }, ServingStateModule.forRoot(state), BundlerModule.register(config, bundleModel, { grpcPort: config.BUNDLER_GRPC_PORT })),
       port: config.BUNDLER_PORT,
       logLevel: config.LOG_LEVEL,
     };

@@ -13,7 +13,7 @@ void runService({
     const registry = createMetricsRegistry('scorer');
     const state = await ServingState.open(config, infra, resolveTopicNames(config.RECMESH_TOPIC_PREFIX), registry);
     return {
-      module: serviceRootModule({ infra, registry }, ServingStateModule.forRoot(state), ScorerModule.register(config, { grpcPort: config.SCORER_GRPC_PORT })),
+      module: serviceRootModule({ infra, registry, readyWithoutBus: true }, ServingStateModule.forRoot(state), ScorerModule.register(config, { grpcPort: config.SCORER_GRPC_PORT })),
       port: config.SCORER_PORT,
       logLevel: config.LOG_LEVEL,
     };

@@ -1,6 +1,7 @@
 import { ServingBundleModel } from '@recmesh/bundle-service';
 import { resolveTopicNames } from '@recmesh/contracts';
 import { loadTextEmbedder } from '@recmesh/features';
+import { configureRawIntake } from '@recmesh/ingestion';
 import { createMetricsRegistry } from '@recmesh/observability';
 import { loadConfig } from '@recmesh/service-config';
 import { ServingState } from '@recmesh/serving-core';
@@ -21,7 +22,7 @@ void runService({
       module: StandaloneModule.register(config, { infra, registry, state, bundleModel, textEmbedder }),
       port: config.PORT,
       logLevel: config.LOG_LEVEL,
-      configure: (app) => void app.useBodyParser('raw', { type: 'application/x-protobuf', limit: '1mb' }),
+      configure: configureRawIntake,
     };
   },
 });

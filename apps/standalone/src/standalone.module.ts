@@ -5,7 +5,7 @@ import { FeatureBuilderModule, ItemTextEmbedder } from '@recmesh/features';
 import { FeedbackModule } from '@recmesh/attribution';
 import { ExperimentAdmin, ExperimentsModule } from '@recmesh/experiments';
 import { GatewayModule } from '@recmesh/gateway-api';
-import { IngestModule } from '@recmesh/ingestion';
+import { IngestModule, RawIntakeModule } from '@recmesh/ingestion';
 import { InMemoryMessageBus } from '@recmesh/messaging';
 import { ReadinessProbe } from '@recmesh/observability';
 import { RecommendationScorer, ScorerModule } from '@recmesh/scoring';
@@ -16,7 +16,6 @@ import { Registry } from 'prom-client';
 import { TrainerModule } from '@recmesh/training';
 import { windowExporter } from '@recmesh/dataset-export';
 import { seedDemoShop } from './demo-shop-seeder';
-import { MESSAGE_BUS, RawIntakeController, TOPIC_NAMES } from './raw-intake.controller';
 import { StandaloneConfigSchema } from './standalone.config';
 
 type StandaloneConfig = Config<typeof StandaloneConfigSchema>;
@@ -71,6 +70,7 @@ export class StandaloneModule {
       imports: [
         ServiceRuntimeModule.forRoot({ infra: parts.infra, registry: parts.registry }),
         IngestModule.register(config),
+        RawIntakeModule.register(config),
         FeatureBuilderModule.register(config, { textEmbedder: parts.textEmbedder }),
         ServingStateModule.forRoot(parts.state),
         ServingBackendsModule.forRoot({
@@ -84,10 +84,7 @@ export class StandaloneModule {
         // The embedded store lives in this process: so does the retraining job (admin calls on PORT).
         TrainerModule.register(config, (infra) => windowExporter(infra.dataSource)),
       ],
-      controllers: [RawIntakeController],
       providers: [
-        { provide: MESSAGE_BUS, useValue: parts.infra.bus },
-        { provide: TOPIC_NAMES, useValue: resolveTopicNames(config.RECMESH_TOPIC_PREFIX) },
         { provide: CONFIG, useValue: config },
         DemoSeeding,
       ],

@@ -12,7 +12,8 @@ void runService({
     const config = loadConfig(TrainerConfigSchema);
     const infra = await openInfrastructure(config, 'recmesh-trainer');
     return {
-      module: serviceRootModule({ infra, registry: createMetricsRegistry('trainer') }, TrainerModule.register(config, (infra) => windowExporter(infra.dataSource))),
+      // Training reads and writes the store only: a broker outage does not make it unready.
+      module: serviceRootModule({ infra, registry: createMetricsRegistry('trainer'), readyWithoutBus: true }, TrainerModule.register(config, (infra) => windowExporter(infra.dataSource))),
       port: config.TRAINER_PORT,
       logLevel: config.LOG_LEVEL,
     };

@@ -44,6 +44,16 @@ function touch(changed: Changed, id: string, feature: string, tsMs: number): voi
   changed.set(id, entry);
 }
 
+/** The first copy of each event id, in batch order. */
+function firstOfEachEventId<E extends { eventId: string }>(events: readonly E[]): E[] {
+  const seen = new Set<string>();
+  return events.filter((e) => {
+    if (seen.has(e.eventId)) return false;
+    seen.add(e.eventId);
+    return true;
+  });
+}
+
 /** The text an item is embedded from: the trainer's template, so stored vectors match what the model learned. */
 export function itemText(item: { title: string; categoryPath: readonly string[]; brand: string }): string | undefined {
   return itemTextForEncoder({ title: item.title, category: categoryLabel(item.categoryPath), brand: item.brand });
@@ -87,8 +97,10 @@ export class FeaturePipeline {
   }
 
   private async handleClickstream(batch: MessageBatch): Promise<void> {
-    const events = this.decode(batch);
-    if (events.length === 0) return;
+    const decoded = this.decode(batch);
+    if (decoded.length === 0) return;
+    // Ingest forwards at least once, so one batch may carry an event twice: the claim alone would let both copies through.
+    const events = firstOfEachEventId(decoded);
     const { features, catalog, sequenceLength, popularityHalfLifeMs } = this.options;
     const changedUsers: Changed = new Map();
     const changedItems: Changed = new Map();
@@ -131,11 +143,11 @@ export class FeaturePipeline {
     });
 
     if (applied === 0) {
-      this.options.metrics.redelivered.inc(events.length);
+      this.options.metrics.redelivered.inc(decoded.length);
       return;
     }
     this.options.metrics.applied.inc(applied);
-    this.options.metrics.redelivered.inc(events.length - applied);
+    this.options.metrics.redelivered.inc(decoded.length - applied);
     const newest = Math.max(...events.map((e) => Number(e.tsMs)));
     this.options.metrics.freshnessSeconds.set(Math.max(0, (this.clock() - newest) / 1000));
     await this.publishUpdates(changedUsers, EntityType.USER);

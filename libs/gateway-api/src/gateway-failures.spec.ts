@@ -18,11 +18,11 @@ async function deadPort(): Promise<number> {
   return port;
 }
 
-async function startGateway(backend: RecommendationBackend, bundles?: BundlerGrpcBackend) {
+async function startGateway(backend: RecommendationBackend, bundles?: BundlerGrpcBackend, defaultDeadlineMs = 2000) {
   const bus = new InMemoryMessageBus();
   const topics = resolveTopicNames('spec.');
   await bus.ensureTopics([{ name: topics.recommendationsServed, partitions: 1 }]);
-  const server = new GatewayGrpcServer({ backend, bundles, bus, servedTopic: topics.recommendationsServed, metrics: new GatewayMetrics(new Registry()), maxInFlight: 8, defaultDeadlineMs: 2000 });
+  const server = new GatewayGrpcServer({ backend, bundles, bus, servedTopic: topics.recommendationsServed, metrics: new GatewayMetrics(new Registry()), maxInFlight: 8, defaultDeadlineMs });
   const port = await server.start(0, '127.0.0.1');
   const client = createGrpcClient(RecommendationService, `127.0.0.1:${port}`);
   return { client, stop: async () => (client.close(), await server.stop(100), await bus.close()) };
@@ -70,6 +70,37 @@ describe('gateway failure statuses', () => {
       await g.stop();
       scorer.close();
       bundler.close();
+    }
+  });
+  it('answers DEADLINE_EXCEEDED, never INTERNAL, when a downstream runs past the deadline and then fails', async () => {
+    // Busy past the deadline, then the store's own timeout: the rejection is handled before the deadline timer can fire.
+    const slowThenFailing = async (q: { deadlineMs?: number }): Promise<never> => {
+      while (Date.now() < q.deadlineMs! + 20) {
+        // a synchronous stretch of work, as a large scoring batch is
+      }
+      throw new Error('Query inactivity timeout');
+    };
+    const backend: RecommendationBackend = { recommend: slowThenFailing, similarItems: slowThenFailing, isReady: () => true };
+    const g = await startGateway(backend, undefined, 100);
+    try {
+      await expect(g.client.recommend({ userId: 'u-1' })).rejects.toMatchObject({ code: grpc.status.DEADLINE_EXCEEDED });
+      await expect(g.client.similarItems({ itemId: 'sku-1' })).rejects.toMatchObject({ code: grpc.status.DEADLINE_EXCEEDED });
+      expect(errors).not.toHaveBeenCalled();
+    } finally {
+      await g.stop();
+    }
+  });
+
+  it('answers UNAVAILABLE, never INTERNAL, when an in-process backend loses its store connection', async () => {
+    const lost = async (): Promise<never> => {
+      throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:3306'), { code: 'ECONNREFUSED' });
+    };
+    const g = await startGateway({ recommend: lost, similarItems: lost, isReady: () => true });
+    try {
+      await expect(g.client.recommend({ userId: 'u-1' })).rejects.toMatchObject({ code: grpc.status.UNAVAILABLE, details: expect.stringContaining('ECONNREFUSED') });
+      expect(errors).not.toHaveBeenCalled();
+    } finally {
+      await g.stop();
     }
   });
 });

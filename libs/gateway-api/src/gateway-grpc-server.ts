@@ -278,7 +278,7 @@ export class GatewayGrpcServer {
       try {
         prepared = await prepare(deadlineMs);
       } catch (error) {
-        finish(this.failed(method, error));
+        finish(this.failed(method, error, deadlineMs));
         return;
       }
       const assignment = this.options.experiments?.assign(prepared.surface, prepared.userId);
@@ -290,7 +290,7 @@ export class GatewayGrpcServer {
           this.logger.debug(`${method} backend failed after the call ended: ${describe(error)}`);
           return;
         }
-        finish(this.failed(method, error));
+        finish(this.failed(method, error, deadlineMs));
         return;
       }
       if (done) return; // answered already (deadline or cancel); the late answer is dropped
@@ -299,7 +299,7 @@ export class GatewayGrpcServer {
       try {
         reply = prepared.respond(recId, answer);
       } catch (error) {
-        finish(this.failed(method, error));
+        finish(this.failed(method, error, deadlineMs));
         return;
       }
       if (!finish({ value: reply.response })) return;
@@ -330,9 +330,9 @@ export class GatewayGrpcServer {
     }
   }
 
-  /** The status of a failure, by the serving vocabulary's one mapping. */
-  private failed(method: GatewayMethod, error: unknown): Outcome {
-    const { code, details } = grpcFailure(error, this.logger, { method, internalMessage: 'internal error while computing recommendations' });
+  /** The status of a failure, by the serving vocabulary's one mapping (after the call's deadline, a failure is the deadline's). */
+  private failed(method: GatewayMethod, error: unknown, deadlineMs: number): Outcome {
+    const { code, details } = grpcFailure(error, this.logger, { method, internalMessage: 'internal error while computing recommendations', deadlineMs });
     if (code === grpc.status.RESOURCE_EXHAUSTED) return new Outcome(code, `recommendation backend is overloaded; retry with backoff (${details})`);
     if (code === grpc.status.UNAVAILABLE) return new Outcome(code, `recommendation backend is unavailable; retry with backoff (${details})`);
     return new Outcome(code, details);

@@ -6,3 +6,4 @@ export * from './gateway.module';
 export * from './remote-backends';
 export * from './experiment-refresher';
 export * from './remote-experiments';
+export * from './gateway-backends';

@@ -8,3 +8,5 @@ export * from './ingest-pipeline';
 export * from './ingest-worker';
 export * from './ingest.config';
 export * from './ingest.module';
+export * from './raw-intake.controller';
+export * from './raw-intake.module';

@@ -10,6 +10,7 @@ import {
   SubscriptionOptions,
   TopicDeclaration,
 } from './message-bus';
+import { BusHealth } from './broker-health';
 
 interface Member {
   readonly id: number;
@@ -197,6 +198,10 @@ export class InMemoryMessageBus implements MessageBus {
 
   isReady(): boolean {
     return !this.closed;
+  }
+
+  async health(): Promise<BusHealth> {
+    return this.closed ? { ok: false, reason: 'bus closed' } : { ok: true };
   }
 
   async close(): Promise<void> {

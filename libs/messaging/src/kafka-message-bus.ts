@@ -1,4 +1,5 @@
-import { Consumer, Kafka, KafkaConfig, logLevel, Producer, CompressionTypes, EachBatchPayload } from 'kafkajs';
+import { Admin, Consumer, Kafka, KafkaConfig, logLevel, Producer, CompressionTypes, EachBatchPayload } from 'kafkajs';
+import { BrokerHealth, BusHealth } from './broker-health';
 import {
   BusMessage,
   DEFAULT_MAX_BATCH_MESSAGES,
@@ -34,6 +35,10 @@ export class KafkaMessageBus implements MessageBus {
   private readonly consumers = new Set<Consumer>();
   private readonly lagListeners: Array<(lag: PartitionLag) => void> = [];
   private connected = false;
+  /** A client of its own for the health probe: no retries, short timeouts, silent (an outage shows on /ready, not as log lines every probe). */
+  private readonly probeClient: Kafka;
+  private probeAdmin?: Promise<Admin>;
+  private readonly brokerHealth = new BrokerHealth({ probe: () => this.describeCluster() });
 
   constructor(options: KafkaMessageBusOptions) {
     const config: KafkaConfig = {
@@ -43,6 +48,7 @@ export class KafkaMessageBus implements MessageBus {
       retry: { retries: 8, initialRetryTime: 200 },
     };
     this.kafka = new Kafka(config);
+    this.probeClient = new Kafka({ ...config, clientId: `${options.clientId}-health`, logLevel: logLevel.NOTHING, retry: { retries: 0 }, connectionTimeout: 1000, requestTimeout: 1500 });
   }
 
   async ensureTopics(topics: readonly TopicDeclaration[]): Promise<void> {
@@ -98,6 +104,7 @@ export class KafkaMessageBus implements MessageBus {
     });
     const maxBatch = options.maxBatchMessages ?? DEFAULT_MAX_BATCH_MESSAGES;
     let stopping = false;
+    this.watch(consumer, options.groupId, () => stopping);
     await consumer.connect();
     for (const topic of options.topics) {
       await consumer.subscribe({ topic, fromBeginning: options.fromBeginning ?? true });
@@ -142,6 +149,7 @@ export class KafkaMessageBus implements MessageBus {
         // kafkajs waits for the running eachBatch to finish before leaving the group.
         await consumer.disconnect();
         this.consumers.delete(consumer);
+        this.brokerHealth.consumerRecovered(options.groupId);
       },
     };
   }
@@ -154,7 +162,39 @@ export class KafkaMessageBus implements MessageBus {
     return this.connected;
   }
 
+  health(): Promise<BusHealth> {
+    return this.brokerHealth.check();
+  }
+
+  /** Reports a consumer's crash or unasked-for disconnect to the health check until it is back in its group. */
+  private watch(consumer: Consumer, groupId: string, stopping: () => boolean): void {
+    consumer.on(consumer.events.CRASH, ({ payload }) => this.brokerHealth.consumerFailed(groupId, `crashed${payload.restart ? ' (restarting)' : ''}: ${payload.error.message}`));
+    consumer.on(consumer.events.DISCONNECT, () => {
+      if (!stopping()) this.brokerHealth.consumerFailed(groupId, 'disconnected');
+    });
+    consumer.on(consumer.events.GROUP_JOIN, () => this.brokerHealth.consumerRecovered(groupId));
+  }
+
+  /** The probe: one metadata request; a failed admin is dropped so the next probe connects afresh. */
+  private async describeCluster(): Promise<void> {
+    const connecting = (this.probeAdmin ??= (async () => {
+      const admin = this.probeClient.admin({ retry: { retries: 0 } });
+      await admin.connect();
+      return admin;
+    })());
+    try {
+      await (await connecting).describeCluster();
+    } catch (error) {
+      if (this.probeAdmin === connecting) this.probeAdmin = undefined;
+      void connecting.then((admin) => admin.disconnect()).catch(() => undefined);
+      throw error;
+    }
+  }
+
   async close(): Promise<void> {
+    const probeAdmin = this.probeAdmin;
+    this.probeAdmin = undefined;
+    await probeAdmin?.then((admin) => admin.disconnect()).catch(() => undefined);
     await Promise.all([...this.consumers].map((c) => c.disconnect()));
     this.consumers.clear();
     if (this.producer) await this.producer.disconnect();

@@ -1,3 +1,5 @@
+import type { BusHealth } from './broker-health';
+
 /**
  * The transport every service talks to. Two implementations share these
  * semantics (topics with partitions, keyed partitioning, consumer groups that
@@ -78,6 +80,8 @@ export interface MessageBus {
   /** Called after each committed batch; used for lag metrics. */
   onLag(listener: (lag: PartitionLag) => void): void;
   isReady(): boolean;
+  /** Whether the bus can carry messages now (Kafka: a cached probe of the cluster and the consumers' own reports); /ready's `bus` check. */
+  health(): Promise<BusHealth>;
   close(): Promise<void>;
 }
 

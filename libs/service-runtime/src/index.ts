@@ -2,3 +2,5 @@ export * from './infrastructure';
 export * from './service-runtime.module';
 export * from './run-service';
 export * from './consumer-service';
+export * from './rate-limited-log';
+export * from './client-error.filter';

@@ -49,7 +49,7 @@ describe('ServiceRuntimeModule', () => {
     try {
       const ready = await fetch(`${await app.getUrl()}/ready`);
       expect(ready.status).toBe(200);
-      expect(await ready.json()).toEqual({ ready: true, checks: { store: { ok: true }, 'consumer:a': { ok: true }, 'consumer:b': { ok: true } } });
+      expect(await ready.json()).toEqual({ ready: true, checks: { bus: { ok: true }, store: { ok: true }, 'consumer:a': { ok: true }, 'consumer:b': { ok: true } } });
       await infra.bus.publish('a.in', [{ key: 'k', value: Buffer.from('x') }]);
       const metrics = async () => (await fetch(`${await app.getUrl()}/metrics`)).text();
       for (let i = 0; i < 100 && !(await metrics()).includes('spec_a_handled_total{service="spec"} 1'); i++) await new Promise((r) => setTimeout(r, 20));

@@ -1,6 +1,8 @@
 import { DynamicModule, Global, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
 import { ObservabilityModule, ReadinessCheck, ReadinessProbe } from '@recmesh/observability';
 import { Registry } from 'prom-client';
+import { ClientErrorFilter } from './client-error.filter';
 import { BusInfrastructure, Infrastructure } from './infrastructure';
 
 /** Injection token of the process's {@link Infrastructure}. */
@@ -13,6 +15,25 @@ export interface ServiceRuntime {
   readonly registry: Registry;
   /** Pass one only to share it with modules that still take it as an option; otherwise a new one. */
   readonly readiness?: ReadinessProbe;
+  /**
+   * The service answers without the bus (gateway, scorer, bundler; the trainer
+   * never uses it): a broker outage must not take it out of rotation, so /ready
+   * does not check the bus. Services whose work is the bus (ingest,
+   * feature-builder, feedback) are not ready without it.
+   */
+  readonly readyWithoutBus?: boolean;
+}
+
+/** Ready while the bus can carry messages; not ready names why (e.g. "broker unreachable: ..."). */
+export function busReadinessCheck(infra: BusInfrastructure): ReadinessCheck {
+  return {
+    name: 'bus',
+    check: async () => {
+      const health = await infra.bus.health();
+      if (!health.ok) throw new Error(health.reason);
+      return true;
+    },
+  };
 }
 
 /** Ready while the SQL store answers. */
@@ -38,18 +59,20 @@ class InfrastructureLifecycle implements OnApplicationShutdown {
 /**
  * Provided once per process: the infrastructure (INFRASTRUCTURE), the metrics
  * registry (METRICS_REGISTRY) and the ReadinessProbe, /health /ready /metrics,
- * the store readiness check, and closing the infrastructure on shutdown.
+ * the bus and store readiness checks, bad HTTP requests logged as rate-limited
+ * warnings (ClientErrorFilter), and closing the infrastructure on shutdown.
  */
 @Global()
 @Module({})
 export class ServiceRuntimeModule {
   static forRoot(runtime: ServiceRuntime): DynamicModule {
     const readiness = runtime.readiness ?? new ReadinessProbe();
+    if (!runtime.readyWithoutBus) readiness.register(busReadinessCheck(runtime.infra));
     if ('dataSource' in runtime.infra) readiness.register(storeReadinessCheck(runtime.infra));
     return {
       module: ServiceRuntimeModule,
       imports: [ObservabilityModule.forRoot(runtime.registry, readiness)],
-      providers: [{ provide: INFRASTRUCTURE, useValue: runtime.infra }, InfrastructureLifecycle],
+      providers: [{ provide: INFRASTRUCTURE, useValue: runtime.infra }, InfrastructureLifecycle, { provide: APP_FILTER, useClass: ClientErrorFilter }],
       exports: [INFRASTRUCTURE, ObservabilityModule],
     };
   }

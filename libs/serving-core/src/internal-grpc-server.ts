@@ -2,6 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import { Logger } from '@nestjs/common';
 import type { DescService } from '@bufbuild/protobuf';
 import { addUnaryService, bindGrpcServer, shutdownGrpcServer, UnaryHandlers } from '@recmesh/contracts';
+import { deadlineOf } from './deadline';
 import { grpcFailure } from './serving-error';
 
 /**
@@ -19,7 +20,9 @@ export class InternalGrpcServer {
   }
 
   add<S extends DescService>(service: S, handlers: UnaryHandlers<S>): this {
-    addUnaryService(this.server, service, handlers, (error, method) => grpcFailure(error, this.logger, { method, internalMessage: `${this.name} failed` }));
+    addUnaryService(this.server, service, handlers, (error, method, call) =>
+      grpcFailure(error, this.logger, { method, internalMessage: `${this.name} failed`, deadlineMs: deadlineOf(call) }),
+    );
     return this;
   }
 

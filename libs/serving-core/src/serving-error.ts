@@ -61,10 +61,48 @@ export function servingErrorFromGrpc(error: { code: status; details: string }, c
   return new ServingError(code, details);
 }
 
-/** Anything thrown, as a serving error (unknown failures are internal). */
-export function asServingError(error: unknown): ServingError {
+/**
+ * Error codes of a downstream that cannot be reached (socket errors, the MySQL
+ * driver's lost connection): an outage, retriable, not a bug.
+ */
+const UNREACHABLE_ERRNOS: ReadonlySet<string> = new Set([
+  'ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EPIPE',
+  'PROTOCOL_CONNECTION_LOST', 'PROTOCOL_SEQUENCE_TIMEOUT', 'ER_CON_COUNT_ERROR',
+]);
+
+/** The errno-style code of an error, also when a driver (TypeORM's QueryFailedError) or a cause wraps it. */
+function errnoOf(error: unknown): string | undefined {
+  const e = error as { code?: unknown; driverError?: { code?: unknown }; cause?: { code?: unknown } } | null;
+  for (const code of [e?.code, e?.driverError?.code, e?.cause?.code]) if (typeof code === 'string') return code;
+  return undefined;
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function classify(error: unknown): ServingError {
   if (error instanceof ServingError) return error;
-  return new ServingError(ServingErrorCode.Internal, error instanceof Error ? error.message : String(error));
+  const e = error as { code?: unknown; details?: unknown } | null;
+  // A gRPC call's failure that no client wrapped: its status says what happened.
+  if (typeof e?.code === 'number' && typeof e.details === 'string') return servingErrorFromGrpc({ code: e.code, details: e.details }, 'downstream');
+  const errno = errnoOf(error);
+  if (errno !== undefined && UNREACHABLE_ERRNOS.has(errno)) return new ServingError(ServingErrorCode.Unavailable, `a downstream cannot be reached (${errno}): ${messageOf(error)}`);
+  return new ServingError(ServingErrorCode.Internal, messageOf(error));
+}
+
+/**
+ * Anything thrown, as a serving error: gRPC statuses by their code, a lost
+ * connection as unavailable, and an unexpected failure once the caller's
+ * deadline (epoch ms) passed as the deadline's: the downstream was cut short
+ * or timed out waiting, which is not a bug. The rest is internal.
+ */
+export function asServingError(error: unknown, deadlineMs?: number, now = Date.now()): ServingError {
+  const failure = classify(error);
+  if (failure.code === ServingErrorCode.Internal && deadlineMs !== undefined && now >= deadlineMs) {
+    return new ServingError(ServingErrorCode.DeadlineExceeded, 'deadline passed before a downstream answered');
+  }
+  return failure;
 }
 
 /** The named failures the serving code throws; each is a ServingError with its code. */
@@ -106,9 +144,10 @@ export interface FailureLog {
  * The status a gRPC server answers for a failure, and the one logging policy:
  * only internal failures (bugs) are errors with a stack; the real message of
  * one is logged, never sent. Overload, deadlines and outages are expected.
+ * `deadlineMs` is the call's deadline (epoch ms), when it has one.
  */
-export function grpcFailure(error: unknown, log: FailureLog, context: { method: string; internalMessage: string }): { code: status; details: string } {
-  const failure = asServingError(error);
+export function grpcFailure(error: unknown, log: FailureLog, context: { method: string; internalMessage: string; deadlineMs?: number }): { code: status; details: string } {
+  const failure = asServingError(error, context.deadlineMs);
   const code = grpcStatusOf(failure.code);
   switch (failure.code) {
     case ServingErrorCode.Internal:
@@ -120,9 +159,21 @@ export function grpcFailure(error: unknown, log: FailureLog, context: { method: 
       return { code, details: failure.message };
     case ServingErrorCode.DeadlineExceeded:
     case ServingErrorCode.Cancelled:
-      log.debug(`${context.method}: ${failure.message}`);
+      log.debug(`${context.method}: ${failure.message}${failure === error ? '' : ` (${messageOf(error)})`}`);
+      return { code, details: failure.message };
+    case ServingErrorCode.InvalidRequest:
+    case ServingErrorCode.NotFound:
+    case ServingErrorCode.Conflict:
+    case ServingErrorCode.FailedPrecondition:
+    case ServingErrorCode.Overloaded:
+    case ServingErrorCode.Unimplemented:
       return { code, details: failure.message };
     default:
-      return { code, details: failure.message };
+      return unreachable(failure.code);
   }
+}
+
+/** Ends an exhaustive switch: a new ServingErrorCode without its case does not compile. */
+function unreachable(code: never): never {
+  throw new Error(`unhandled serving error code ${String(code)}`);
 }

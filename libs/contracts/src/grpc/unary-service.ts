@@ -10,9 +10,10 @@ export interface GrpcStatus {
 
 /**
  * Maps what a handler threw to a status; the service owns its error
- * vocabulary. `method` is the RPC's proto name ("Score"). Must not throw.
+ * vocabulary. `method` is the RPC's proto name ("Score"); `call` gives the
+ * caller's deadline (a failure after it is the deadline's). Must not throw.
  */
-export type ToStatus = (error: unknown, method: string) => GrpcStatus;
+export type ToStatus = (error: unknown, method: string, call: grpc.ServerUnaryCall<unknown, unknown>) => GrpcStatus;
 
 export type UnaryHandler<Input extends DescMessage, Output extends DescMessage> = (
   request: MessageShape<Input>,
@@ -48,7 +49,7 @@ export function addUnaryService<S extends DescService>(server: grpc.Server, serv
       try {
         response = await handler(call.request as MessageShape<DescMessage>, call as grpc.ServerUnaryCall<MessageShape<DescMessage>, MessageInitShape<DescMessage>>);
       } catch (error) {
-        callback(toStatus(error, method.name));
+        callback(toStatus(error, method.name, call));
         return;
       }
       callback(null, response);

@@ -1,0 +1,30 @@
+import { DynamicModule } from '@nestjs/common';
+import { Config, ConfigSchema } from '@recmesh/service-config';
+import { ServingBackendsModule } from '@recmesh/serving-core';
+import { BundlerGrpcBackend, ScorerGrpcBackend } from './remote-backends';
+import { ExperimentsGrpcSource } from './remote-experiments';
+
+/** Where a gateway of its own finds the services it serves from; an empty optional address means the gateway goes without. */
+export const GatewayAddressesConfigSchema = {
+  SCORER_ADDRESS: { type: 'string', default: '127.0.0.1:50052', pattern: /^[^\s:]+:\d+$/, description: 'host:port of the scorer gRPC service' },
+  BUNDLER_ADDRESS: {
+    type: 'string', default: '127.0.0.1:50053', pattern: /^([^\s:]+:\d+)?$/,
+    description: 'host:port of the bundler gRPC service; empty = no bundler: Bundle answers UNIMPLEMENTED and readiness does not wait for one',
+  },
+  EXPERIMENTS_ADDRESS: { type: 'string', default: '', pattern: /^([^\s:]+:\d+)?$/, description: "host:port of the feedback service's experiments API (recmesh.experiments.v1); empty = no A/B experiments" },
+} as const satisfies ConfigSchema;
+
+export type GatewayAddresses = Config<typeof GatewayAddressesConfigSchema>;
+
+/**
+ * The gRPC clients of a gateway of its own as its serving backends. Without a
+ * bundler no BundleBackend is provided, so GatewayModule registers no
+ * `bundler` readiness check and Bundle answers UNIMPLEMENTED.
+ */
+export function remoteServingBackends(addresses: GatewayAddresses): DynamicModule {
+  return ServingBackendsModule.forRoot({
+    recommendation: { useValue: new ScorerGrpcBackend(addresses.SCORER_ADDRESS) },
+    ...(addresses.BUNDLER_ADDRESS ? { bundles: { useValue: new BundlerGrpcBackend(addresses.BUNDLER_ADDRESS) } } : {}),
+    ...(addresses.EXPERIMENTS_ADDRESS ? { experiments: { useValue: new ExperimentsGrpcSource(addresses.EXPERIMENTS_ADDRESS) } } : {}),
+  });
+}
