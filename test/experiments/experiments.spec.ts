@@ -1,8 +1,15 @@
 import { create } from '@bufbuild/protobuf';
 import { ArmSchema, ArmStrategy, createGrpcClient, ExperimentSchema, ExperimentService, ExperimentState, Verdict } from '@recmesh/contracts';
+import { ExperimentAdmin } from '@recmesh/experiments';
+import { ExperimentStore, ModelRegistry, openStore } from '@recmesh/persistence';
 import { assignArm, planOf } from '@recmesh/serving-core';
 import { generateSyntheticShop } from '@recmesh/synthetic-shop';
+import { CanaryController } from '@recmesh/training';
+import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
+import { Registry } from 'prom-client';
+import type { DataSource } from 'typeorm';
 import { IngestScenario } from '../ingest/ingest-scenario';
 import { produce } from '../support/kafka-io';
 import { gatewayClient, publishCatalog, RecommendationStack } from '../support/recommendation-stack';
@@ -23,11 +30,17 @@ describe('A/B experiments on a real Kafka broker and MariaDB', () => {
   let scenario: IngestScenario;
   let gateway: RecommendationStack | undefined;
   let admin: ReturnType<typeof createGrpcClient<typeof ExperimentService>> | undefined;
+  let gatewayHttp: ServiceProcess;
+  let store: DataSource | undefined;
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'recmesh-canary-'));
   afterAll(async () => {
     gateway?.close();
     admin?.close();
+    await store?.destroy();
     await scenario?.close();
+    fs.rmSync(scratch, { recursive: true, force: true });
   });
+  const gatewayMetrics = async () => (await fetch(`http://127.0.0.1:${gatewayHttp.port}/metrics`)).text();
 
   it('assigns, serves each arm, and counts what each arm\'s shoppers did', async () => {
     scenario = await IngestScenario.create();
@@ -41,7 +54,7 @@ describe('A/B experiments on a real Kafka broker and MariaDB', () => {
     const [scorerGrpc, gatewayGrpc, experimentsGrpc] = await Promise.all([freePort(), freePort(), freePort()]);
     await scenario.startService('scorer', 'SCORER_PORT', { SCORER_GRPC_PORT: String(scorerGrpc), SCORER_MODEL_DIR: DEMO_MODEL, SCORER_PREFER_CUDA: 'false' });
     const feedback: ServiceProcess = await scenario.startService('feedback', 'FEEDBACK_PORT', { EXPERIMENTS_GRPC_PORT: String(experimentsGrpc), FEEDBACK_SWEEP_SECONDS: '1' });
-    const gatewayHttp = await scenario.startService('gateway', 'GATEWAY_HTTP_PORT', {
+    gatewayHttp = await scenario.startService('gateway', 'GATEWAY_HTTP_PORT', {
       GATEWAY_GRPC_PORT: String(gatewayGrpc), SCORER_ADDRESS: `127.0.0.1:${scorerGrpc}`, BUNDLER_ADDRESS: '', EXPERIMENTS_ADDRESS: `127.0.0.1:${experimentsGrpc}`, GATEWAY_EXPERIMENTS_REFRESH_SECONDS: '1',
     });
     gateway = gatewayClient(`127.0.0.1:${gatewayGrpc}`);
@@ -58,7 +71,7 @@ describe('A/B experiments on a real Kafka broker and MariaDB', () => {
       }),
     });
     expect(experiment.state).toBe(ExperimentState.RUNNING);
-    await until('gateway assigning', async () => (/recmesh_gateway_experiments_running\{[^}]*\} 1/.test(await (await fetch(`http://127.0.0.1:${gatewayHttp.port}/metrics`)).text()) ? true : undefined), 30_000);
+    await until('gateway assigning', async () => (/recmesh_gateway_experiments_running\{[^}]*\} 1/.test(await gatewayMetrics()) ? true : undefined), 30_000);
 
     // Every shopper once; every third clicks the first item, every fifth also buys it (at 10.00).
     const plan = planOf(experiment);
@@ -103,8 +116,63 @@ describe('A/B experiments on a real Kafka broker and MariaDB', () => {
 
     // Stopped: the gateway stops assigning, and nobody's list carries the experiment any more.
     await admin.stopExperiment({ name: 'popularity-baseline', reason: 'test over' });
-    await until('gateway stopped assigning', async () => (/recmesh_gateway_experiments_running\{[^}]*\} 0/.test(await (await fetch(`http://127.0.0.1:${gatewayHttp.port}/metrics`)).text()) ? true : undefined), 30_000);
+    await until('gateway stopped assigning', async () => (/recmesh_gateway_experiments_running\{[^}]*\} 0/.test(await gatewayMetrics()) ? true : undefined), 30_000);
     const popularUser = shoppers.find((u) => assignArm(plan, u).name === 'popular')!;
     expect((await gateway.call('recommend', { userId: popularUser, k: 5 })).modelVersion).not.toBe('popularity');
   }, 240_000);
+
+  /**
+   * The canary on the same stack: the controller (the trainer's, here in the test process) starts a
+   * candidate on half the users; the gateway sends that arm to the scorer, which loads the version
+   * from the registry. A candidate whose model file is garbage cannot load, the gateway answers its
+   * arm with the serving version, and the guardrail rolls it back; a copy of the serving model serves
+   * its arm itself and trips nothing.
+   */
+  it('rolls back a canary whose model file is broken; a canary with an equal model serves its arm and trips no guardrail', async () => {
+    store = await openStore({ kind: 'mysql', url: scenario.db.url });
+    const registry = new ModelRegistry(store);
+    const controller = new CanaryController(registry, new ExperimentAdmin(new ExperimentStore(store)), { share: 0.5, margin: 0.05, maxFallbackShare: 0.01, maxP99Increase: 10, minGuardrailLists: 10 }, new Registry());
+    const candidate = (version: string, broken: boolean): string => {
+      const dir = path.join(scratch, version);
+      fs.cpSync(DEMO_MODEL, dir, { recursive: true });
+      const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as { model_version?: string; modelVersion?: string };
+      fs.writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify({ ...manifest, ...('model_version' in manifest ? { model_version: version } : { modelVersion: version }) }));
+      if (broken) for (const f of fs.readdirSync(dir).filter((f) => f.endsWith('.onnx'))) fs.writeFileSync(path.join(dir, f), 'not an onnx model');
+      return dir;
+    };
+    const experiments = new ExperimentAdmin(new ExperimentStore(store));
+    const serveCanary = async (version: string, shoppers: readonly string[]) => {
+      await registry.registerCandidate(version, candidate(version, version.includes('broken')));
+      await controller.start(version, 'test');
+      const plan = planOf((await experiments.list(false)).find((e) => e.name === `canary-${version}`)!);
+      await until(`gateway assigning the ${version} canary`, async () => (/recmesh_gateway_experiments_running\{[^}]*\} 1/.test(await gatewayMetrics()) ? true : undefined), 30_000);
+      const canaryAnswers = [];
+      for (const userId of shoppers) {
+        const answer = await gateway!.call('recommend', { userId, k: 5 });
+        if (assignArm(plan, userId).name === 'canary') canaryAnswers.push(answer);
+      }
+      expect(canaryAnswers.length).toBeGreaterThanOrEqual(10);
+      // The feedback service has stored every list of the arm before the controller looks.
+      await until(`${version}: canary lists stored`, async () => {
+        const byArm = await experiments.servedByArm(`canary-${version}`);
+        return byArm.filter((s) => s.arm === 'canary').reduce((n, s) => n + s.lists, 0) === canaryAnswers.length ? byArm : undefined;
+      }, 30_000);
+      return { canaryAnswers, decisions: await controller.check() };
+    };
+
+    const broken = await serveCanary('cand-broken', Array.from({ length: 40 }, (_, i) => `canary-a-${i}`));
+    // Every canary answer came from the serving version; nobody got an error.
+    expect(broken.canaryAnswers.every((a) => a.modelVersion !== 'cand-broken' && a.items.length === 5)).toBe(true);
+    expect(await gatewayMetrics()).toMatch(/recmesh_gateway_arm_fallbacks_total\{[^}]*\} [1-9]/);
+    expect(broken.decisions).toEqual([expect.objectContaining({ modelVersion: 'cand-broken', verdict: 'rolled_back', reason: expect.stringMatching(/^guardrail: \d+ of \d+ canary lists .* could not serve/) })]);
+    expect((await registry.get('cand-broken'))?.status).toBe('retired');
+    expect((await registry.decisions('cand-broken')).map((d) => d.reason).join('\n')).toMatch(/canary: guardrail/);
+    await until('gateway stopped the broken canary', async () => (/recmesh_gateway_experiments_running\{[^}]*\} 0/.test(await gatewayMetrics()) ? true : undefined), 30_000);
+
+    const equal = await serveCanary('cand-equal', Array.from({ length: 40 }, (_, i) => `canary-b-${i}`));
+    expect(equal.canaryAnswers.every((a) => a.modelVersion === 'cand-equal')).toBe(true);
+    // Forty users prove nothing about conversion: it keeps running, no guardrail fired.
+    expect(equal.decisions).toEqual([expect.objectContaining({ modelVersion: 'cand-equal', verdict: 'continue' })]);
+    expect((await registry.get('cand-equal'))?.status).toBe('candidate');
+  }, 180_000);
 });

@@ -154,9 +154,7 @@ export class FeedbackPipeline {
         const fresh = [...lists.values()].filter((l) => freshIds.has(l.recId));
         // Actions that arrived before their list: by rec_id, and purchases without one by this user of a listed item.
         const waiting = await store.lockPendingForLists(manager, fresh.map((l) => l.recId));
-        for (const l of fresh) {
-          if (l.userId !== '' && l.items.length > 0) waiting.push(...(await store.lockPendingViewThrough(manager, l.userId, l.items.map((i) => i.itemId))));
-        }
+        waiting.push(...(await store.lockPendingViewThrough(manager, fresh.map((l) => ({ userId: l.userId, itemIds: l.items.map((i) => i.itemId) })))));
         const resolution = await this.resolve(manager, waiting, head, now, new Map(fresh.map((l) => [l.recId, l])));
         await store.deletePending(manager, resolution.done);
         await this.commit(manager, resolution, fresh.map((l) => ({ ...this.bucketOf(l), impressions: 1, itemsShown: l.items.length })), fresh.flatMap((l) => unitOf(l, { impressions: 1 })));
@@ -241,22 +239,24 @@ export class FeedbackPipeline {
       if (c.tsMs < now - window.windowMs - window.skewMs) this.settle(out, c, 'expired');
       else out.waiting.push(c);
     };
-    for (const c of unique) {
-      if (!isAttributable(c.action)) continue;
-      const action = c as PendingActionRow & { action: AttributableAction };
-      if (c.recId !== '') {
-        const list = lists.get(c.recId);
+    const attributable = unique.filter((c): c is PendingActionRow & { action: AttributableAction } => isAttributable(c.action));
+    const withoutRecId = attributable.filter((c) => c.recId === '');
+    const shown = await store.latestListsShowing(manager, withoutRecId.map((c) => ({ userId: c.userId, itemId: c.itemId, fromMs: c.tsMs - window.windowMs, toMs: c.tsMs + window.skewMs })));
+    const viewed = new Map(withoutRecId.map((c, i) => [c, shown[i]]));
+    for (const action of attributable) {
+      if (action.recId !== '') {
+        const list = lists.get(action.recId);
         if (!list) {
-          wait(c);
+          wait(action);
           continue;
         }
-        const decision = decide(list, c, window);
+        const decision = decide(list, action, window);
         if (decision.kind === 'attributed') hits.push({ action, list, position: decision.position, viewThrough: false });
-        else this.settle(out, c, decision.kind);
+        else this.settle(out, action, decision.kind);
       } else {
-        const hit = await store.latestListShowing(manager, c.userId, c.itemId, c.tsMs - window.windowMs, c.tsMs + window.skewMs);
+        const hit = viewed.get(action);
         if (hit) hits.push({ action, list: hit.list, position: hit.position, viewThrough: true });
-        else wait(c);
+        else wait(action);
       }
     }
 

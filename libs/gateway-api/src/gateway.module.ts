@@ -2,7 +2,7 @@ import { BeforeApplicationShutdown, DynamicModule, Inject, Injectable, Logger, M
 import { resolveTopicNames, Topics } from '@recmesh/contracts';
 import { METRICS_REGISTRY, ReadinessProbe } from '@recmesh/observability';
 import { Config } from '@recmesh/service-config';
-import { BUNDLE_BACKEND, BundleBackend, EXPERIMENT_SOURCE, ExperimentAssigner, ExperimentSource, RECOMMENDATION_BACKEND, RecommendationBackend } from '@recmesh/serving-core';
+import { BUNDLE_BACKEND, BundleBackend, EXPERIMENT_SOURCE, ExperimentAssigner, ExperimentSource, RECOMMENDATION_BACKEND, RecommendationBackend, ServedBy } from '@recmesh/serving-core';
 import { BusInfrastructure, INFRASTRUCTURE } from '@recmesh/service-runtime';
 import { Registry } from 'prom-client';
 import { ExperimentRefresher } from './experiment-refresher';
@@ -59,14 +59,17 @@ export class GatewayLifecycle implements OnApplicationBootstrap, BeforeApplicati
 /**
  * The gateway service: gRPC RecommendationService (+ reflection, grpc.health.v1)
  * on GATEWAY_GRPC_PORT over the process's backends (ServingBackendsModule).
- * Readiness: gRPC listening, backends ready, bus ready.
+ * Readiness: gRPC listening, backends ready; not the bus: the gateway answers
+ * through a broker outage (its served lists then fail to publish and are counted).
  */
 @Module({})
 export class GatewayModule {
   static register(config: GatewayConfig, options: GatewayModuleOptions = {}): DynamicModule {
     const build = (infra: BusInfrastructure, registry: Registry, readiness: ReadinessProbe, backend: RecommendationBackend, bundles: BundleBackend | undefined, source: ExperimentSource | undefined): GatewayRuntime => {
       const servedTopic = resolveTopicNames(config.RECMESH_TOPIC_PREFIX).recommendationsServed;
-      const refresher = source && new ExperimentRefresher(source, new ExperimentAssigner(), registry);
+      // A one-item answer for a user with no history loads the arm's version in the scorer before users reach it.
+      const warmUp = (servedBy: ServedBy) => backend.recommend({ userId: 'recmesh-warm-up', k: 1, cartItemIds: [], servedBy, deadlineMs: Date.now() + 15_000 }).then(() => undefined);
+      const refresher = source && new ExperimentRefresher(source, new ExperimentAssigner(), registry, warmUp);
       const server = new GatewayGrpcServer({
         experiments: refresher?.assigner,
         backend,
@@ -80,7 +83,6 @@ export class GatewayModule {
       readiness.register({ name: 'grpc', check: () => server.isListening() });
       readiness.register({ name: 'backend', check: () => backend.isReady() });
       if (bundles) readiness.register({ name: 'bundler', check: () => bundles.isReady() });
-      readiness.register({ name: 'bus', check: () => infra.bus.isReady() });
       const experiments = refresher && { refresher, intervalMs: config.GATEWAY_EXPERIMENTS_REFRESH_SECONDS * 1000 };
       return { server, infra, servedTopic, port: config.GATEWAY_GRPC_PORT, options, readiness, experiments };
     };

@@ -10,7 +10,7 @@ import {
 import { CatalogItemEntity } from '../entities/catalog-item.entity';
 import { ItemPopularityEntity } from '../entities/feature-entities';
 import { FeatureStore } from './feature-store';
-import { claimEventIds } from './idempotent-insert';
+import { claimEventIds, insertRows } from './idempotent-insert';
 
 /** What identifies a served list for the metrics: where, by which model, in which experiment arm, and when. */
 export interface ServedListMeta {
@@ -67,7 +67,17 @@ export interface ListHit {
   readonly position: number;
 }
 
+/** Which user saw which item, in a window of list times. */
+export interface ShownQuery {
+  readonly userId: string;
+  readonly itemId: string;
+  readonly fromMs: number;
+  readonly toMs: number;
+}
+
 const CHUNK = 500;
+/** (user, item) conditions per statement: a few hundred keeps the statement small and the range scan cheap. */
+const PAIR_CHUNK = 200;
 const COUNTERS = Object.keys(BucketCounterColumns) as BucketCounter[];
 const bucketKeyString = (k: BucketKey) => JSON.stringify([k.bucketStartMs, k.surface, k.modelVersion, k.arm]);
 
@@ -84,6 +94,15 @@ interface ListRowRaw {
 const listMeta = (r: ListRowRaw): ServedListMeta => ({
   recId: r.rec_id, userId: r.user_id, surface: r.surface, modelVersion: r.model_version, arm: r.arm, experiment: r.experiment, tsMs: Number(r.ts_ms),
 });
+
+/** The view-through order: later list first, then the higher rec_id, then the higher place in the list. */
+function isLaterShowing(a: ListRowRaw & { position: number | string }, b: ListRowRaw & { position: number | string }): boolean {
+  const ta = Number(a.ts_ms);
+  const tb = Number(b.ts_ms);
+  if (ta !== tb) return ta > tb;
+  if (a.rec_id !== b.rec_id) return a.rec_id > b.rec_id;
+  return Number(a.position) < Number(b.position);
+}
 
 /**
  * Tables of the feedback service: served lists and their items, the claim of
@@ -126,8 +145,8 @@ export class FeedbackStore {
       recId: l.recId, userId: l.userId, surface: l.surface, modelVersion: l.modelVersion, arm: l.arm, experiment: l.experiment, latencyMs: l.latencyMs ?? 0, tsMs: l.tsMs, itemCount: l.items.length, receivedAtMs: nowMs,
     }));
     const itemRows = fresh.flatMap((l) => l.items.map((item) => ({ recId: l.recId, position: item.position, itemId: item.itemId, userId: l.userId, tsMs: l.tsMs })));
-    for (let i = 0; i < listRows.length; i += CHUNK) await manager.getRepository(FeedbackServedListEntity).insert(listRows.slice(i, i + CHUNK));
-    for (let i = 0; i < itemRows.length; i += CHUNK) await manager.getRepository(FeedbackServedItemEntity).insert(itemRows.slice(i, i + CHUNK));
+    await insertRows(manager, FeedbackServedListEntity, listRows);
+    await insertRows(manager, FeedbackServedItemEntity, itemRows);
     return new Set(fresh.map((l) => l.recId));
   }
 
@@ -149,16 +168,39 @@ export class FeedbackStore {
     return out;
   }
 
-  /** The most recently served list that showed `itemId` to `userId` with fromMs <= ts <= toMs (ties: highest rec_id). */
-  async latestListShowing(manager: EntityManager, userId: string, itemId: string, fromMs: number, toMs: number): Promise<ListHit | undefined> {
-    const rows: Array<ListRowRaw & { position: number | string }> = await manager.query(
-      `SELECT l.rec_id, l.user_id, l.surface, l.model_version, l.arm, l.experiment, l.ts_ms, i.position
-         FROM feedback_served_items i JOIN feedback_served_lists l ON l.rec_id = i.rec_id
-        WHERE i.user_id = ? AND i.item_id = ? AND i.ts_ms >= ? AND i.ts_ms <= ?
-        ORDER BY i.ts_ms DESC, i.rec_id DESC, i.position ASC LIMIT 1`,
-      [userId, itemId, fromMs, toMs],
-    );
-    return rows.length === 0 ? undefined : { list: listMeta(rows[0]), position: Number(rows[0].position) };
+  /**
+   * For each wanted (user, item, window): the most recently served list that
+   * showed the item to the user with fromMs <= ts <= toMs (ties: highest
+   * rec_id, then lowest position), or undefined. One query per chunk, not
+   * one per action: view-through purchases come in batches.
+   */
+  async latestListsShowing(manager: EntityManager, wanted: ReadonlyArray<ShownQuery>): Promise<Array<ListHit | undefined>> {
+    const rowsOf = new Map<string, Array<ListRowRaw & { position: number | string }>>();
+    const pairKey = (userId: string, itemId: string) => `${userId}\u0000${itemId}`;
+    for (let i = 0; i < wanted.length; i += PAIR_CHUNK) {
+      const chunk = wanted.slice(i, i + PAIR_CHUNK);
+      const rows: Array<ListRowRaw & { position: number | string; item_id: string }> = await manager.query(
+        `SELECT l.rec_id, l.user_id, l.surface, l.model_version, l.arm, l.experiment, l.ts_ms, i.position, i.item_id
+           FROM feedback_served_items i JOIN feedback_served_lists l ON l.rec_id = i.rec_id
+          WHERE ${chunk.map(() => '(i.user_id = ? AND i.item_id = ? AND i.ts_ms >= ? AND i.ts_ms <= ?)').join(' OR ')}`,
+        chunk.flatMap((w) => [w.userId, w.itemId, w.fromMs, w.toMs]),
+      );
+      for (const r of rows) {
+        const key = pairKey(r.user_id, r.item_id);
+        const list = rowsOf.get(key) ?? [];
+        if (!list.some((x) => x.rec_id === r.rec_id && Number(x.position) === Number(r.position))) list.push(r);
+        rowsOf.set(key, list);
+      }
+    }
+    return wanted.map((w) => {
+      let best: (ListRowRaw & { position: number | string }) | undefined;
+      for (const r of rowsOf.get(pairKey(w.userId, w.itemId)) ?? []) {
+        const ts = Number(r.ts_ms);
+        if (ts < w.fromMs || ts > w.toMs) continue;
+        if (best === undefined || isLaterShowing(r, best)) best = r;
+      }
+      return best === undefined ? undefined : { list: listMeta(best), position: Number(best.position) };
+    });
   }
 
   /** Keys of actions counted once per shown item that are already counted. */
@@ -173,11 +215,11 @@ export class FeedbackStore {
   }
 
   async insertAttributed(manager: EntityManager, rows: readonly AttributedActionRow[]): Promise<void> {
-    for (let i = 0; i < rows.length; i += CHUNK) await manager.getRepository(FeedbackAttributedActionEntity).insert(rows.slice(i, i + CHUNK) as FeedbackAttributedActionEntity[]);
+    await insertRows(manager, FeedbackAttributedActionEntity, rows);
   }
 
   async insertPending(manager: EntityManager, rows: readonly PendingActionRow[]): Promise<void> {
-    for (let i = 0; i < rows.length; i += CHUNK) await manager.getRepository(FeedbackPendingActionEntity).insert(rows.slice(i, i + CHUNK) as FeedbackPendingActionEntity[]);
+    await insertRows(manager, FeedbackPendingActionEntity, rows);
   }
 
   async deletePending(manager: EntityManager, eventIds: readonly string[]): Promise<void> {
@@ -195,11 +237,25 @@ export class FeedbackStore {
     return out;
   }
 
-  /** Pending purchases without rec_id by `userId` of one of `itemIds`, locked until the transaction ends. */
-  async lockPendingViewThrough(manager: EntityManager, userId: string, itemIds: readonly string[]): Promise<PendingActionRow[]> {
-    const items = [...new Set(itemIds)].sort();
-    if (items.length === 0) return [];
-    return this.selectPending(manager, `rec_id = '' AND user_id = ? AND item_id IN (${items.map(() => '?').join(', ')}) ORDER BY event_id`, [userId, ...items]);
+  /** Pending purchases without rec_id by each list's user of one of its items, locked until the transaction ends. */
+  async lockPendingViewThrough(manager: EntityManager, shown: ReadonlyArray<{ readonly userId: string; readonly itemIds: readonly string[] }>): Promise<PendingActionRow[]> {
+    const itemsOf = new Map<string, Set<string>>();
+    for (const s of shown) {
+      if (s.userId === '' || s.itemIds.length === 0) continue;
+      const items = itemsOf.get(s.userId) ?? new Set<string>();
+      for (const item of s.itemIds) items.add(item);
+      itemsOf.set(s.userId, items);
+    }
+    // By user, not by (user, item): a list shows many items and view-through purchases are few,
+    // so locking a user's other waiting purchases costs less than thousands of conditions.
+    const users = [...itemsOf.keys()].sort();
+    const out: PendingActionRow[] = [];
+    for (let i = 0; i < users.length; i += CHUNK) {
+      const chunk = users.slice(i, i + CHUNK);
+      const rows = await this.selectPending(manager, `rec_id = '' AND user_id IN (${chunk.map(() => '?').join(', ')}) ORDER BY event_id`, chunk);
+      out.push(...rows.filter((r) => itemsOf.get(r.userId)?.has(r.itemId)));
+    }
+    return out;
   }
 
   /**

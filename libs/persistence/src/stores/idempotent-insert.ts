@@ -19,13 +19,17 @@ function quote(manager: EntityManager, name: string): string {
   return manager.connection.driver.escape(name);
 }
 
-/** Multi-row INSERT that skips existing primary keys; hand-built because it is the ingest hot path. */
-async function insertIgnoringExisting<T extends ObjectLiteral>(manager: EntityManager, entity: EntityTarget<T>, rows: readonly T[]): Promise<void> {
+/**
+ * Multi-row INSERT of plain rows, hand-built because typeorm's `insert` costs
+ * more in JavaScript than the statement does in the database on hot paths.
+ * `ignoreExisting` skips rows whose key is taken instead of failing.
+ */
+export async function insertRows<T extends ObjectLiteral>(manager: EntityManager, entity: EntityTarget<T>, rows: readonly T[], options: { ignoreExisting?: boolean } = {}): Promise<void> {
   if (rows.length === 0) return;
   const metadata = manager.connection.getMetadata(entity);
   const driver = manager.connection.driver;
   const columns = metadata.columns;
-  const verb = isMysql(manager) ? 'INSERT IGNORE INTO' : 'INSERT OR IGNORE INTO';
+  const verb = !options.ignoreExisting ? 'INSERT INTO' : isMysql(manager) ? 'INSERT IGNORE INTO' : 'INSERT OR IGNORE INTO';
   const head = `${verb} ${quote(manager, metadata.tableName)} (${columns.map((c) => quote(manager, c.databaseName)).join(', ')}) VALUES `;
   const tuple = `(${columns.map(() => '?').join(', ')})`;
   for (let i = 0; i < rows.length; i += CHUNK) {
@@ -65,7 +69,7 @@ export async function insertIdempotently<T extends ObjectLiteral & { eventId: st
   const existing = await forwardedState(manager, table, rows.map((r) => r.eventId));
   const fresh = rows.filter((r) => !existing.has(r.eventId));
   // IGNORE covers a concurrent instance inserting the same id meanwhile.
-  await insertIgnoringExisting(manager, entity, fresh);
+  await insertRows(manager, entity, fresh, { ignoreExisting: true });
   const toForward = new Set<string>(fresh.map((r) => r.eventId));
   const duplicates: string[] = [];
   for (const [id, forwarded] of existing) {
@@ -107,8 +111,6 @@ export async function claimEventIds(manager: EntityManager, entity: EntityTarget
     for (const r of rows) seen.add(r.eventId);
   }
   const fresh = unique.filter((id) => !seen.has(id));
-  for (let i = 0; i < fresh.length; i += CLAIM_CHUNK) {
-    await repository.insert(fresh.slice(i, i + CLAIM_CHUNK).map((eventId) => ({ eventId, appliedAtMs: nowMs })));
-  }
+  await insertRows(manager, entity, fresh.map((eventId) => ({ eventId, appliedAtMs: nowMs })));
   return new Set(fresh);
 }
