@@ -1,0 +1,15 @@
+#!/bin/sh
+# Entrypoint of the recmesh image (under tini): runs the app $SERVICE names,
+# node dist/apps/$SERVICE/main.js, as the container's main process, so SIGTERM
+# reaches it and it drains before exiting.
+set -eu
+case "${SERVICE:-}" in
+  ingest|feature-builder|scorer|bundler|gateway|feedback|trainer) ;;
+  *)
+    echo "recmesh: set SERVICE to one of ingest, feature-builder, scorer, bundler, gateway, feedback, trainer (it is '${SERVICE:-}')" >&2
+    exit 64 ;;
+esac
+if [ "$SERVICE" = trainer ] && [ ! -x "${TRAINER_PYTHON:-tools/model/.venv/bin/python}" ]; then
+  echo "recmesh: warning: ${TRAINER_PYTHON:-tools/model/.venv/bin/python} is missing: retraining will fail (build the image with --build-arg SERVICE=trainer)" >&2
+fi
+exec node "dist/apps/$SERVICE/main.js" "$@"
