@@ -32,6 +32,10 @@ const libScopes = {
   experiments: ['contracts', 'experiment-stats', 'numerics', 'persistence', 'serving-core', 'observability', 'service-config', 'service-runtime'],
   // Attribution and online metrics of the feedback service (serves apps/feedback).
   attribution: ['contracts', 'messaging', 'persistence', 'observability', 'service-config', 'service-runtime'],
+  // The demo storefront (/shop): its JSON API over the gateway in process and the catalog store; the page itself is client/ (Preact, bundled at start).
+  storefront: ['contracts', 'gateway-api', 'serving-core', 'persistence', 'service-config', 'service-runtime'],
+  // Privacy requests: erasing a user from every table and telling every service to forget them (apps/feedback hosts the admin API).
+  privacy: ['contracts', 'messaging', 'persistence', 'serving-core', 'observability', 'service-config', 'service-runtime'],
   // Tools (type:tool) are linted like the libs: the offline bundle evaluation and the benches, each with the libs it uses.
   'bundle-eval': ['bundling', 'numerics', 'model-runtime', 'synthetic-shop', 'training'],
   bench: ['contracts', 'synthetic-shop', 'bundling', 'numerics', 'gateway-api', 'messaging', 'model-runtime', 'persistence', 'scoring', 'serving-core', 'training', 'dataset-export'],

@@ -31,6 +31,7 @@ import * as experiments from '@recmesh/experiments';
 import * as features from '@recmesh/features';
 import * as gatewayApi from '@recmesh/gateway-api';
 import * as ingestion from '@recmesh/ingestion';
+import * as privacy from '@recmesh/privacy';
 import * as scoring from '@recmesh/scoring';
 import { ConfigSchema } from '@recmesh/service-config';
 import * as training from '@recmesh/training';
@@ -53,7 +54,7 @@ const APPS = fs
 
 /** Every exported `...ConfigSchema` of the libs the apps take their settings from, by name. */
 const CONFIG_SCHEMAS = new Map<string, ConfigSchema>(
-  [attribution, bundleService, experiments, features, gatewayApi, ingestion, scoring, training].flatMap((lib) =>
+  [attribution, bundleService, experiments, features, gatewayApi, ingestion, privacy, scoring, training].flatMap((lib) =>
     Object.entries(lib as Record<string, unknown>).filter(([name]) => name.endsWith('ConfigSchema')).map(([name, schema]) => [name, schema as ConfigSchema] as const),
   ),
 );

@@ -35,8 +35,8 @@ export class ServiceProcess {
     const nodeArgs = (process.env.RECMESH_SERVICE_NODE_ARGS ?? '').split(' ').filter(Boolean);
     const child = spawn(process.execPath, [...nodeArgs, path.join(ROOT, 'tools/run-ts.js'), `apps/${app}/src/main.ts`], {
       cwd: ROOT,
-      // The experiments admin API (feedback, standalone) on any free port unless a test names one: services under test never collide.
-      env: { ...process.env, EXPERIMENTS_GRPC_PORT: '0', ...env, FORCE_COLOR: '0', NO_COLOR: '1' },
+      // The admin APIs (experiments, privacy: feedback, standalone) on any free port unless a test names one: services under test never collide.
+      env: { ...process.env, EXPERIMENTS_GRPC_PORT: '0', PRIVACY_GRPC_PORT: '0', ...env, FORCE_COLOR: '0', NO_COLOR: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     return new ServiceProcess(app, port, child);

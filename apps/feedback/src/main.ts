@@ -1,16 +1,17 @@
 import { FeedbackConfigSchema, FeedbackModule } from '@recmesh/attribution';
 import { ExperimentsConfigSchema, ExperimentsModule } from '@recmesh/experiments';
 import { createMetricsRegistry } from '@recmesh/observability';
+import { PrivacyConfigSchema, PrivacyModule } from '@recmesh/privacy';
 import { loadConfig } from '@recmesh/service-config';
 import { openInfrastructure, runService, serviceRootModule } from '@recmesh/service-runtime';
 
 void runService({
   service: 'feedback',
   bootstrap: async () => {
-    const config = loadConfig({ ...FeedbackConfigSchema, ...ExperimentsConfigSchema });
+    const config = loadConfig({ ...FeedbackConfigSchema, ...ExperimentsConfigSchema, ...PrivacyConfigSchema });
     const infra = await openInfrastructure(config, 'recmesh-feedback');
     return {
-      module: serviceRootModule({ infra, registry: createMetricsRegistry('feedback') }, FeedbackModule.register(config), ExperimentsModule.register(config)),
+      module: serviceRootModule({ infra, registry: createMetricsRegistry('feedback') }, FeedbackModule.register(config), ExperimentsModule.register(config), PrivacyModule.register(config)),
       port: config.FEEDBACK_PORT,
       logLevel: config.LOG_LEVEL,
     };

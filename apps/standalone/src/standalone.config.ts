@@ -7,6 +7,8 @@ import { BundlerConfigSchema } from '@recmesh/bundle-service';
 import { TrainerConfigSchema } from '@recmesh/training';
 import { FeedbackConfigSchema } from '@recmesh/attribution';
 import { ExperimentsConfigSchema } from '@recmesh/experiments';
+import { StorefrontConfigSchema } from '@recmesh/storefront';
+import { PrivacyConfigSchema } from '@recmesh/privacy';
 
 export const StandaloneConfigSchema = {
   ...IngestConfigSchema,
@@ -17,6 +19,8 @@ export const StandaloneConfigSchema = {
   ...TrainerConfigSchema,
   ...FeedbackConfigSchema,
   ...ExperimentsConfigSchema,
+  ...StorefrontConfigSchema,
+  ...PrivacyConfigSchema,
   PORT: { type: 'int', default: 3000, min: 1, max: 65535, description: 'HTTP port of the all-in-one process' },
   RECMESH_DEMO_SEED: { type: 'bool', default: true, description: 'publish the synthetic demo shop through ingest at start' },
   RECMESH_DEMO_USERS: { type: 'int', default: 300, min: 1, max: 100_000, description: 'shoppers in the demo shop' },

@@ -4,6 +4,7 @@ import { resolveTopicNames } from '@recmesh/contracts';
 import { FeatureBuilderModule, ItemTextEmbedder } from '@recmesh/features';
 import { FeedbackModule } from '@recmesh/attribution';
 import { ExperimentAdmin, ExperimentsModule } from '@recmesh/experiments';
+import { PrivacyModule } from '@recmesh/privacy';
 import { GatewayModule } from '@recmesh/gateway-api';
 import { IngestModule, RawIntakeModule } from '@recmesh/ingestion';
 import { InMemoryMessageBus } from '@recmesh/messaging';
@@ -13,6 +14,7 @@ import { Config } from '@recmesh/service-config';
 import { ServingBackendsModule, ServingState, ServingStateModule } from '@recmesh/serving-core';
 import { Infrastructure, INFRASTRUCTURE, ServiceRuntimeModule } from '@recmesh/service-runtime';
 import { Registry } from 'prom-client';
+import { StorefrontModule } from '@recmesh/storefront';
 import { TrainerModule } from '@recmesh/training';
 import { windowExporter } from '@recmesh/dataset-export';
 import { seedDemoShop } from './demo-shop-seeder';
@@ -65,6 +67,8 @@ export interface StandaloneParts {
 @Module({})
 export class StandaloneModule {
   static register(config: StandaloneConfig, parts: StandaloneParts): DynamicModule {
+    // One gateway: the storefront page (/shop) is served by it in process, as gRPC clients are.
+    const gateway = GatewayModule.register(config);
     return {
       module: StandaloneModule,
       imports: [
@@ -79,8 +83,10 @@ export class StandaloneModule {
           bundles: { useExisting: BundleRecommender },
           experiments: { useExisting: ExperimentAdmin },
         }),
-        GatewayModule.register(config),
+        gateway,
+        StorefrontModule.register(config, gateway),
         FeedbackModule.register(config),
+        PrivacyModule.register(config),
         // The embedded store lives in this process: so does the retraining job (admin calls on PORT).
         TrainerModule.register(config, (infra) => windowExporter(infra.dataSource)),
       ],

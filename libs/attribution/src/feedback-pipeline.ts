@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
-import { Action, TopicNames } from '@recmesh/contracts';
+import { fromBinary } from '@bufbuild/protobuf';
+import { Action, TopicNames, UserErasureCommandSchema } from '@recmesh/contracts';
 import { MessageBatch } from '@recmesh/messaging';
 import {
   AttributedActionRow,
@@ -86,6 +87,16 @@ export class FeedbackPipeline {
     } else if (batch.topic === topics.clickstreamNormalized) {
       const end = metrics.batchSeconds.startTimer({ topic: 'clickstream' });
       await this.handleActions(batch).finally(end);
+    } else if (batch.topic === topics.erasureCommands) {
+      this.forgetErasedUsers(batch);
+    }
+  }
+
+  /** An erased user's lists leave the cache (the privacy worker removes the rows). */
+  private forgetErasedUsers(batch: MessageBatch): void {
+    for (const m of batch.messages) {
+      const userId = erasedUserOf(m.value);
+      if (userId !== undefined) this.options.cache.forgetUser(userId);
     }
   }
 
@@ -327,6 +338,16 @@ export class FeedbackPipeline {
 /** A list of an experiment adds to its user's outcomes (lists without experiment or user add nothing). */
 function unitOf(list: ServedListMeta, add: Omit<UnitOutcome, 'experiment' | 'unitId' | 'arm' | 'tsMs'>, tsMs = list.tsMs): UnitOutcome[] {
   return list.experiment === '' || list.userId === '' ? [] : [{ experiment: list.experiment, unitId: list.userId, arm: list.arm, tsMs, ...add }];
+}
+
+function erasedUserOf(value: Buffer | null): string | undefined {
+  if (!value) return undefined;
+  try {
+    const userId = fromBinary(UserErasureCommandSchema, value).userId;
+    return userId === '' ? undefined : userId;
+  } catch {
+    return undefined;
+  }
 }
 
 function pendingRow(a: ActionRecord, receivedAtMs: number): PendingActionRow {

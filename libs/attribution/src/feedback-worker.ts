@@ -31,7 +31,8 @@ export class FeedbackWorker extends ConsumerWorker {
       bus: feedback.bus,
       groupId: feedback.groupId,
       declare: topicDeclarations(feedback.topics),
-      consume: [feedback.topics.recommendationsServed, feedback.topics.clickstreamNormalized],
+      // Erasure commands too: an erased user's lists leave the served-list cache.
+      consume: [feedback.topics.recommendationsServed, feedback.topics.clickstreamNormalized, feedback.topics.erasureCommands],
       handler: (batch) => feedback.pipeline.handle(batch),
       maxBatchMessages: feedback.maxBatchMessages,
       // The pipeline's transactions run one at a time per instance; more instances split the partitions.

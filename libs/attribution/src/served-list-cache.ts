@@ -28,6 +28,18 @@ export class ServedListCache {
     while (this.lists.size > this.capacity) this.lists.delete(this.lists.keys().next().value as string);
   }
 
+  /** Drops the lists served to a user (erasure); returns how many. */
+  forgetUser(userId: string): number {
+    let n = 0;
+    for (const [recId, list] of this.lists) {
+      if (list.userId === userId) {
+        this.lists.delete(recId);
+        n++;
+      }
+    }
+    return n;
+  }
+
   get size(): number {
     return this.lists.size;
   }

@@ -10,6 +10,7 @@ export * from './generated/recmesh/features/v1/feature_updated_pb';
 export * from './generated/recmesh/scorer/v1/scorer_pb';
 export * from './generated/recmesh/bundler/v1/bundler_pb';
 export * from './generated/recmesh/experiments/v1/experiments_pb';
+export * from './generated/recmesh/privacy/v1/privacy_pb';
 export * from './generated/grpc/health/v1/health_pb';
 export * from './grpc';
 export * from './proto-root';

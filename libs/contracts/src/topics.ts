@@ -62,6 +62,13 @@ export const Topics = {
     key: 'user_id',
     description: 'Every list the gateway serves, for the feedback loop.',
   },
+  erasureCommands: {
+    name: 'recmesh.commands.erasure.v1',
+    partitions: 1,
+    valueType: 'recmesh.privacy.v1.UserErasureCommand (binary protobuf)',
+    key: 'user_id',
+    description: 'Requests to erase a user: from the admin API (EraseUser) or published by the shop.',
+  },
 } as const satisfies Record<string, TopicSpec>;
 
 export type TopicKey = keyof typeof Topics;

@@ -15,3 +15,4 @@ export * from './entities/feedback-entities';
 export * from './stores/feedback-store';
 export * from './entities/experiment.entity';
 export * from './stores/experiment-store';
+export * from './stores/user-erasure-store';

@@ -39,6 +39,7 @@ feedback:
   key: feedback
   http: {env: FEEDBACK_PORT, port: 3005}
   grpc: {env: EXPERIMENTS_GRPC_PORT, port: 50054}
+  adminGrpc: {env: PRIVACY_GRPC_PORT, port: 50055, name: privacy-grpc}
   store: true
   popularity: true
 trainer:
@@ -206,6 +207,7 @@ match the Services and probes.
 }}
 {{- $_ := set $env $spec.http.env (toString $spec.http.port) }}
 {{- if $spec.grpc }}{{ $_ := set $env $spec.grpc.env (toString $spec.grpc.port) }}{{ end }}
+{{- if $spec.adminGrpc }}{{ $_ := set $env $spec.adminGrpc.env (toString $spec.adminGrpc.port) }}{{ end }}
 {{- if $spec.popularity }}{{ $_ := set $env "POPULARITY_HALF_LIFE_HOURS" (toString $root.Values.popularityHalfLifeHours) }}{{ end }}
 {{- if eq .app "gateway" }}
 {{- $_ := set $env "SCORER_ADDRESS" (include "recmesh.grpcAddress" (dict "root" $root "app" "scorer")) }}

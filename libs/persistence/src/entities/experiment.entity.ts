@@ -29,6 +29,7 @@ export class ExperimentEntity {
  * statistics are computed from.
  */
 @Entity({ name: 'experiment_units' })
+@Index('ix_experiment_units_unit', ['unitId'])
 export class ExperimentUnitEntity {
   @PrimaryColumn({ type: 'varchar', length: 64 })
   experiment!: string;

@@ -20,6 +20,7 @@ export class FeedbackAppliedEventEntity {
 /** One list the gateway served (recmesh.recommendations.served.v1); its rec_id is also its claim. */
 @Entity({ name: 'feedback_served_lists' })
 @Index('ix_feedback_served_lists_ts', ['tsMs'])
+@Index('ix_feedback_served_lists_user', ['userId'])
 export class FeedbackServedListEntity {
   @PrimaryColumn({ name: 'rec_id', type: 'varchar', length: 128 })
   recId!: string;
@@ -81,6 +82,7 @@ export class FeedbackServedItemEntity {
 @Entity({ name: 'feedback_attributed_actions' })
 @Index('ix_feedback_attributed_actions_rec', ['recId'])
 @Index('ux_feedback_attributed_actions_once', ['onceKey'], { unique: true })
+@Index('ix_feedback_attributed_actions_user', ['userId'])
 export class FeedbackAttributedActionEntity {
   @PrimaryColumn({ name: 'event_id', type: 'varchar', length: 128 })
   eventId!: string;

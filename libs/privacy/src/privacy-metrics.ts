@@ -1,0 +1,14 @@
+import { Counter, Registry } from 'prom-client';
+
+/** What erasure did, without ever naming the user. */
+export class PrivacyMetrics {
+  readonly erasures: Counter<'source'>;
+  readonly erasedRows: Counter<'table'>;
+  readonly invalidCommands: Counter;
+
+  constructor(registry: Registry) {
+    this.erasures = new Counter({ name: 'recmesh_privacy_erasures_total', help: 'User erasures carried out on the store, by where the request came from (grpc, command).', labelNames: ['source'], registers: [registry] });
+    this.erasedRows = new Counter({ name: 'recmesh_privacy_erased_rows_total', help: 'Rows removed by user erasures, by table.', labelNames: ['table'], registers: [registry] });
+    this.invalidCommands = new Counter({ name: 'recmesh_privacy_invalid_commands_total', help: 'Records on the erasure command topic that are not a UserErasureCommand with a user id (skipped).', registers: [registry] });
+  }
+}

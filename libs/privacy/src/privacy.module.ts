@@ -1,0 +1,44 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { resolveTopicNames } from '@recmesh/contracts';
+import { METRICS_REGISTRY } from '@recmesh/observability';
+import { UserErasureStore } from '@recmesh/persistence';
+import { Config } from '@recmesh/service-config';
+import { internalGrpcProviders } from '@recmesh/serving-core';
+import { consumerServiceProviders, Infrastructure, INFRASTRUCTURE } from '@recmesh/service-runtime';
+import { Registry } from 'prom-client';
+import { ErasureCommandWorker } from './erasure-command-worker';
+import { PrivacyConfigSchema } from './privacy.config';
+import { privacyGrpcServer } from './privacy-grpc';
+import { PrivacyMetrics } from './privacy-metrics';
+import { UserEraser } from './user-eraser';
+
+export type PrivacyConfig = Config<typeof PrivacyConfigSchema> & { readonly RECMESH_TOPIC_PREFIX: string };
+
+/** Metrics are registered once per process: the admin API and the command worker share them. */
+const metricsOf = new WeakMap<Registry, PrivacyMetrics>();
+const privacyMetrics = (registry: Registry) => metricsOf.get(registry) ?? metricsOf.set(registry, new PrivacyMetrics(registry)).get(registry)!;
+
+/**
+ * User erasure over the process's store and bus: the admin gRPC API on
+ * PRIVACY_GRPC_PORT and the worker that carries out erasure commands (the
+ * feedback service, or the standalone process).
+ */
+@Module({})
+export class PrivacyModule {
+  static register(config: PrivacyConfig): DynamicModule {
+    const topics = resolveTopicNames(config.RECMESH_TOPIC_PREFIX);
+    const eraserOn = (infra: Infrastructure, registry: Registry) =>
+      new UserEraser({ bus: infra.bus, topics, store: new UserErasureStore(infra.dataSource), metrics: privacyMetrics(registry) });
+    return {
+      module: PrivacyModule,
+      providers: [
+        { provide: UserEraser, useFactory: eraserOn, inject: [INFRASTRUCTURE, METRICS_REGISTRY] },
+        ...internalGrpcProviders(config.PRIVACY_GRPC_PORT, UserEraser, privacyGrpcServer),
+        ...consumerServiceProviders('privacy', (infra, registry) => [
+          new ErasureCommandWorker({ bus: infra.bus, topics, groupId: config.PRIVACY_GROUP_ID, eraser: eraserOn(infra, registry), metrics: privacyMetrics(registry) }),
+        ]),
+      ],
+      exports: [UserEraser],
+    };
+  }
+}
