@@ -132,6 +132,30 @@ const DASHBOARDS = [
       'sweep failures',
       'experiments running',
       'arm fallbacks',
+      'experiment lift',
+      'experiment verdicts',
+      'users per arm',
+      'sample-ratio',
+      'event loop',
+    ],
+  },
+  {
+    file: path.join(DEPLOY, 'grafana', 'recmesh-model.dashboard.json'),
+    uid: 'recmesh-model',
+    signals: [
+      'registry serving version',
+      'served model version per scorer instance',
+      'version skew',
+      'model load failures',
+      'registry versions by status',
+      'registry decisions',
+      'gate decisions',
+      'canary decisions',
+      'canary lift',
+      'training runs per hour by outcome',
+      'training run duration',
+      'extra versions loaded',
+      'arm fallbacks',
       'event loop',
     ],
   },
@@ -146,6 +170,10 @@ const BUNDLER_MODULE_SRC = 'libs/bundle-service/src/serving-bundle-model.ts';
 const EXPERIMENTS_SRC = 'libs/gateway-api/src/experiment-refresher.ts';
 const EXPERIMENT_RESULTS_SRC = 'libs/experiments/src/experiment-metrics.ts';
 const FEEDBACK_SRC = 'libs/attribution/src/feedback-metrics.ts';
+const MODEL_POOL_SRC = 'libs/serving-core/src/model-version-pool.ts';
+const TRAINER_SRC = 'libs/training/src/retraining-job.ts';
+const CANARY_SRC = 'libs/training/src/canary.ts';
+const REGISTRY_SRC = 'libs/training/src/registry-metrics.ts';
 
 /**
  * Sources whose metrics are registered by a class: checked by instantiating it
@@ -184,6 +212,20 @@ const SERVICE_METRICS: Record<string, { type: MetricType; labels: string[]; sour
 
   recmesh_scorer_model_info: { type: 'gauge', labels: ['model_version', 'execution_provider'], source: SERVING_MODEL_SRC },
   recmesh_scorer_model_load_failures_total: { type: 'counter', labels: ['model_version'], source: SERVING_MODEL_SRC },
+  recmesh_scorer_extra_model_versions_loaded: { type: 'gauge', labels: [], source: MODEL_POOL_SRC },
+  recmesh_scorer_extra_model_loads_total: { type: 'counter', labels: ['model_version'], source: MODEL_POOL_SRC },
+  recmesh_scorer_extra_model_evictions_total: { type: 'counter', labels: ['model_version', 'reason'], source: MODEL_POOL_SRC },
+  recmesh_scorer_extra_model_load_failures_total: { type: 'counter', labels: ['model_version'], source: MODEL_POOL_SRC },
+
+  recmesh_trainer_runs_total: { type: 'counter', labels: ['status'], source: TRAINER_SRC },
+  recmesh_trainer_last_trained_timestamp_seconds: { type: 'gauge', labels: [], source: TRAINER_SRC },
+  recmesh_trainer_last_run_seconds: { type: 'gauge', labels: ['status'], source: TRAINER_SRC },
+  recmesh_trainer_run_seconds: { type: 'histogram', labels: ['status'], source: TRAINER_SRC },
+  recmesh_trainer_gate_decisions_total: { type: 'counter', labels: ['decision', 'rule'], source: TRAINER_SRC },
+  recmesh_trainer_canary_decisions_total: { type: 'counter', labels: ['verdict'], source: CANARY_SRC },
+  recmesh_model_registry_versions: { type: 'gauge', labels: ['status'], source: REGISTRY_SRC },
+  recmesh_model_registry_serving_info: { type: 'gauge', labels: ['model_version', 'pinned'], source: REGISTRY_SRC },
+  recmesh_model_registry_decisions: { type: 'gauge', labels: ['decision'], source: REGISTRY_SRC },
 
   recmesh_bundler_requests_total: { type: 'counter', labels: ['outcome'], source: BUNDLER_SRC },
   recmesh_bundler_compose_seconds: { type: 'histogram', labels: [], source: BUNDLER_SRC },
@@ -218,6 +260,7 @@ const SCRAPE_PORTS: Record<string, number> = {
   'recmesh-bundler': 3004,
   'recmesh-feedback': 3005,
   'recmesh-gateway': 3006,
+  'recmesh-trainer': 3007,
   'recmesh-standalone': 3000,
 };
 

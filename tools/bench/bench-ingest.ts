@@ -18,6 +18,7 @@ import { consumeUntil, kafkaClient } from '../../test/support/kafka-io';
 import { ScratchDatabase } from '../../test/support/scratch-database';
 import { freePort, ServiceProcess } from '../../test/support/service-process';
 /* eslint-enable @nx/enforce-module-boundaries */
+import { BenchProgress } from './progress';
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -29,6 +30,8 @@ function arg(name: string, fallback: number): number {
 async function main(): Promise<void> {
   const events = arg('events', 100_000);
   const batch = arg('batch', 1000);
+  const progress = new BenchProgress('bench-ingest');
+  progress.phase('set up (scratch database, topics, synthetic shop)');
   const infra = infraEnv();
   const db = await ScratchDatabase.create(infra.mysqlUrl);
   const prefix = `bench-${uniqueSuffix()}.`;
@@ -46,6 +49,7 @@ async function main(): Promise<void> {
     INGEST_GROUP_ID: `bench-${port}`, INGEST_PORT: String(port), INGEST_MAX_BATCH: String(batch), LOG_LEVEL: 'warn',
   });
   try {
+    progress.phase('start ingest');
     await ingest.waitReady();
     await new Promise((r) => setTimeout(r, 2000)); // let the group settle on its partitions
     const started = Date.now();
@@ -59,7 +63,9 @@ async function main(): Promise<void> {
     }));
     const producer = kafka.producer();
     await producer.connect();
+    progress.phase(`produce ${events} events, ingest stores them`);
     for (let i = 0; i < records.length; i += 1000) {
+      progress.step(i, records.length, 'produced');
       const now = Date.now();
       await producer.send({
         topic: topics.clickstreamRaw,
@@ -71,6 +77,7 @@ async function main(): Promise<void> {
     const producedMs = Date.now() - started;
     for (;;) {
       const [row] = await db.query<{ n: number }>('SELECT COUNT(*) AS n FROM clickstream_events');
+      progress.step(Number(row.n), events, 'stored');
       if (Number(row.n) >= events) break;
       if (Date.now() - started > 600_000) throw new Error(`only ${row.n} of ${events} stored after 10 minutes`);
       await new Promise((r) => setTimeout(r, 100));
@@ -80,6 +87,7 @@ async function main(): Promise<void> {
     await ingest.stop();
 
     // Ceiling 1: a bare kafkajs consumer group reading the same topic, no processing.
+    progress.phase('ceiling: kafkajs raw consume');
     const consumeStart = Date.now();
     const consumed = await consumeUntil(kafka, topics.clickstreamRaw, (rs) => rs.length >= events, 300_000);
     const kafkajsSeconds = (Date.now() - consumeStart) / 1000;
@@ -88,6 +96,7 @@ async function main(): Promise<void> {
     // Ceiling 2: kcat (librdkafka) reading the topic to its end.
     let kcatSeconds: number | null = null;
     if (spawnSync('which', ['kcat']).status === 0) {
+      progress.phase('ceiling: kcat raw consume');
       const t = Date.now();
       const out = execFileSync('kcat', ['-b', infra.kafkaBrokers[0], '-C', '-t', topics.clickstreamRaw, '-o', 'beginning', '-e', '-q', '-f', '\\n'], { maxBuffer: 1 << 30 });
       kcatSeconds = (Date.now() - t) / 1000;
@@ -121,11 +130,13 @@ async function main(): Promise<void> {
     fs.mkdirSync(path.join(ROOT, 'reports'), { recursive: true });
     fs.writeFileSync(path.join(ROOT, 'reports/bench-ingest.json'), JSON.stringify(report, null, 2) + '\n');
     console.log(JSON.stringify(report, null, 2));
+    progress.phase('clean up');
   } finally {
     await ingest.stop();
     await admin.deleteTopics({ topics: topicDeclarations(topics).map((t) => t.name) }).catch(() => undefined);
     await admin.disconnect();
     await db.drop();
+    progress.done();
   }
 }
 

@@ -14,16 +14,20 @@ export RECMESH_THREADS=1
 SCI=(amazon_scientific_unisrec --hidden 128 --logit-adjust 0.25 --max-minutes 10 --quiet)
 BEAUTY=(amazon_beauty_s3rec --lr 2e-3 --max-minutes 28 --quiet)
 SPORTS=(amazon_sports_s3rec --lr 2e-3 --max-minutes 36 --quiet)
+REPORTS="$HERE/../../reports/model"
+# The report's SVG plots (and the README's Plots section) from its JSON files, after each report:
+# evaluate writes them too, this redraws them from the JSON both lanes have written so far.
+plots() { PYTHONPATH="$HERE" "$HERE/.venv/bin/python" -m recmesh_model.plots "$REPORTS/$1"; }
 (
-  "$HERE/eval.sh" "${SCI[@]}" --models transformer_side --seeds 0,1,2
-  "$HERE/eval.sh" "${BEAUTY[@]}" --models transformer_side --seeds 0,1,2
-  "$HERE/eval.sh" "${SPORTS[@]}" --models transformer_side --seeds 0,1
+  "$HERE/eval.sh" "${SCI[@]}" --models transformer_side --seeds 0,1,2; plots amazon_scientific_unisrec
+  "$HERE/eval.sh" "${BEAUTY[@]}" --models transformer_side --seeds 0,1,2; plots amazon_beauty_s3rec
+  "$HERE/eval.sh" "${SPORTS[@]}" --models transformer_side --seeds 0,1; plots amazon_sports_s3rec
 ) > "$LOG/recmesh-eval-A.log" 2>&1 &
 A=$!
 (
-  "$HERE/eval.sh" "${SCI[@]}" --models most_popular,item_knn,transformer_id --seeds 0,1,2
-  "$HERE/eval.sh" "${BEAUTY[@]}" --models most_popular,item_knn,transformer_id --seeds 0,1,2
-  "$HERE/eval.sh" "${SPORTS[@]}" --models most_popular,item_knn,transformer_id --seeds 0,1
+  "$HERE/eval.sh" "${SCI[@]}" --models most_popular,item_knn,transformer_id --seeds 0,1,2; plots amazon_scientific_unisrec
+  "$HERE/eval.sh" "${BEAUTY[@]}" --models most_popular,item_knn,transformer_id --seeds 0,1,2; plots amazon_beauty_s3rec
+  "$HERE/eval.sh" "${SPORTS[@]}" --models most_popular,item_knn,transformer_id --seeds 0,1; plots amazon_sports_s3rec
 ) > "$LOG/recmesh-eval-B.log" 2>&1 &
 B=$!
 rcA=0; rcB=0

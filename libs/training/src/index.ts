@@ -10,3 +10,4 @@ export * from './retraining-job';
 export * from './trainer.config';
 export * from './trainer.module';
 export * from './canary';
+export * from './registry-metrics';

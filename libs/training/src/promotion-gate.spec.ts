@@ -6,19 +6,19 @@ const m = (ndcgAt10: number, tailRecallAt20: number, catalogCoverage = 1): Holdo
 
 describe('promotion gate', () => {
   it('promotes a candidate that beats the serving version by the margin without losing tail recall beyond the allowance', () => {
-    expect(decidePromotion(m(0.0520, 0.096), m(0.0500, 0.100), policy)).toMatchObject({ promote: true });
-    expect(decidePromotion(m(0.0505, 0.100), m(0.0500, 0.100), policy)).toEqual({ promote: false, reason: 'NDCG@10 0.0505 is below 0.0510 (serving 0.0500 + 2.0%)' });
-    expect(decidePromotion(m(0.0600, 0.094), m(0.0500, 0.100), policy)).toEqual({ promote: false, reason: 'tail recall@20 0.0940 is below 0.0950 (serving 0.1000 - 5.0%)' });
+    expect(decidePromotion(m(0.0520, 0.096), m(0.0500, 0.100), policy)).toMatchObject({ promote: true, onMerit: true, rule: 'beats_serving' });
+    expect(decidePromotion(m(0.0505, 0.100), m(0.0500, 0.100), policy)).toEqual({ promote: false, rule: 'ndcg_gain', reason: 'NDCG@10 0.0505 is below 0.0510 (serving 0.0500 + 2.0%)' });
+    expect(decidePromotion(m(0.0600, 0.094), m(0.0500, 0.100), policy)).toEqual({ promote: false, rule: 'tail_recall', reason: 'tail recall@20 0.0940 is below 0.0950 (serving 0.1000 - 5.0%)' });
   });
 
   it('replaces a serving version that cannot score the shop (the demo model on a real catalog) by any candidate that covers more', () => {
-    expect(decidePromotion(m(0.01, 0.0, 0.9), m(0, 0, 0), policy)).toEqual({ promote: true, reason: "the serving version knows 0.0% of the holdout's items (below 50.0%); the candidate knows 90.0%" });
-    expect(decidePromotion(m(0.01, 0.0, 0), m(0, 0, 0), policy).promote).toBe(false);
-    expect(decidePromotion(m(0.01, 0.0, 0.9), null, policy)).toEqual({ promote: true, reason: 'no version is serving' });
+    expect(decidePromotion(m(0.01, 0.0, 0.9), m(0, 0, 0), policy)).toEqual({ promote: true, rule: 'serving_cannot_serve', reason: "the serving version knows 0.0% of the holdout's items (below 50.0%); the candidate knows 90.0%" });
+    expect(decidePromotion(m(0.01, 0.0, 0), m(0, 0, 0), policy)).toMatchObject({ promote: false, rule: 'coverage_not_higher' });
+    expect(decidePromotion(m(0.01, 0.0, 0.9), null, policy)).toEqual({ promote: true, rule: 'no_serving_version', reason: 'no version is serving' });
   });
 
   it('refuses metrics that are not numbers instead of comparing NaN', () => {
-    expect(decidePromotion(m(Number.NaN, 0.1), m(0.05, 0.1), policy)).toMatchObject({ promote: false, reason: expect.stringContaining('candidate metrics are not finite') });
+    expect(decidePromotion(m(Number.NaN, 0.1), m(0.05, 0.1), policy)).toMatchObject({ promote: false, rule: 'not_finite', reason: expect.stringContaining('candidate metrics are not finite') });
   });
 
   it('promotes or rejects the candidate in the registry and records why', async () => {

@@ -28,8 +28,18 @@ export function promotionPolicy(config: { PROMOTION_MIN_NDCG_GAIN: number; PROMO
   return { minNdcgGain: config.PROMOTION_MIN_NDCG_GAIN / 100, maxTailRecallLoss: config.PROMOTION_MAX_TAIL_RECALL_LOSS / 100, minCurrentCoverage: config.PROMOTION_MIN_CURRENT_COVERAGE / 100 };
 }
 
+/**
+ * Which rule of the gate decided: the `rule` label of recmesh_trainer_gate_decisions_total.
+ * not_finite: a metric is NaN or infinite; no_serving_version: nothing serves yet;
+ * serving_cannot_serve / coverage_not_higher: the serving version covers too little of the
+ * holdout (and the candidate more / no more); ndcg_gain / tail_recall: the candidate missed
+ * that threshold; beats_serving: it passed both.
+ */
+export type PromotionRule = 'not_finite' | 'no_serving_version' | 'serving_cannot_serve' | 'coverage_not_higher' | 'ndcg_gain' | 'tail_recall' | 'beats_serving';
+
 export interface PromotionDecision {
   readonly promote: boolean;
+  readonly rule: PromotionRule;
   /** Promoted for beating a version that serves the shop: worth an online canary first (not for replacing one that cannot serve it). */
   readonly onMerit?: boolean;
   /** For the decision log: the numbers and the rule that decided. */
@@ -42,23 +52,23 @@ const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 /** The offline gate: both versions measured on the same holdout, the rule says which serves. */
 export function decidePromotion(candidate: HoldoutMetrics, current: HoldoutMetrics | null, policy: PromotionPolicy): PromotionDecision {
   for (const [name, m] of [['candidate', candidate], ['current', current]] as const) {
-    if (m && ![m.ndcgAt10, m.tailRecallAt20, m.catalogCoverage].every(Number.isFinite)) return { promote: false, reason: `${name} metrics are not finite numbers: ${JSON.stringify(m)}` };
+    if (m && ![m.ndcgAt10, m.tailRecallAt20, m.catalogCoverage].every(Number.isFinite)) return { promote: false, rule: 'not_finite', reason: `${name} metrics are not finite numbers: ${JSON.stringify(m)}` };
   }
-  if (!current) return { promote: true, reason: 'no version is serving' };
+  if (!current) return { promote: true, rule: 'no_serving_version', reason: 'no version is serving' };
   if (current.catalogCoverage < policy.minCurrentCoverage) {
     return candidate.catalogCoverage > current.catalogCoverage
-      ? { promote: true, reason: `the serving version knows ${pct(current.catalogCoverage)} of the holdout's items (below ${pct(policy.minCurrentCoverage)}); the candidate knows ${pct(candidate.catalogCoverage)}` }
-      : { promote: false, reason: `the serving version cannot serve the shop (coverage ${pct(current.catalogCoverage)}), but the candidate covers no more (${pct(candidate.catalogCoverage)})` };
+      ? { promote: true, rule: 'serving_cannot_serve', reason: `the serving version knows ${pct(current.catalogCoverage)} of the holdout's items (below ${pct(policy.minCurrentCoverage)}); the candidate knows ${pct(candidate.catalogCoverage)}` }
+      : { promote: false, rule: 'coverage_not_higher', reason: `the serving version cannot serve the shop (coverage ${pct(current.catalogCoverage)}), but the candidate covers no more (${pct(candidate.catalogCoverage)})` };
   }
   const ndcgNeeded = current.ndcgAt10 * (1 + policy.minNdcgGain);
   if (candidate.ndcgAt10 < ndcgNeeded) {
-    return { promote: false, reason: `NDCG@10 ${f(candidate.ndcgAt10)} is below ${f(ndcgNeeded)} (serving ${f(current.ndcgAt10)} + ${pct(policy.minNdcgGain)})` };
+    return { promote: false, rule: 'ndcg_gain', reason: `NDCG@10 ${f(candidate.ndcgAt10)} is below ${f(ndcgNeeded)} (serving ${f(current.ndcgAt10)} + ${pct(policy.minNdcgGain)})` };
   }
   const tailFloor = current.tailRecallAt20 * (1 - policy.maxTailRecallLoss);
   if (candidate.tailRecallAt20 < tailFloor) {
-    return { promote: false, reason: `tail recall@20 ${f(candidate.tailRecallAt20)} is below ${f(tailFloor)} (serving ${f(current.tailRecallAt20)} - ${pct(policy.maxTailRecallLoss)})` };
+    return { promote: false, rule: 'tail_recall', reason: `tail recall@20 ${f(candidate.tailRecallAt20)} is below ${f(tailFloor)} (serving ${f(current.tailRecallAt20)} - ${pct(policy.maxTailRecallLoss)})` };
   }
-  return { promote: true, onMerit: true, reason: `NDCG@10 ${f(candidate.ndcgAt10)} vs ${f(current.ndcgAt10)} (needed ${f(ndcgNeeded)}), tail recall@20 ${f(candidate.tailRecallAt20)} vs ${f(current.tailRecallAt20)} (floor ${f(tailFloor)})` };
+  return { promote: true, onMerit: true, rule: 'beats_serving', reason: `NDCG@10 ${f(candidate.ndcgAt10)} vs ${f(current.ndcgAt10)} (needed ${f(ndcgNeeded)}), tail recall@20 ${f(candidate.tailRecallAt20)} vs ${f(current.tailRecallAt20)} (floor ${f(tailFloor)})` };
 }
 
 /** Sends a candidate that passed the offline gate to an online canary instead of promoting it. */

@@ -85,7 +85,11 @@ describe('RetrainingJob', () => {
     expect(serving?.details).toMatchObject({ fingerprint: 'sha256:test', candidate: { catalogCoverage: 1 }, current: { modelVersion: 'demo', catalogCoverage: 0 } });
     expect(await fs.readdir(path.join(dir, 'work'))).toEqual([]);
     expect(await runs.get(outcome.runId)).toMatchObject({ status: 'promoted', trigger: 'admin', candidateVersion: outcome.candidateVersion });
-    expect(await metrics.metrics()).toContain('recmesh_trainer_runs_total{status="promoted"} 1');
+    const text = await metrics.metrics();
+    expect(text).toContain('recmesh_trainer_runs_total{status="promoted"} 1');
+    expect(text).toContain('recmesh_trainer_gate_decisions_total{decision="promoted",rule="serving_cannot_serve"} 1');
+    expect(text).toContain('recmesh_trainer_run_seconds_count{status="promoted"} 1');
+    expect(text).toMatch(/^recmesh_trainer_run_seconds_bucket\{le="7200",status="promoted"\} 1$/m);
   });
 
   it('refits the bundle model from the shop\'s orders and ships it in the candidate\'s folder', async () => {
@@ -120,9 +124,13 @@ describe('RetrainingJob', () => {
 
   it('does not train without enough new data', async () => {
     const exported = jest.fn(exporter);
-    const outcome = await job({ newEventsSince: async () => 99, exporter: exported }).run('schedule');
+    const metrics = new Registry();
+    const outcome = await job({ newEventsSince: async () => 99, exporter: exported, metrics }).run('schedule');
     expect(outcome).toMatchObject({ status: 'skipped', reason: '99 new events since the start, fewer than the 100 a retraining needs' });
     expect(exported).not.toHaveBeenCalled();
+    const text = await metrics.metrics();
+    expect(text).toContain('recmesh_trainer_run_seconds_count{status="skipped"} 1');
+    expect(text).not.toContain('recmesh_trainer_gate_decisions_total{');
   });
 
   it('never runs two at once, and takes over the lock of a run whose job died', async () => {

@@ -6,7 +6,7 @@ import { BUNDLE_MODEL_FILE_NAME } from '@recmesh/bundling';
 import { actionName, parseAction } from '@recmesh/contracts';
 import { SequentialRecommenderModel } from '@recmesh/model-runtime';
 import { ModelRegistry, TrainingRunRecord, TrainingRunStore, TrainingTrigger } from '@recmesh/persistence';
-import { Counter, Gauge, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { fitBundleModelFor, ordersFromPurchases, ShopperStep } from './bundle-refit';
 import { DatasetEvent, DatasetItem, readDatasetDir } from './dataset-files';
 import { evaluateOnHoldout, HoldoutReport } from './holdout-evaluation';
@@ -66,12 +66,17 @@ export class RetrainingJob {
   private readonly outcomes: Counter<'status'>;
   private readonly lastSuccess: Gauge;
   private readonly durations: Gauge<'status'>;
+  private readonly runSeconds: Histogram<'status'>;
+  private readonly gateDecisions: Counter<'decision' | 'rule'>;
 
   constructor(private readonly options: RetrainingJobOptions) {
     this.clock = options.clock ?? Date.now;
     this.outcomes = new Counter({ name: 'recmesh_trainer_runs_total', help: 'Retraining runs by how they ended (promoted, canary, rejected, skipped, failed, busy).', labelNames: ['status'], registers: [options.metrics] });
     this.lastSuccess = new Gauge({ name: 'recmesh_trainer_last_trained_timestamp_seconds', help: 'When the last run that reached the promotion gate finished.', registers: [options.metrics] });
     this.durations = new Gauge({ name: 'recmesh_trainer_last_run_seconds', help: 'Wall time of the last run, by how it ended.', labelNames: ['status'], registers: [options.metrics] });
+    // Buckets from a skipped run (well under a second) to TRAINER_BUDGET_MINUTES' default (60 min) and beyond.
+    this.runSeconds = new Histogram({ name: 'recmesh_trainer_run_seconds', help: 'Wall time of retraining runs, by how they ended.', labelNames: ['status'], buckets: [1, 10, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200], registers: [options.metrics] });
+    this.gateDecisions = new Counter({ name: 'recmesh_trainer_gate_decisions_total', help: "The offline promotion gate's decisions (promoted, rejected, canary) by the rule that decided.", labelNames: ['decision', 'rule'], registers: [options.metrics] });
   }
 
   async run(trigger: TrainingTrigger): Promise<RetrainingOutcome> {
@@ -103,6 +108,7 @@ export class RetrainingJob {
     this.outcomes.inc({ status: outcome.status });
     this.durations.reset();
     this.durations.set({ status: outcome.status }, (this.clock() - started) / 1000);
+    this.runSeconds.observe({ status: outcome.status }, (this.clock() - started) / 1000);
     if (outcome.status === 'promoted' || outcome.status === 'rejected' || outcome.status === 'canary') this.lastSuccess.set(this.clock() / 1000);
     return outcome;
   }
@@ -157,6 +163,7 @@ export class RetrainingJob {
     await registry.registerCandidate(candidateVersion, modelDir, details);
     const decision = await gateCandidate(registry, candidateVersion, { candidate, current }, options.policy, options.canary);
     const status = decision.canary ? 'canary' : decision.promote ? 'promoted' : 'rejected';
+    this.gateDecisions.inc({ decision: status, rule: decision.rule });
     await runs.finish(runId, status, decision.reason, this.clock(), { candidateVersion, details });
     this.logger.log(`run ${runId}: candidate ${candidateVersion} ${status}: ${decision.reason}`);
     return { runId, status, reason: decision.reason, candidateVersion };

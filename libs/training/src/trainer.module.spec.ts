@@ -70,6 +70,14 @@ describe('trainer service', () => {
       if (!metrics.includes('recmesh_trainer_runs_total{status="promoted"')) await new Promise((r) => setTimeout(r, 100));
     }
     expect(metrics).toContain('recmesh_trainer_runs_total{status="promoted",service="trainer"} 1');
+    // The registry's metrics are read again once the run has ended.
+    const serving = `recmesh_model_registry_serving_info{model_version="${runs[0].candidateVersion}",pinned="false",service="trainer"} 1`;
+    for (let i = 0; i < 50 && !metrics.includes(serving); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      metrics = await (await fetch(`${url}/metrics`)).text();
+    }
+    expect(metrics).toContain(serving);
+    expect(metrics).toContain('recmesh_model_registry_decisions{decision="promoted",service="trainer"} 2');
     expect((await fetch(`${url}/ready`)).status).toBe(200);
   });
 });

@@ -10,6 +10,7 @@ import { Registry } from 'prom-client';
 import { CanaryController, canaryPolicy } from './canary';
 import { promotionPolicy } from './promotion-gate';
 import { PythonTrainer } from './python-trainer';
+import { RegistryMetrics } from './registry-metrics';
 import { RetrainingJob, RetrainingOutcome, ShopExporter } from './retraining-job';
 import { TrainerConfigSchema } from './trainer.config';
 
@@ -19,6 +20,9 @@ const ROOT = path.resolve(__dirname, '../../..');
 
 const CANARY = Symbol('CANARY');
 
+/** How often the registry's metrics are read from the store (as often as scorers poll it by default). */
+const REGISTRY_METRICS_MS = 30_000;
+
 /** Runs the job on its schedule and on demand, one run at a time in this process (the store's lock covers the others). */
 @Injectable()
 export class TrainerScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -27,16 +31,20 @@ export class TrainerScheduler implements OnApplicationBootstrap, OnApplicationSh
   private running?: Promise<RetrainingOutcome>;
 
   private canaryTimer?: NodeJS.Timeout;
+  private registryTimer?: NodeJS.Timeout;
 
   constructor(
     private readonly job: RetrainingJob,
     private readonly runs: TrainingRunStore,
     @Inject('TRAINER_INTERVAL_MS') private readonly intervalMs: number,
     @Inject(CANARY) private readonly canary: { controller: CanaryController; intervalMs: number } | null,
+    private readonly registryMetrics: RegistryMetrics,
   ) {}
 
   onApplicationBootstrap(): void {
     this.timer = setInterval(() => this.trigger('schedule'), this.intervalMs).unref();
+    void this.registryMetrics.refresh();
+    this.registryTimer = setInterval(() => void this.registryMetrics.refresh(), REGISTRY_METRICS_MS).unref();
     const canary = this.canary;
     if (canary) {
       this.canaryTimer = setInterval(() => void canary.controller.check().catch((e) => this.logger.error(`canary check failed: ${(e as Error).message}`)), canary.intervalMs).unref();
@@ -46,7 +54,10 @@ export class TrainerScheduler implements OnApplicationBootstrap, OnApplicationSh
   /** Starts a run in the background; false when one is already running here. */
   trigger(trigger: TrainingTrigger): boolean {
     if (this.running) return false;
-    this.running = this.job.run(trigger).finally(() => (this.running = undefined));
+    this.running = this.job.run(trigger).finally(() => {
+      this.running = undefined;
+      void this.registryMetrics.refresh();
+    });
     this.running.then((o) => this.logger.log(`run ${o.runId}: ${o.status}: ${o.reason}`)).catch((e) => this.logger.error(`run failed to record: ${(e as Error).message}`));
     return true;
   }
@@ -58,6 +69,7 @@ export class TrainerScheduler implements OnApplicationBootstrap, OnApplicationSh
   async onApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
     clearInterval(this.canaryTimer);
+    clearInterval(this.registryTimer);
     // A run cut short here is marked abandoned by the next one (its heartbeat stops).
   }
 }
@@ -114,6 +126,7 @@ export class TrainerModule {
         { provide: CANARY, useFactory: buildCanary, inject: [INFRASTRUCTURE, METRICS_REGISTRY] },
         { provide: RetrainingJob, useFactory: build, inject: [INFRASTRUCTURE, METRICS_REGISTRY, CANARY] },
         { provide: TrainingRunStore, useFactory: (infra: Infrastructure) => new TrainingRunStore(infra.dataSource), inject: [INFRASTRUCTURE] },
+        { provide: RegistryMetrics, useFactory: (infra: Infrastructure, metrics: Registry) => new RegistryMetrics(new ModelRegistry(infra.dataSource), metrics), inject: [INFRASTRUCTURE, METRICS_REGISTRY] },
         { provide: 'TRAINER_INTERVAL_MS', useValue: config.TRAINER_INTERVAL_MINUTES * 60_000 },
         TrainerScheduler,
       ],

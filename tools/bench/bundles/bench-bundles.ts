@@ -13,6 +13,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { BundleCandidate, BundleOptimizer, BundleProblem, ComposedBundle, DEFAULT_BEAM_WIDTH, solveExhaustively } from '@recmesh/bundling';
 import { boxMuller, mulberry32 as seededRandom, percentile } from '@recmesh/numerics';
+import { BenchProgress } from '../progress';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const CANDIDATES = 200;
@@ -218,7 +219,8 @@ function main(): void {
   const optimizer = new BundleOptimizer();
   const problems = (size: number, n: number, seedBase: number) => Array.from({ length: n }, (_, k) => realisticProblem(seedBase + k, size));
 
-  console.log(`generating instances (${CANDIDATES} candidates each)...`);
+  const progress = new BenchProgress('bench-bundles');
+  progress.phase(`generate instances (${CANDIDATES} candidates each) and warm up`);
   const size3 = problems(3, instances, 1_000_000);
   const size4 = problems(4, size4Instances, 2_000_000);
   const size5 = problems(5, Math.min(instances, 100), 3_000_000);
@@ -233,19 +235,19 @@ function main(): void {
   }
   for (const p of problems(5, 20, 9_200_000)) optimizer.solve(p);
 
-  console.log('size 3: timing beam and exhaustive...');
+  progress.phase('size 3: time beam and exhaustive');
   const beam3 = time((p) => optimizer.solve(p), size3, repeats);
   const exhaustive3 = time(solveExhaustively, size3, 2);
   const exact3 = size3.map(solveExhaustively);
   const gap3 = gap(size3.map((p) => optimizer.solve(p)), exact3);
 
-  console.log('size 4: timing beam and exhaustive...');
+  progress.phase('size 4: time beam and exhaustive');
   const beam4 = time((p) => optimizer.solve(p), size4, repeats);
   const exhaustive4 = time(solveExhaustively, size4, 1);
   const exact4 = size4.map(solveExhaustively);
   const gap4 = gap(size4.map((p) => optimizer.solve(p)), exact4);
 
-  console.log('size 5: timing beam...');
+  progress.phase('size 5: time beam, wide-beam reference');
   const beam5 = time((p) => optimizer.solve(p), size5, repeats);
   // Exhaustive size 5 takes seconds per request, so a much wider beam stands in as the reference.
   const referenceWidth = 1024;
@@ -258,7 +260,7 @@ function main(): void {
       'and the width-1024 reference beam matched the exhaustive top-10 on all 20); pass --size5-exhaustive N to measure it',
   };
   if (size5Exhaustive > 0) {
-    console.log(`size 5: exhaustive on ${size5Exhaustive} instances (seconds each)...`);
+    progress.phase(`size 5: exhaustive on ${size5Exhaustive} instances (seconds each)`);
     const checked = size5.slice(0, size5Exhaustive);
     const exact5 = checked.map(solveExhaustively);
     exhaustive5 = {
@@ -268,8 +270,9 @@ function main(): void {
     };
   }
 
-  console.log('beam width sweep...');
-  const sweep = widths.map((beamWidth) => {
+  progress.phase(`beam width sweep (${widths.join(', ')})`);
+  const sweep = widths.map((beamWidth, i) => {
+    progress.step(i, widths.length, 'widths');
     const swept = new BundleOptimizer({ beamWidth });
     const measure = (problems: readonly BundleProblem[], reference: readonly ComposedBundle[][]) => ({
       meanMs: time((p) => swept.solve(p), problems, 1).meanMs,
@@ -331,6 +334,7 @@ function main(): void {
   const out = path.join(ROOT, 'reports', 'bench-bundles.json');
   fs.mkdirSync(path.dirname(out), { recursive: true });
   fs.writeFileSync(out, JSON.stringify(report, null, 2) + '\n');
+  progress.done();
 
   const line = (label: string, t: Timing) => `${label}: ${t.bundlesPerSecond} req/s, p50 ${t.p50Ms} ms, p99 ${t.p99Ms} ms, cpu ${t.cpuMsPerRequest} ms/req`;
   console.log(`\n${os.cpus()[0]?.model} x${os.cpus().length}, node ${process.version}, load ${report.machine.loadAverageAtEnd.join(' ')}`);

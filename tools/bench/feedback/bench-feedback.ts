@@ -30,6 +30,7 @@ import { uniqueSuffix } from '../../../test/support/infra-env';
 import { produce } from '../../../test/support/kafka-io';
 import { ServiceProcess } from '../../../test/support/service-process';
 /* eslint-enable @nx/enforce-module-boundaries */
+import { BenchProgress } from '../progress';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const SHORT = process.argv.includes('--short');
@@ -298,6 +299,8 @@ async function main(): Promise<void> {
   if (actions > lists * itemsPerList) throw new Error(`at most ${itemsPerList} actions per list (--actions <= --lists x --items)`);
   const perList = Math.max(1, Math.min(itemsPerList, Math.round(actions / lists)));
   const loadAtStart = loadAverage();
+  const progress = new BenchProgress('bench-feedback');
+  progress.phase('set up (topics, scratch database)');
 
   // A broker that with-infra.sh has only just started may not host the new topics yet (UNKNOWN_TOPIC_OR_PARTITION): retry.
   let scenario: IngestScenario | undefined;
@@ -328,6 +331,7 @@ async function main(): Promise<void> {
       return backlog.action(j, l, k, l.tsMs + 1000 * (k + 1));
     });
     const records = lists + actions;
+    progress.phase(`produce the backlog (${lists} lists, ${actions} actions)`);
     const produceStart = Date.now();
     await produce(kafka, topics.recommendationsServed, backlogLists.map(servedRecord));
     await produce(kafka, topics.clickstreamNormalized, backlogActions.map(actionRecord));
@@ -335,12 +339,14 @@ async function main(): Promise<void> {
     console.info(`backlog: ${lists} lists, ${actions} actions produced in ${produceSeconds} s`);
 
     // The whole backlog is read in well under a second: the median of three reads (fresh groups) is the ceiling.
+    progress.phase('ceiling: kafkajs raw consume (3 reads)');
     const raws = [];
     for (let r = 0; r < 3; r++) raws.push(await rawConsume(kafka, [topics.recommendationsServed, topics.clickstreamNormalized], records));
     const raw = [...raws].sort((a, b) => a.seconds - b.seconds)[1];
     const rawRate = raw.records / raw.seconds;
     console.info(`kafkajs raw consume: ${Math.round(rawRate)} records/s`);
 
+    progress.phase('feedback service: start and attribute the backlog');
     const groupId = `bench-feedback-${uniqueSuffix()}`;
     const spawnedAt = Date.now();
     const stableAt = waitGroupStable(kafka, groupId, 120_000);
@@ -353,6 +359,7 @@ async function main(): Promise<void> {
     for (;;) {
       page = await metricsPage(feedback);
       const a = applied(page);
+      progress.step(a.lists + a.actions, lists + actions, 'records');
       if (a.lists >= lists && a.actions >= actions) break;
       if (Date.now() - groupStableObservedAt > 900_000) throw new Error(`only ${a.lists} lists and ${a.actions} actions applied after 15 minutes`);
       await sleep(100);
@@ -382,6 +389,7 @@ async function main(): Promise<void> {
     const steps = [];
     for (const [step, rate] of rates.entries()) {
       const label = `lag${rate}`;
+      progress.phase(`attribution lag at ${rate} events/s for ${seconds} s`);
       const stepLists = Math.ceil((rate * seconds) / perList);
       const workload = new Workload(label, catalog, itemsPerList, Math.max(1, Math.floor(stepLists / 5)), 100 + step);
       const before = await metricsPage(feedback);
@@ -485,6 +493,7 @@ async function main(): Promise<void> {
     fs.mkdirSync(path.join(ROOT, 'reports'), { recursive: true });
     fs.writeFileSync(path.join(ROOT, 'reports/bench-feedback.json'), JSON.stringify(report, null, 2) + '\n');
     console.log(JSON.stringify(report, null, 2));
+    progress.phase('clean up');
   } finally {
     await stream?.abort().catch(() => undefined);
     await producer?.disconnect().catch(() => undefined);
@@ -493,6 +502,7 @@ async function main(): Promise<void> {
     await admin.connect();
     await admin.deleteTopics({ topics: topicDeclarations(topics).map((t) => t.name) }).catch(() => undefined);
     await admin.disconnect();
+    progress.done();
   }
 }
 

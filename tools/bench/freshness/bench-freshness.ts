@@ -19,6 +19,7 @@ import { Producer } from 'kafkajs';
 import { IngestScenario } from '../../../test/ingest/ingest-scenario';
 import { publishCatalog, RecommendationStack, startRecommendationStack } from '../../../test/support/recommendation-stack';
 /* eslint-enable @nx/enforce-module-boundaries */
+import { BenchProgress } from '../progress';
 
 
 const ROOT = path.resolve(__dirname, '../../..');
@@ -102,6 +103,8 @@ async function main(): Promise<void> {
   const pollMs = arg('poll-ms', 10);
   const warmupS = arg('warmup-s', 5);
   const probeTimeoutMs = 30_000;
+  const progress = new BenchProgress('bench-freshness');
+  progress.phase('set up (synthetic shop, topics, scratch database)');
 
   const shop = generateSyntheticShop({ seed: 42, items: 2000, users: 4000 });
   const background = shop.events.filter((e) => e.itemId && e.userId);
@@ -123,6 +126,7 @@ async function main(): Promise<void> {
   let producer: Producer | undefined;
   let load: BackgroundLoad | undefined;
   try {
+    progress.phase('publish the catalog, start ingest, feature-builder, scorer, gateway');
     const now = Date.now();
     const marker = { item_id: 'bench-marker-item', title: 'Bench Marker Case 1', category_path: ['Electronics', 'Phone Cases'], brand: 'Bench', price: 9.5, in_stock: true };
     await publishCatalog(scenario, shop.items, [marker], now - 60_000);
@@ -169,9 +173,11 @@ async function main(): Promise<void> {
     };
 
     // Baseline: no background load.
+    progress.phase(`${idleProbes} probes without load`);
     const idle: number[] = [];
     let idleTimeouts = 0;
     for (let i = 0; i < idleProbes; i++) {
+      progress.step(i, idleProbes, 'probes');
       const l = await probe('idle');
       if (l === null) idleTimeouts++;
       else idle.push(l);
@@ -180,6 +186,7 @@ async function main(): Promise<void> {
     console.info(`idle: ${JSON.stringify(latencySummary(idle))}`);
 
     // Under load: other users' clickstream at `rate` events/s for the whole measurement.
+    progress.phase(`${loadedProbes} probes under ${rate} events/s (after ${warmupS} s warm-up)`);
     const storedBefore = await scenario.storedCount();
     load = new BackgroundLoad(producer, scenario.topics.clickstreamRaw, background, rate);
     load.start();
@@ -188,6 +195,7 @@ async function main(): Promise<void> {
     let loadedTimeouts = 0;
     const loadedStart = Date.now();
     for (let i = 0; i < loadedProbes; i++) {
+      progress.step(i, loadedProbes, 'probes');
       const l = await probe('loaded');
       if (l === null) loadedTimeouts++;
       else loaded.push(l);
@@ -197,6 +205,7 @@ async function main(): Promise<void> {
     await load.stop();
     const producedBackground = load.acked;
     // Did the pipeline keep up? Events of the whole run stored by ingest vs produced, right at the end and 10 s later.
+    progress.phase('check ingest kept up (10 s)');
     const probeEvents = 3 * (idleProbes + loadedProbes);
     const storedAtStop = (await scenario.storedCount()) - storedBefore - 3 * loadedProbes;
     await sleep(10_000);
@@ -239,11 +248,13 @@ async function main(): Promise<void> {
     fs.mkdirSync(path.join(ROOT, 'reports'), { recursive: true });
     fs.writeFileSync(path.join(ROOT, 'reports/bench-freshness.json'), JSON.stringify(report, null, 2) + '\n');
     console.log(JSON.stringify({ ...report, raw_ms: undefined }, null, 2));
+    progress.phase('clean up');
   } finally {
     await load?.stop().catch(() => undefined);
     await producer?.disconnect().catch(() => undefined);
     stack?.close();
     await scenario.close();
+    progress.done();
   }
 }
 

@@ -18,6 +18,7 @@ import { CatalogStore, ClickstreamEventRow, ClickstreamEventStore, ModelRegistry
 import { ServingModel } from '@recmesh/serving-core';
 import { evaluateOnHoldout, HoldoutReport, leaveOneOutSplit, PythonEvalReport, PythonTrainer, promotionPolicy, readDatasetDir, RetrainingJob, trainFlagsFromReport, trainSummaryFromLog } from '@recmesh/training';
 import { Registry } from 'prom-client';
+import { BenchProgress } from '../progress';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const DATASET = path.resolve(ROOT, '../shared/datasets/amazon_scientific_unisrec/normalized');
@@ -212,21 +213,28 @@ async function main(): Promise<void> {
   if (process.argv.includes('--only-parity')) {
     // The sizes' figures stay as the last full run left them.
     const previous = JSON.parse(await fs.readFile(out, 'utf8').catch(() => '{}')) as Record<string, unknown>;
+    const progress = new BenchProgress('bench-learning');
+    progress.phase(`Node vs Python: train the report's model (seed ${paritySeed}), export, evaluate both`);
     const nodeVsPythonResult = await nodeVsPython(paritySeed);
+    progress.done();
     console.info(JSON.stringify(nodeVsPythonResult));
     await fs.mkdir(path.dirname(out), { recursive: true });
     await fs.writeFile(out, JSON.stringify({ ...previous, parityNotes: PARITY_NOTES, nodeVsPython: { ...nodeVsPythonResult, machine: machine(), createdAt: new Date().toISOString() } }, null, 2) + '\n');
     console.info(`wrote ${out}`);
     return;
   }
+  const progress = new BenchProgress('bench-learning');
   const sizes: SizeResult[] = [];
   for (const share of shares) {
+    progress.phase(`retrain on ${share * 100}% of the shoppers (export, train ${epochs} epochs, evaluate, gate, serve)`);
     const result = await runSize(share, epochs);
     console.info(JSON.stringify(result));
     sizes.push(result);
   }
+  progress.phase(`Node vs Python: train the report's model (seed ${paritySeed}), export, evaluate both`);
   const nodeVsPythonResult = await nodeVsPython(paritySeed);
   console.info(JSON.stringify(nodeVsPythonResult));
+  progress.done();
   const createdAt = new Date().toISOString();
   const report = {
     bench: 'learning',

@@ -22,6 +22,7 @@ import { CatalogIndex } from '@recmesh/serving-core';
 import { DataSource } from 'typeorm';
 import type { LoadResult } from './load-client';
 import { benchItemId, gemmModel, writeSyntheticModel } from './synthetic-model';
+import { BenchProgress } from '../progress';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const HIDDEN = 64;
@@ -294,8 +295,13 @@ async function main(): Promise<void> {
   const started = Date.now();
   const gen = resolveLoadGenerator();
   log(`load generator: ${gen.label}${gen.kind === 'ghz' ? ` (${gen.bin})` : ` (${gen.reason})`}`);
+  const progress = new BenchProgress('bench-serving');
   const results = [];
-  for (const n of sizes) results.push(await benchSize(gen, n));
+  for (const n of sizes) {
+    progress.phase(`${n} items: synthetic model, store, Recommend with batching on and off, GEMM ceiling`);
+    results.push(await benchSize(gen, n));
+  }
+  progress.done();
   const report = {
     benchmark: 'gateway Recommend serving (issue 4, deliverable 5b)',
     generatedAt: new Date().toISOString(),

@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from .data import leave_one_out, load_dataset, default_datasets_root
+from .progress import phase
 from .ranking import evaluate
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
@@ -54,6 +55,20 @@ def mean_std(per_seed: list[dict]) -> tuple[dict, dict]:
     mean = {k: float(np.mean([m[k] for m in per_seed])) for k in keys}
     std = {k: float(np.std([m[k] for m in per_seed], ddof=1)) if len(per_seed) > 1 else 0.0 for k in keys}
     return mean, std
+
+
+def mean_buckets(per_seed: list[list[dict]]) -> list[dict]:
+    """Per popularity bucket: the seeds' mean NDCG@10 / recall@10, with their std when there are several."""
+    out = []
+    for i, b in enumerate(per_seed[0]):
+        row = {k: b[k] for k in ("bucket", "min", "max", "users")}
+        for k in ("ndcg@10", "recall@10"):
+            xs = [s[i][k] for s in per_seed]
+            row[k] = float(np.mean(xs))
+            if len(xs) > 1:
+                row[f"{k}_std"] = float(np.std(xs, ddof=1))
+        out.append(row)
+    return out
 
 
 def merge_seeds(path: Path, params: dict, per_seed: list, runs: list, seeds: list, esec: list):
@@ -130,6 +145,10 @@ def write_readme(report_dir: Path, dataset: str, dataset_dir: Path):
         L.append(f"* `{r['model']}`: {DESCRIPTION.get(r['model'], '')}" +
                  (f". Notes: {r['protocol_notes']}" if r.get("protocol_notes") else ""))
     L.append("")
+    from .plots import render
+    plots = render(report_dir)
+    if plots:
+        L += plots + [""]
     tables = published_tables(dataset_dir.parent / "README.md" if dataset_dir.name == "normalized" else dataset_dir / "README.md")
     L.append("## Published numbers (from the dataset README)")
     L.append("")
@@ -175,8 +194,9 @@ def main(argv=None):
     import torch
     torch.set_num_threads(args.threads)
     ddir, dataset = resolve_dataset(args.dataset, default_datasets_root())
-    ds = load_dataset(ddir, name=dataset)
-    split = leave_one_out(ds)
+    with phase(f"[{dataset}] load dataset and split"):
+        ds = load_dataset(ddir, name=dataset)
+        split = leave_one_out(ds)
     report_dir = Path(args.reports) / dataset
     report_dir.mkdir(parents=True, exist_ok=True)
     seeds = [int(s) for s in args.seeds.split(",") if s != ""]
@@ -185,73 +205,93 @@ def main(argv=None):
             "training_data_fingerprint": ds.fingerprint(), "machine": machine(),
             "created_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
     for name in args.models.split(","):
-        t0 = time.time()
-        notes = []
-        if name == "most_popular":
-            from .baselines import most_popular
-            m = evaluate(most_popular(ds, split), ds, split, "test")
-            rep = {**base, "model": name, "params": {}, "seeds": [], "metrics": m, "train_seconds": 0.0,
-                   "eval_seconds": time.time() - t0}
-        elif name == "item_knn":
-            from .baselines import item_knn
-            sc = item_knn(ds, split)
-            t1 = time.time()
-            m = evaluate(sc, ds, split, "test", batch_size=512)
-            rep = {**base, "model": name, "params": {"similarity": "cosine co-occurrence", "history": "all"},
-                   "seeds": [], "metrics": m, "train_seconds": t1 - t0, "eval_seconds": time.time() - t1}
-        elif name in TRAINED:
-            per_seed, esec, runs = [], [], []
-            for seed in seeds:
-                targs = p.parse_args(argv)  # fresh copy of defaults + CLI options
-                targs.seed = seed
-                targs.no_side = "--no-side" in TRAINED[name]
-                targs.no_text = targs.no_text or targs.no_side
-                out = Path(args.runs) / dataset / name / f"seed{seed}"
-                res = T.train(ds, split, targs, out)
-                t1 = time.time()
-                mm = evaluate(T.model_scorer(res["model"], ds, split), ds, split, "test")
-                esec.append(time.time() - t1)
-                per_seed.append(mm)
-                runs.append({k: v for k, v in res.items() if k != "model"} | {"seed": seed, "checkpoint": str(out / "checkpoint_best.pt")})
-                print(f"[{dataset}] {name} seed {seed}: test ndcg@10 {mm['ndcg@10']:.4f} "
-                      f"recall@10 {mm['recall@10']:.4f} tail_recall@20 {mm['tail_recall@20']:.4f} "
-                      f"({res['train_seconds']:.0f}s train)", flush=True)
-            params = {k: getattr(targs, k) for k in ("hidden", "blocks", "heads", "dropout", "attn_dropout",
-                                                    "max_len", "lr", "batch_size", "epochs", "patience",
-                                                    "max_minutes", "no_text", "no_side", "id_dropout",
-                                                    "score", "temperature", "weight_decay", "valid_users",
-                                                    "logit_adjust", "horizon", "horizon_decay")}
-            params["loss"] = ("full softmax CE" if ds.num_items <= targs.sampled_softmax_above
-                              else f"sampled softmax ({targs.num_negatives} uniform negatives)")
-            params["uses_text"] = bool(res["model"].use_text)
-            if args.add_seeds:
-                per_seed, runs, seeds, esec = merge_seeds(report_dir / f"{name}.json", params, per_seed, runs,
-                                                          seeds, esec)
-            tsec = [r["train_seconds"] for r in runs]
-            mean, std = mean_std(per_seed)
-            for k in ("tail_users", "cold_users", "users"):
-                mean[k] = per_seed[0][k]
-            notes.append("trained on the training part only, early stopping on validation NDCG@10 (full ranking); "
-                         "at test time the validation item is part of the input history")
-            if any(r["stopped"] == "time_budget" for r in runs):
-                notes.append("some seeds stopped at the wall-clock training budget (max_minutes) before early stopping")
-            if len(seeds) < 3:
-                notes.append(f"{len(seeds)} seed(s) instead of 3 (time budget of the run); std not meaningful")
-            rep = {**base, "model": name, "params": params, "seeds": seeds, "metrics": mean, "metrics_std": std,
-                   "per_seed": per_seed, "runs": runs, "train_seconds": float(np.mean(tsec)),
-                   "train_seconds_total": float(np.sum(tsec)), "eval_seconds": float(np.mean(esec))}
-        else:
-            raise SystemExit(f"unknown model {name}; known: {MODELS}")
-        if args.notes:
-            notes.append(args.notes)
-        if ds.num_items and not ds.has_text() and name == "transformer_side":
-            notes.append("dataset has no item text: side info = anonymous attribute ids only")
-        rep["protocol_notes"] = "; ".join(notes)
-        (report_dir / f"{name}.json").write_text(json.dumps(rep, indent=2))
-        write_readme(report_dir, dataset, ddir)
+        with phase(f"[{dataset}] {name}"):
+            rep = run_model(name, p, argv, args, ds, split, dataset, ddir, base, seeds, report_dir)
         m = rep["metrics"]
         print(f"[{dataset}] {name}: ndcg@10 {m['ndcg@10']:.4f} recall@10 {m['recall@10']:.4f} "
               f"tail_recall@20 {m['tail_recall@20']:.4f} cold_recall@20 {m['cold_recall@20']:.4f}", flush=True)
+
+
+def run_model(name, p, argv, args, ds, split, dataset, ddir, base, seeds, report_dir) -> dict:
+    """Trains (or fits) and evaluates one model, writes its report and the dataset README; returns the report."""
+    from . import train as T
+    t0 = time.time()
+    notes = []
+    if name == "most_popular":
+        from .baselines import most_popular
+        m = evaluate(most_popular(ds, split), ds, split, "test")
+        buckets = m.pop("by_popularity", None)
+        rep = {**base, "model": name, "params": {}, "seeds": [], "metrics": m, "by_popularity": buckets,
+               "train_seconds": 0.0, "eval_seconds": time.time() - t0}
+    elif name == "item_knn":
+        from .baselines import item_knn
+        sc = item_knn(ds, split)
+        t1 = time.time()
+        m = evaluate(sc, ds, split, "test", batch_size=512)
+        buckets = m.pop("by_popularity", None)
+        rep = {**base, "model": name, "params": {"similarity": "cosine co-occurrence", "history": "all"},
+               "seeds": [], "metrics": m, "by_popularity": buckets, "train_seconds": t1 - t0,
+               "eval_seconds": time.time() - t1}
+    elif name in TRAINED:
+        per_seed, esec, runs = [], [], []
+        for seed in seeds:
+            targs = p.parse_args(argv)  # fresh copy of defaults + CLI options
+            targs.seed = seed
+            targs.no_side = "--no-side" in TRAINED[name]
+            targs.no_text = targs.no_text or targs.no_side
+            out = Path(args.runs) / dataset / name / f"seed{seed}"
+            with phase(f"[{dataset}] {name} seed {seed}: train"):
+                res = T.train(ds, split, targs, out)
+            t1 = time.time()
+            with phase(f"[{dataset}] {name} seed {seed}: test ranking"):
+                mm = evaluate(T.model_scorer(res["model"], ds, split), ds, split, "test")
+            esec.append(time.time() - t1)
+            buckets = mm.pop("by_popularity", None)
+            per_seed.append(mm)
+            # Each run keeps its per-epoch curve and popularity buckets (the report's plots read them).
+            runs.append({k: v for k, v in res.items() if k != "model"} | {"seed": seed, "checkpoint": str(out / "checkpoint_best.pt")}
+                        | ({"by_popularity": buckets} if buckets else {}))
+            print(f"[{dataset}] {name} seed {seed}: test ndcg@10 {mm['ndcg@10']:.4f} "
+                  f"recall@10 {mm['recall@10']:.4f} tail_recall@20 {mm['tail_recall@20']:.4f} "
+                  f"({res['train_seconds']:.0f}s train)", flush=True)
+        params = {k: getattr(targs, k) for k in ("hidden", "blocks", "heads", "dropout", "attn_dropout",
+                                                "max_len", "lr", "batch_size", "epochs", "patience",
+                                                "max_minutes", "no_text", "no_side", "id_dropout",
+                                                "score", "temperature", "weight_decay", "valid_users",
+                                                "logit_adjust", "horizon", "horizon_decay")}
+        params["loss"] = ("full softmax CE" if ds.num_items <= targs.sampled_softmax_above
+                          else f"sampled softmax ({targs.num_negatives} uniform negatives)")
+        params["uses_text"] = bool(res["model"].use_text)
+        if args.add_seeds:
+            per_seed, runs, seeds, esec = merge_seeds(report_dir / f"{name}.json", params, per_seed, runs,
+                                                      seeds, esec)
+        tsec = [r["train_seconds"] for r in runs]
+        mean, std = mean_std(per_seed)
+        for k in ("tail_users", "cold_users", "users"):
+            mean[k] = per_seed[0][k]
+        notes.append("trained on the training part only, early stopping on validation NDCG@10 (full ranking); "
+                     "at test time the validation item is part of the input history")
+        if any(r["stopped"] == "time_budget" for r in runs):
+            notes.append("some seeds stopped at the wall-clock training budget (max_minutes) before early stopping")
+        if len(seeds) < 3:
+            notes.append(f"{len(seeds)} seed(s) instead of 3 (time budget of the run); std not meaningful")
+        rep = {**base, "model": name, "params": params, "seeds": seeds, "metrics": mean, "metrics_std": std,
+               "per_seed": per_seed, "runs": runs, "train_seconds": float(np.mean(tsec)),
+               "train_seconds_total": float(np.sum(tsec)), "eval_seconds": float(np.mean(esec))}
+        if all(r.get("by_popularity") for r in runs):
+            rep["by_popularity"] = mean_buckets([r["by_popularity"] for r in runs])
+    else:
+        raise SystemExit(f"unknown model {name}; known: {MODELS}")
+    if args.notes:
+        notes.append(args.notes)
+    if ds.num_items and not ds.has_text() and name == "transformer_side":
+        notes.append("dataset has no item text: side info = anonymous attribute ids only")
+    rep["protocol_notes"] = "; ".join(notes)
+    if rep.get("by_popularity") is None:
+        rep.pop("by_popularity", None)
+    (report_dir / f"{name}.json").write_text(json.dumps(rep, indent=2))
+    write_readme(report_dir, dataset, ddir)
+    return rep
 
 
 if __name__ == "__main__":

@@ -28,6 +28,7 @@ import torch.nn.functional as F
 
 from . import ACTION_TYPES
 from .model import SeqRec
+from .progress import phase
 
 OPSET = 17
 TEXT_DIM = 384
@@ -222,7 +223,8 @@ def main(argv=None):
     p.add_argument("--check", action="store_true", help="run the onnxruntime parity check (max abs <= 1e-4)")
     args = p.parse_args(argv)
     torch.set_num_threads(int(os.environ.get("RECMESH_THREADS", "2")))
-    model, ck = load_checkpoint(args.checkpoint)
+    with phase("load checkpoint"):
+        model, ck = load_checkpoint(args.checkpoint)
     if args.dataset_dir and model.use_attr and "attribute_vocab" not in ck:
         from .data import load_dataset
         ck["attribute_vocab"] = load_dataset(args.dataset_dir).attr_vocab
@@ -232,10 +234,12 @@ def main(argv=None):
         metrics = {"protocol": rep.get("protocol"), "dataset": rep.get("dataset"), "model": rep.get("model"),
                    "seeds": rep.get("seeds"), **{k: v for k, v in rep["metrics"].items()}}
     te = Path(args.text_encoder) if args.text_encoder else None
-    man = export_model(model, ck, Path(args.out), te, metrics, args.model_version)
+    with phase(f"export ONNX ({model.num_items} items) to {args.out}"):
+        man = export_model(model, ck, Path(args.out), te, metrics, args.model_version)
     print(json.dumps({k: man[k] for k in ("model_version", "dims", "num_items", "files", "sha256")}, indent=2))
     if args.check:
-        diffs = check_parity(model, Path(args.out))
+        with phase("onnxruntime parity check"):
+            diffs = check_parity(model, Path(args.out))
         print("parity max abs diff:", json.dumps(diffs))
         if max(diffs.values()) > 1e-4:
             raise SystemExit("parity check FAILED (> 1e-4)")

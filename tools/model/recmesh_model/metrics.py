@@ -5,6 +5,9 @@ import numpy as np
 import torch
 
 KS = (10, 20)
+# Item-popularity buckets of the target: its number of training interactions, inclusive bounds
+# (the first is the cold bucket of cold_recall). The report's NDCG@10 by popularity plot reads them.
+POPULARITY_BUCKETS = ((0, 5), (6, 20), (21, 50), (51, 200), (201, None))
 
 
 def mask_rows(scores: torch.Tensor, hist_rows: list[np.ndarray]) -> None:
@@ -87,4 +90,21 @@ def compute_metrics(ranks: np.ndarray, targets: np.ndarray, num_items: int, tail
     if train_count is not None:
         out["cold_users"] = int((train_count[targets] <= cold_max).sum())
     out["users"] = n
+    if train_count is not None:
+        out["by_popularity"] = by_popularity(ranks, train_count[targets])
+    return out
+
+
+def by_popularity(ranks: np.ndarray, target_count: np.ndarray, k: int = 10) -> list[dict]:
+    """NDCG@k and recall@k of the users whose target has that many training interactions, per bucket."""
+    ranks = ranks.astype(np.float64)
+    hit = ranks <= k
+    gain = np.where(hit, 1.0 / np.log2(ranks + 1), 0.0)
+    out = []
+    for lo, hi in POPULARITY_BUCKETS:
+        sel = (target_count >= lo) & ((target_count <= hi) if hi is not None else True)
+        n = int(sel.sum())
+        out.append({"bucket": f"{lo}-{hi}" if hi is not None else f">{lo - 1}", "min": lo, "max": hi, "users": n,
+                    f"ndcg@{k}": float(gain[sel].mean()) if n else 0.0,
+                    f"recall@{k}": float(hit[sel].mean()) if n else 0.0})
     return out

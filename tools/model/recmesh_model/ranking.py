@@ -8,6 +8,7 @@ import torch
 
 from .data import Dataset, Split, history, tail_items
 from .metrics import MetricAccumulator, rank_of_target
+from .progress import steps
 
 # scorer(users: np.ndarray, stage: str) -> torch.Tensor (B, num_items+1) scores by row
 Scorer = Callable[[np.ndarray, str], torch.Tensor]
@@ -24,7 +25,9 @@ def evaluate(scorer: Scorer, ds: Dataset, split: Split, stage: str = "test", bat
     acc = MetricAccumulator(ds.num_items, tail_items(split.item_train_count) if full else None,
                             split.item_train_count if full else None)
     with torch.no_grad():
-        for s in range(0, len(users), batch_size):
+        starts = range(0, len(users), batch_size)
+        # A bar (with ETA) on a terminal for the full test ranking; the per-epoch validation stays silent.
+        for s in steps(starts, f"{stage} ranking ({len(users)} users)", total=len(starts), disable=not full):
             ub = users[s:s + batch_size]
             tb = torch.from_numpy(targets[s:s + batch_size])
             scores = scorer(ub, stage).float()

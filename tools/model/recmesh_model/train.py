@@ -8,17 +8,16 @@ import argparse
 import json
 import os
 import random
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 import torch
 import torch.nn.functional as F
-from tqdm import tqdm
 
 from .data import Dataset, Split, history, leave_one_out, load_dataset
 from .model import SeqRec
+from .progress import eta, fmt_seconds, phase, steps
 from .ranking import evaluate
 
 
@@ -185,12 +184,13 @@ def train(ds: Dataset, split: Split, args, out: Path, log=print) -> dict:
     t0 = time.time()
     logf = open(out / "train_log.jsonl", "w")
     stopped = "max_epochs"
+    curve: list[dict] = []  # per epoch: loss and validation metrics (the report's training curves)
     for epoch in range(1, args.epochs + 1):
         model.train()
         batches = length_bucketed_batches(lengths, args.batch_size, gen)
         tot, nb = 0.0, 0
-        bar = tqdm(batches, desc=f"epoch {epoch}", disable=args.quiet,
-                   mininterval=5, file=sys.stderr, leave=False)
+        # A step bar with ETA on a terminal only (progress.py); logs get the one line per epoch below.
+        bar = steps(batches, f"epoch {epoch}/{args.epochs}", total=len(batches), disable=args.quiet)
         for idx in bar:
             x, a, y = X[idx], A[idx], Y[idx]
             first = int((x > 0).argmax(1).min()) if (x > 0).any() else args.max_len - 1
@@ -218,17 +218,23 @@ def train(ds: Dataset, split: Split, args, out: Path, log=print) -> dict:
             loss.backward()
             opt.step()
             tot += loss.item(); nb += 1
-            if nb % 20 == 0:
+            if nb % 20 == 0 and hasattr(bar, "set_postfix"):
                 bar.set_postfix(loss=f"{tot / nb:.4f}")
-        bar.close()
+        if hasattr(bar, "close"):
+            bar.close()
         vm = evaluate(model_scorer(model, ds, split), ds, split, "valid", full=False, max_users=args.valid_users)
         el = time.time() - t0
         rec = {"epoch": epoch, "loss": tot / max(nb, 1), "valid_ndcg@10": vm["ndcg@10"],
                "valid_recall@10": vm["recall@10"], "elapsed_s": round(el, 1)}
         logf.write(json.dumps(rec) + "\n"); logf.flush()
+        curve.append(rec)
         if not args.quiet:
+            # At most this long to go: the epochs left at the pace so far, capped by the wall-clock budget
+            # (early stopping may end it sooner).
+            left = eta(epoch, args.epochs, el, args.max_minutes * 60 - el)
             log(f"[{ds.name} seed={args.seed}] epoch {epoch} loss {rec['loss']:.4f} valid ndcg@10 "
-                f"{vm['ndcg@10']:.4f} recall@10 {vm['recall@10']:.4f} ({el:.0f}s)")
+                f"{vm['ndcg@10']:.4f} recall@10 {vm['recall@10']:.4f} ({fmt_seconds(el)}; epoch {epoch} of at most "
+                f"{args.epochs}, ETA at most {fmt_seconds(left or 0.0)})")
         save_checkpoint(out / "checkpoint_last.pt", model, ds, args, {"epoch": epoch})
         if vm["ndcg@10"] > best:
             best, best_epoch, bad = vm["ndcg@10"], epoch, 0
@@ -248,7 +254,7 @@ def train(ds: Dataset, split: Split, args, out: Path, log=print) -> dict:
     info = {"best_epoch": best_epoch, "best_valid_ndcg@10": best, "epochs_run": epoch,
             "stopped": stopped, "train_seconds": train_seconds}
     (out / "train_summary.json").write_text(json.dumps(info, indent=2))
-    return {"model": model, **info}
+    return {"model": model, **info, "curve": curve}
 
 
 def main(argv=None):
@@ -258,12 +264,17 @@ def main(argv=None):
     p.add_argument("--test", action="store_true", help="also report test metrics of the best checkpoint")
     add_args(p)
     args = p.parse_args(argv)
-    ds = load_dataset(args.dataset_dir)
-    split = leave_one_out(ds)
-    res = train(ds, split, args, Path(args.out))
-    summary = {k: v for k, v in res.items() if k != "model"}
+    with phase("load dataset"):
+        ds = load_dataset(args.dataset_dir)
+        split = leave_one_out(ds)
+    with phase(f"train ({ds.name}, up to {args.epochs} epochs or {args.max_minutes:g} min)"):
+        res = train(ds, split, args, Path(args.out))
+    # The per-epoch curve is in OUT/train_log.jsonl; the summary (stdout, parsed by the trainer) stays short.
+    summary = {k: v for k, v in res.items() if k not in ("model", "curve")}
     if args.test:
-        summary["test"] = evaluate(model_scorer(res["model"], ds, split), ds, split, "test")
+        with phase("test evaluation"):
+            summary["test"] = evaluate(model_scorer(res["model"], ds, split), ds, split, "test")
+            summary["test"].pop("by_popularity", None)
     print(json.dumps(summary, indent=2))
 
 

@@ -37,3 +37,20 @@ def test_metric_values():
     assert m["tail_users"] == 3 and math.isclose(m["tail_recall@10"], 2 / 3)
     # cold (<= 5 training interactions): targets 2 (3), 4 (5), 5 (0) -> ranks 3, 11, 25
     assert m["cold_users"] == 3 and math.isclose(m["cold_recall@20"], 2 / 3)
+
+
+def test_ndcg_by_popularity_bucket():
+    ranks = np.array([1, 3, 10, 11, 25])
+    targets = np.array([1, 2, 3, 4, 5])
+    count = np.array([0, 300, 3, 6, 5, 0])  # training interactions of rows 0..5
+    m = compute_metrics(ranks, targets, 5, None, count)
+    b = {x["bucket"]: x for x in m["by_popularity"]}
+    assert list(b) == ["0-5", "6-20", "21-50", "51-200", ">200"]
+    # 0-5: targets 2 (3), 4 (5), 5 (0) -> ranks 3, 11, 25
+    assert b["0-5"]["users"] == 3 and math.isclose(b["0-5"]["ndcg@10"], (1 / math.log2(4)) / 3)
+    assert math.isclose(b["0-5"]["recall@10"], 1 / 3)
+    assert b["6-20"]["users"] == 1 and math.isclose(b["6-20"]["ndcg@10"], 1 / math.log2(11))
+    assert b[">200"]["users"] == 1 and b[">200"]["ndcg@10"] == 1.0 and b[">200"]["max"] is None
+    assert b["21-50"] == {"bucket": "21-50", "min": 21, "max": 50, "users": 0, "ndcg@10": 0.0, "recall@10": 0.0}
+    assert sum(x["users"] for x in m["by_popularity"]) == m["users"]
+    assert "by_popularity" not in compute_metrics(ranks, targets, 5)

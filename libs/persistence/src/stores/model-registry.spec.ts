@@ -74,4 +74,15 @@ describe('ModelRegistry', () => {
       ['v1', 'active'],
     ]);
   });
+
+  it('counts the decisions of each kind in the log', async () => {
+    expect(await registry.decisionCounts()).toEqual(new Map());
+    await registry.register('v1', '/m/v1');
+    await registry.registerCandidate('v2', '/m/v2');
+    await registry.reject('v2', 'worse');
+    await registry.registerCandidate('v3', '/m/v3');
+    await registry.promote('v3', 'better');
+    await registry.rollback('conversion dropped');
+    expect(Object.fromEntries(await registry.decisionCounts())).toEqual({ promoted: 2, registered: 2, rejected: 1, rolled_back: 1 });
+  });
 });

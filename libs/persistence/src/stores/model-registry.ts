@@ -152,6 +152,18 @@ export class ModelRegistry {
     return rows.map((r) => ({ modelVersion: r.modelVersion, decision: r.decision as ModelDecision, reason: r.reason, decidedAtMs: r.decidedAtMs }));
   }
 
+  /** How many decisions of each kind the log holds, whoever made them (the trainer, an operator's CLI): for the registry's metrics. */
+  async decisionCounts(): Promise<Map<ModelDecision, number>> {
+    const rows = await this.dataSource
+      .getRepository(ModelDecisionEntity)
+      .createQueryBuilder('d')
+      .select('d.decision', 'decision')
+      .addSelect('COUNT(*)', 'n')
+      .groupBy('d.decision')
+      .getRawMany<{ decision: string; n: string | number }>();
+    return new Map(rows.map((r) => [r.decision as ModelDecision, Number(r.n)]));
+  }
+
   /** Retires a version outright (it never serves again). */
   async retire(modelVersion: string): Promise<void> {
     await this.dataSource.getRepository(ModelVersionEntity).update({ modelVersion }, { status: 'retired', pinned: 0 });
