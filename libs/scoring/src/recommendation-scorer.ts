@@ -18,6 +18,7 @@ import {
   UnknownItemError,
 } from '@recmesh/serving-core';
 import { MicroBatcher, MicroBatcherOptions } from './micro-batcher';
+import { historyItems, HistoryItem, personalReason, relatedCosine, unit } from './reason-attribution';
 
 export interface RecommendationScorerOptions {
   /** The model serving right now; hot reload swaps what this returns. */
@@ -42,19 +43,31 @@ interface ScoreJob {
 /** Candidates fetched per requested item, so filters and stock still leave k. */
 const OVERFETCH = 4;
 
+/** Partners read per anchor item for "bought with" / "viewed with" answers. */
+const PARTNERS = 20;
+
+/** An anchor partner: the anchor's title, and the orders (0: sessions only) that hold both. */
+interface Partner {
+  readonly anchorTitle: string;
+  readonly orders: number;
+}
+
 /**
  * Personal recommendations from the sequential model: each request's user
  * vector and top-K over the whole catalog are computed in micro-batches (one
  * matrix product per batch), then stock, filters and the user's purchases are
- * applied and every item gets a reason. Users without usable history get a
- * non-personal answer: items bought with the current item or cart, then what
- * is trending in the item's or requested category. A query may name what
+ * applied and every item gets a reason that is true of it: the history item
+ * that supports it (reason-attribution.ts), "bought with" only where orders
+ * hold both items. Users without usable history get a non-personal answer:
+ * items bought with the current item or cart, then items seen with them in
+ * sessions, then what is trending in the item's or requested category. A query may name what
  * answers it (an experiment arm): another registered model version, or the
  * popularity baseline.
  */
 export class RecommendationScorer implements RecommendationBackend {
   private readonly batcher: MicroBatcher<ScoreJob, Array<{ itemId: string; score: number }>>;
   private readonly clock: () => number;
+  private readonly relatedBars = new WeakMap<SequentialRecommenderModel, number>();
 
   constructor(private readonly options: RecommendationScorerOptions) {
     this.clock = options.clock ?? Date.now;
@@ -117,24 +130,33 @@ export class RecommendationScorer implements RecommendationBackend {
     const seen = new Set(steps.map((s) => s.i));
     const excluded = new Set([...(request.excludeItemIds ?? []), ...seen, ...request.cartItemIds, ...(request.currentItemId ? [request.currentItemId] : [])]);
     const anchors = [...(request.currentItemId ? [request.currentItemId] : []), ...request.cartItemIds];
-    const pairedWith = await this.boughtTogether(anchors);
+    const pairedWith = await this.partnersOf(anchors);
     const items: RecommendedItem[] = [];
     if (history.length > 0) {
       const excludeRows = [...seen].map((id) => model.rowOf(id)).filter((r): r is number => r !== undefined);
-      const lastTitle = this.lastViewedTitle(steps);
+      const picked: Array<{ itemId: string; score: number }> = [];
       // Narrow filters can reject most of the top: widen the fetch until k pass or the catalog is exhausted.
       let fetch = Math.min(model.itemIds.length, request.k * OVERFETCH + excluded.size);
-      for (let seen = 0; items.length < request.k && seen < fetch; fetch = Math.min(model.itemIds.length, fetch * 8)) {
+      for (let seen = 0; picked.length < request.k && seen < fetch; fetch = Math.min(model.itemIds.length, fetch * 8)) {
         const candidates = await this.batcher.submit({ model, history, excludeRows, fetch }, request.deadlineMs);
         for (const c of candidates.slice(seen)) {
-          if (items.length >= request.k) break;
+          if (picked.length >= request.k) break;
           if (!this.options.catalog.accepts(c.itemId, request, excluded)) continue;
-          const anchor = pairedWith.get(c.itemId);
-          items.push(this.item(c.itemId, c.score, anchor ? 'bought_together' : 'sequence', anchor ? Reasons.boughtTogether(anchor) : Reasons.sequence(lastTitle)));
+          picked.push(c);
           excluded.add(c.itemId);
         }
         seen = candidates.length;
         if (fetch >= model.itemIds.length) break;
+      }
+      const personal = await this.personalReasons(model, steps, picked.map((c) => c.itemId));
+      for (const c of picked) {
+        // Orders with the cart or the current item come first; a session alone names nothing.
+        const partner = pairedWith.get(c.itemId);
+        if (partner && partner.orders > 0) items.push(this.item(c.itemId, c.score, 'bought_together', Reasons.boughtTogether(partner.anchorTitle, partner.orders)));
+        else {
+          const { reasonCode, reason } = personal(c.itemId);
+          items.push(this.item(c.itemId, c.score, reasonCode, reason));
+        }
       }
     }
     if (items.length < request.k) items.push(...(await this.nonPersonal(request, excluded, pairedWith, request.k - items.length)));
@@ -153,35 +175,98 @@ export class RecommendationScorer implements RecommendationBackend {
     const excluded = new Set([...(request.excludeItemIds ?? []), request.itemId]);
     const own = model.rowOf(request.itemId);
     const [candidates] = await model.topKBatch(vector, Math.min(model.itemIds.length, request.k * OVERFETCH + excluded.size), { exclude: [own !== undefined ? [own] : []] });
-    const pairedWith = await this.boughtTogether([request.itemId]);
+    const boughtWith = await this.partnersOf([request.itemId], { ordersOnly: true });
     const title = entry?.title ?? request.itemId;
     const items: RecommendedItem[] = [];
     for (const c of candidates) {
       if (items.length >= request.k) break;
       if (!this.options.catalog.accepts(c.itemId, request, excluded)) continue;
-      const together = pairedWith.has(c.itemId);
-      items.push(this.item(c.itemId, c.score, together ? 'bought_together' : reasonCode, together ? Reasons.boughtTogether(title) : Reasons.similarTo(title)));
+      // Near in the item space is "similar"; "bought with" only where orders hold both (another phone is not bought with a phone).
+      const partner = boughtWith.get(c.itemId);
+      items.push(partner ? this.item(c.itemId, c.score, 'bought_together', Reasons.boughtTogether(title, partner.orders)) : this.item(c.itemId, c.score, reasonCode, Reasons.similarTo(title)));
       excluded.add(c.itemId);
     }
     return { items, modelVersion: model.modelVersion };
   }
 
-  /** item id -> title of the anchor it was bought or browsed with most. */
-  private async boughtTogether(anchors: readonly string[]): Promise<Map<string, string>> {
-    const out = new Map<string, string>();
+  /**
+   * item id -> the anchor it was bought with (orders > 0), most co-purchased
+   * first, then (unless `ordersOnly`) the anchor it was only seen with in
+   * sessions (orders 0), most co-viewed first; the first anchor that names an
+   * item keeps it.
+   */
+  private async partnersOf(anchors: readonly string[], { ordersOnly = false } = {}): Promise<Map<string, Partner>> {
+    const out = new Map<string, Partner>();
+    const titleOf = (anchor: string) => this.options.catalog.get(anchor)?.title ?? anchor;
     for (const anchor of anchors) {
-      const title = this.options.catalog.get(anchor)?.title ?? anchor;
-      for (const pair of await this.options.features.pairsOf(anchor, 20)) if (!out.has(pair.itemB)) out.set(pair.itemB, title);
+      for (const p of await this.options.features.coPurchasePartners(anchor, PARTNERS)) if (!out.has(p.itemId)) out.set(p.itemId, { anchorTitle: titleOf(anchor), orders: p.count });
+    }
+    if (ordersOnly) return out;
+    for (const anchor of anchors) {
+      for (const pair of await this.options.features.pairsOf(anchor, PARTNERS)) {
+        if (pair.sessionCount > 0 && !out.has(pair.itemB)) out.set(pair.itemB, { anchorTitle: titleOf(anchor), orders: 0 });
+      }
     }
     return out;
   }
 
-  private async nonPersonal(request: RecommendQuery, excluded: Set<string>, pairedWith: Map<string, string>, needed: number): Promise<RecommendedItem[]> {
+  /**
+   * The reason of each model-ranked item for this history (reason-attribution.ts,
+   * `personalReason`): the history item nearest to it in the model's item
+   * space when that one is related enough, else a history item bought in the
+   * same orders as the item, else the nearest one of the item's own leaf
+   * category, else a reason that names no item. Only items the
+   * user encoder saw (trained items of its window) with a title can be named.
+   */
+  private async personalReasons(model: SequentialRecommenderModel, steps: readonly SequenceStep[], itemIds: readonly string[]): Promise<(itemId: string) => { reasonCode: ReasonCode; reason: string }> {
+    const known = (id: string) => model.rowOf(id) !== undefined && !model.isColdItem(id);
+    const history: Array<{ item: HistoryItem; unit: Float32Array }> = [];
+    const titles = new Map<string, string>();
+    for (const item of historyItems(steps, model.maxSeqLen, known)) {
+      const title = this.options.catalog.get(item.itemId)?.title;
+      const vector = model.itemVector(item.itemId);
+      if (!title || !vector) continue;
+      history.push({ item, unit: unit(vector) });
+      titles.set(item.itemId, title);
+    }
+    const orders = new Map<string, Map<string, number>>();
+    if (history.length > 0 && itemIds.length > 0) {
+      for (const p of await this.options.features.coPurchasesAmong([...itemIds, ...titles.keys()])) {
+        if (titles.has(p.itemB) && !titles.has(p.itemA)) orders.set(p.itemA, (orders.get(p.itemA) ?? new Map<string, number>()).set(p.itemB, p.count));
+      }
+    }
+    const titleOf = (item: HistoryItem) => titles.get(item.itemId) ?? item.itemId; // only titled items are in `history`
+    const bar = this.relatedBar(model);
+    const leafOf = (id: string) => this.options.catalog.get(id)?.leafCategory || undefined;
+    return (itemId) => {
+      const leaf = leafOf(itemId);
+      const sameCategory = new Set(leaf ? history.filter((h) => leafOf(h.item.itemId) === leaf).map((h) => h.item.itemId) : []);
+      const why = personalReason(model.itemVector(itemId), history, bar, orders.get(itemId), sameCategory);
+      switch (why.kind) {
+        case 'similar':
+        case 'same_category':
+          return { reasonCode: 'sequence', reason: Reasons.becauseYou(why.item.did, titleOf(why.item)) };
+        case 'bought_with':
+          return { reasonCode: 'bought_together', reason: Reasons.boughtTogether(titleOf(why.item), why.orders) };
+        case 'none':
+          return { reasonCode: 'sequence', reason: Reasons.forYou() };
+      }
+    };
+  }
+
+  /** The model's cosine bar for "related" (computed once per loaded model). */
+  private relatedBar(model: SequentialRecommenderModel): number {
+    let bar = this.relatedBars.get(model);
+    if (bar === undefined) this.relatedBars.set(model, (bar = relatedCosine(model.itemMatrix, model.rowCount, model.hidden)));
+    return bar;
+  }
+
+  private async nonPersonal(request: RecommendQuery, excluded: Set<string>, pairedWith: Map<string, Partner>, needed: number): Promise<RecommendedItem[]> {
     const items: RecommendedItem[] = [];
-    for (const [itemId, anchorTitle] of pairedWith) {
+    for (const [itemId, { anchorTitle, orders }] of pairedWith) {
       if (items.length >= needed) return items;
       if (!this.options.catalog.accepts(itemId, request, excluded)) continue;
-      items.push(this.item(itemId, 0, 'bought_together', Reasons.boughtTogether(anchorTitle)));
+      items.push(orders > 0 ? this.item(itemId, 0, 'bought_together', Reasons.boughtTogether(anchorTitle, orders)) : this.item(itemId, 0, 'viewed_together', Reasons.viewedTogether(anchorTitle)));
       excluded.add(itemId);
     }
     const category = request.currentItemId ? this.options.catalog.get(request.currentItemId)?.leafCategory : undefined;
@@ -232,14 +317,6 @@ export class RecommendationScorer implements RecommendationBackend {
     const excluded = new Set([...(request.excludeItemIds ?? []), request.itemId]);
     const items = await this.trending(request, excluded, [], request.k, [entry.leafCategory || undefined, request.categories?.[0]]);
     return { items, modelVersion: POPULARITY_MODEL_VERSION };
-  }
-
-  private lastViewedTitle(steps: readonly SequenceStep[]): string | undefined {
-    for (let i = steps.length - 1; i >= 0; i--) {
-      const title = this.options.catalog.get(steps[i].i)?.title;
-      if (title) return title;
-    }
-    return undefined;
   }
 
   private item(itemId: string, score: number, reasonCode: ReasonCode, reason: string): RecommendedItem {
