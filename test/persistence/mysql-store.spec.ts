@@ -23,7 +23,7 @@ describe('persistence on MariaDB (kafka-mysql profile)', () => {
   it('applies the migrations once even when several instances start together, and never synchronizes', async () => {
     stores = await Promise.all([1, 2, 3].map(() => openStore({ kind: 'mysql', url: db.url })));
     const migrations = await db.query<{ name: string }>('SELECT name FROM migrations');
-    expect(migrations.map((m) => m.name)).toEqual(['InitialSchema1763800000000', 'FeatureTables1763900000000', 'ModelVersions1764000000000', 'ModelLifecycle1765000000000', 'TrainingRuns1765100000000', 'FeedbackTables1765200000000', 'Experiments1765300000000', 'ServedListLatency1765400000000']);
+    expect(migrations.map((m) => m.name)).toEqual(['InitialSchema1763800000000', 'FeatureTables1763900000000', 'ModelVersions1764000000000', 'ModelLifecycle1765000000000', 'TrainingRuns1765100000000', 'FeedbackTables1765200000000', 'Experiments1765300000000', 'ServedListLatency1765400000000', 'UserIndexes1765500000000', 'RetentionIndexes1765600000000']);
     const tables = (await db.query<Record<string, string>>('SHOW TABLES')).map((r) => Object.values(r)[0]).sort();
     expect(tables).toEqual([
       'catalog_events', 'catalog_items', 'clickstream_events', 'experiment_units', 'experiments', 'feature_applied_events', 'feedback_applied_events', 'feedback_attributed_actions',

@@ -16,3 +16,4 @@ export * from './stores/feedback-store';
 export * from './entities/experiment.entity';
 export * from './stores/experiment-store';
 export * from './stores/user-erasure-store';
+export * from './stores/retention-store';

@@ -4,6 +4,7 @@ import { bigintAsNumber } from './bigint-number.transformer';
 /** One accepted clickstream event. event_id is the dedup key. */
 @Entity({ name: 'clickstream_events' })
 @Index('ix_clickstream_user_ts', ['userId', 'tsMs'])
+@Index('ix_clickstream_ts', ['tsMs'])
 @Index('ix_clickstream_item', ['itemId'])
 export class ClickstreamEventEntity {
   @PrimaryColumn({ name: 'event_id', type: 'varchar', length: 128 })

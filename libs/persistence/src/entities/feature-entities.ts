@@ -3,6 +3,7 @@ import { bigintAsNumber } from './bigint-number.transformer';
 
 /** Events feature-builder has applied: redelivery of one of these changes nothing. */
 @Entity({ name: 'feature_applied_events' })
+@Index('ix_feature_applied_events_at', ['appliedAtMs'])
 export class FeatureAppliedEventEntity {
   @PrimaryColumn({ name: 'event_id', type: 'varchar', length: 128 })
   eventId!: string;
@@ -24,6 +25,7 @@ export interface SequenceStep {
 
 /** A user's most recent interactions, oldest first, bounded in length. */
 @Entity({ name: 'user_sequences' })
+@Index('ix_user_sequences_updated', ['updatedTsMs'])
 export class UserSequenceEntity {
   @PrimaryColumn({ name: 'user_id', type: 'varchar', length: 128 })
   userId!: string;

@@ -9,6 +9,7 @@ import { bigintAsNumber } from './bigint-number.transformer';
 
 /** Clickstream events the feedback service has applied: redelivery of one of these changes nothing. */
 @Entity({ name: 'feedback_applied_events' })
+@Index('ix_feedback_applied_events_at', ['appliedAtMs'])
 export class FeedbackAppliedEventEntity {
   @PrimaryColumn({ name: 'event_id', type: 'varchar', length: 128 })
   eventId!: string;
@@ -61,6 +62,7 @@ export class FeedbackServedListEntity {
 /** The items of a served list with their 1-based positions; (user, item, time) finds view-through candidates. */
 @Entity({ name: 'feedback_served_items' })
 @Index('ix_feedback_served_items_user_item_ts', ['userId', 'itemId', 'tsMs'])
+@Index('ix_feedback_served_items_ts', ['tsMs'])
 export class FeedbackServedItemEntity {
   @PrimaryColumn({ name: 'rec_id', type: 'varchar', length: 128 })
   recId!: string;
@@ -83,6 +85,7 @@ export class FeedbackServedItemEntity {
 @Index('ix_feedback_attributed_actions_rec', ['recId'])
 @Index('ux_feedback_attributed_actions_once', ['onceKey'], { unique: true })
 @Index('ix_feedback_attributed_actions_user', ['userId'])
+@Index('ix_feedback_attributed_actions_ts', ['tsMs'])
 export class FeedbackAttributedActionEntity {
   @PrimaryColumn({ name: 'event_id', type: 'varchar', length: 128 })
   eventId!: string;
