@@ -55,10 +55,21 @@ export class FeatureStore {
     for (let i = 0; i < rows.length; i += CHUNK) await manager.getRepository(UserSequenceEntity).upsert(rows.slice(i, i + CHUNK) as UserSequenceEntity[], ['userId']);
   }
 
-  /** Current popularity rows, locked on MySQL so concurrent instances do not lose updates. */
+  /**
+   * Current popularity rows, locked on MySQL so concurrent instances do not
+   * lose updates. Missing rows are created first (zero score, in key order):
+   * a locking read of a missing row takes a gap lock, and two transactions
+   * that both then insert into the gap deadlock. A zero row adds like none.
+   */
   async loadPopularityForUpdate(manager: EntityManager, itemIds: readonly string[]): Promise<Map<string, PopularityRow>> {
     const sorted = [...new Set(itemIds)].sort();
     const out = new Map<string, PopularityRow>();
+    if (this.isMysql) {
+      for (let i = 0; i < sorted.length; i += CHUNK) {
+        const chunk = sorted.slice(i, i + CHUNK);
+        await manager.query(`INSERT IGNORE INTO item_popularity (item_id, score, reference_ts_ms, interactions, leaf_category) VALUES ${chunk.map(() => "(?, 0, 0, 0, '')").join(', ')}`, chunk);
+      }
+    }
     for (let i = 0; i < sorted.length; i += CHUNK) {
       const rows = await manager.getRepository(ItemPopularityEntity).find({
         where: { itemId: In(sorted.slice(i, i + CHUNK)) },
