@@ -1,25 +1,10 @@
 import { infraEnv } from '../support/infra-env';
 import { ScratchDatabase } from '../support/scratch-database';
-import { freePort, ServiceProcess } from '../support/service-process';
+import { APP_PORTS, freePort, ServiceProcess } from '../support/service-process';
 
-/** gRPC ports a service binds besides HTTP; each test gives them free ports so services never collide. */
-const GRPC_PORT_VARIABLES: Record<string, string[]> = {
-  scorer: ['SCORER_GRPC_PORT'],
-  bundler: ['BUNDLER_GRPC_PORT'],
-  gateway: ['GATEWAY_GRPC_PORT'],
-  standalone: ['GATEWAY_GRPC_PORT'],
-};
-
-const PORT_VARIABLES: Record<string, string> = {
-  'feature-builder': 'FEATURE_BUILDER_PORT',
-  scorer: 'SCORER_PORT',
-  bundler: 'BUNDLER_PORT',
-  feedback: 'FEEDBACK_PORT',
-  gateway: 'GATEWAY_HTTP_PORT',
-  ingest: 'INGEST_PORT',
-  standalone: 'PORT',
-  trainer: 'TRAINER_PORT',
-};
+/** Each app's HTTP port variable and the gRPC ports it binds besides; each test gives them free ports so services never collide. */
+const GRPC_PORT_VARIABLES: Record<string, string[]> = Object.fromEntries(Object.entries(APP_PORTS).map(([app, a]) => [app, a.grpcPorts]));
+const PORT_VARIABLES: Record<string, string> = Object.fromEntries(Object.entries(APP_PORTS).map(([app, a]) => [app, a.httpPort]));
 
 async function get(port: number, path: string): Promise<{ status: number; body: string }> {
   const res = await fetch(`http://127.0.0.1:${port}${path}`);
@@ -65,7 +50,7 @@ describe('every service starts and exposes health, readiness and metrics', () =>
     try {
       await service.waitReady();
       const ready = JSON.parse((await get(port, '/ready')).body);
-      expect(ready).toEqual({ ready: true, checks: { store: { ok: true }, 'consumer:ingest': { ok: true } } });
+      expect(ready).toEqual({ ready: true, checks: { bus: { ok: true }, store: { ok: true }, 'consumer:ingest': { ok: true } } });
     } finally {
       await service.stop();
       await db.drop();

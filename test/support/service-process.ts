@@ -1,8 +1,12 @@
 import { ChildProcess, spawn } from 'child_process';
+import { readFileSync } from 'fs';
 import * as net from 'net';
 import * as path from 'path';
 
 const ROOT = path.resolve(__dirname, '../..');
+
+/** Each app (apps/<app>): the variable that sets its HTTP port, and the gRPC ports it binds besides (tools/build/apps.json, which the startup bench reads too). */
+export const APP_PORTS: Record<string, { httpPort: string; grpcPorts: string[] }> = JSON.parse(readFileSync(path.join(ROOT, 'tools/build/apps.json'), 'utf8'));
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -30,10 +34,12 @@ export class ServiceProcess {
     this.exit = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
   }
 
-  static start(app: string, port: number, env: Record<string, string>): ServiceProcess {
+  /** From the TypeScript sources through tools/run-ts.js, or with `built` from `npm run build`'s dist/apps/<app>/main.js. */
+  static start(app: string, port: number, env: Record<string, string>, options: { built?: boolean } = {}): ServiceProcess {
     // e.g. RECMESH_SERVICE_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the services under test
     const nodeArgs = (process.env.RECMESH_SERVICE_NODE_ARGS ?? '').split(' ').filter(Boolean);
-    const child = spawn(process.execPath, [...nodeArgs, path.join(ROOT, 'tools/run-ts.js'), `apps/${app}/src/main.ts`], {
+    const entry = options.built ? [`dist/apps/${app}/main.js`] : [path.join(ROOT, 'tools/run-ts.js'), `apps/${app}/src/main.ts`];
+    const child = spawn(process.execPath, [...nodeArgs, ...entry], {
       cwd: ROOT,
       // The admin APIs (experiments, privacy: feedback, standalone) on any free port unless a test names one: services under test never collide.
       env: { ...process.env, EXPERIMENTS_GRPC_PORT: '0', PRIVACY_GRPC_PORT: '0', ...env, FORCE_COLOR: '0', NO_COLOR: '1' },

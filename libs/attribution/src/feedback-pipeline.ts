@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { fromBinary } from '@bufbuild/protobuf';
 import { Action, TopicNames, UserErasureCommandSchema } from '@recmesh/contracts';
 import { MessageBatch } from '@recmesh/messaging';
+import type { Pseudonymize } from '@recmesh/service-config';
 import {
   AttributedActionRow,
   BucketIncrement,
@@ -32,6 +33,8 @@ export interface FeedbackPipelineOptions {
   readonly currency: string;
   /** Per-user outcomes of A/B experiments (what their statistics read); absent: not kept. */
   readonly experiments?: ExperimentStore;
+  /** RECMESH_PSEUDONYM_KEY's pseudonyms: erasure commands a shop publishes name its own ids. */
+  readonly pseudonymize?: Pseudonymize;
   readonly clock?: () => number;
 }
 
@@ -95,8 +98,10 @@ export class FeedbackPipeline {
   /** An erased user's lists leave the cache (the privacy worker removes the rows). */
   private forgetErasedUsers(batch: MessageBatch): void {
     for (const m of batch.messages) {
-      const userId = erasedUserOf(m.value);
-      if (userId !== undefined) this.options.cache.forgetUser(userId);
+      const erased = erasedUserOf(m.value);
+      if (erased === undefined) continue;
+      const { pseudonymize } = this.options;
+      this.options.cache.forgetUser(pseudonymize && !erased.pseudonymized ? pseudonymize(erased.userId) : erased.userId);
     }
   }
 
@@ -340,11 +345,11 @@ function unitOf(list: ServedListMeta, add: Omit<UnitOutcome, 'experiment' | 'uni
   return list.experiment === '' || list.userId === '' ? [] : [{ experiment: list.experiment, unitId: list.userId, arm: list.arm, tsMs, ...add }];
 }
 
-function erasedUserOf(value: Buffer | null): string | undefined {
+function erasedUserOf(value: Buffer | null): { userId: string; pseudonymized: boolean } | undefined {
   if (!value) return undefined;
   try {
-    const userId = fromBinary(UserErasureCommandSchema, value).userId;
-    return userId === '' ? undefined : userId;
+    const { userId, pseudonymized } = fromBinary(UserErasureCommandSchema, value);
+    return userId === '' ? undefined : { userId, pseudonymized };
   } catch {
     return undefined;
   }

@@ -1,7 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { resolveTopicNames } from '@recmesh/contracts';
 import { ExperimentStore, FeedbackStore } from '@recmesh/persistence';
-import { Config } from '@recmesh/service-config';
+import { Config, pseudonymizer } from '@recmesh/service-config';
 import { consumerServiceProviders } from '@recmesh/service-runtime';
 import { FeedbackConfigSchema } from './feedback.config';
 import { FeedbackMetrics } from './feedback-metrics';
@@ -36,6 +36,7 @@ export class FeedbackModule {
           head: new PopularityHead((atMs) => store.popularityHead(HEAD_SHARE, atMs, halfLifeMs), config.FEEDBACK_HEAD_REFRESH_SECONDS * 1000),
           currency: config.FEEDBACK_CURRENCY,
           experiments: new ExperimentStore(infra.dataSource),
+          pseudonymize: config.RECMESH_PSEUDONYM_KEY ? pseudonymizer(config.RECMESH_PSEUDONYM_KEY) : undefined,
         });
         return [
           new FeedbackWorker({

@@ -1,12 +1,12 @@
 import * as path from 'path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
-import { DescMessage, fromBinary, MessageInitShape } from '@bufbuild/protobuf';
+import { create, DescMessage, fromBinary, MessageInitShape } from '@bufbuild/protobuf';
 import { ArmStrategy, BundleRequestSchema, HealthCheckRequestSchema, RecommendationServedSchema, RecommendRequestSchema, resolveTopicNames, SimilarItemsRequestSchema } from '@recmesh/contracts';
 import { loadGatewayPackageDefinition, PROTO_LOADER_OPTIONS, statusesForMalformed } from '@recmesh/contracts/testing';
 import { InMemoryMessageBus } from '@recmesh/messaging';
 import { Registry } from 'prom-client';
-import { GatewayGrpcServer } from './gateway-grpc-server';
+import { GatewayCallError, GatewayGrpcServer } from './gateway-grpc-server';
 import { GatewayMetrics } from './gateway-metrics';
 import {
   BundleAnswer,
@@ -629,3 +629,25 @@ describe('GatewayGrpcServer in an A/B experiment', () => {
   });
 });
 
+describe('GatewayGrpcServer in process', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness();
+  });
+  afterAll(async () => {
+    await h.stop();
+  });
+  const served = (harness: Harness) => harness.bus.read(topics.recommendationsServed).map((m) => ({ key: m.key?.toString() ?? null, event: fromBinary(RecommendationServedSchema, m.value!) }));
+
+  it('serves a call in process (invoke) as it serves one over gRPC: rec_id, published list, status on failure', async () => {
+    const answer = await h.server.invoke('Recommend', create(RecommendRequestSchema, { userId: 'user-in-process', k: 2 }));
+    expect(answer.recId).toMatch(UUID_V4);
+    expect(answer.items.map((i) => [i.itemId, i.reason])).toEqual([['sku-1', 'Because you viewed Trail Runner 2'], ['sku-2', 'Often bought together with Trail Runner 2']]);
+    await h.server.flushPublishes();
+    const lists = served(h);
+    expect(lists.map((r) => [r.key, r.event.recId, r.event.surface])).toEqual([['user-in-process', answer.recId, 'recommend']]);
+    await expect(h.server.invoke('Recommend', create(RecommendRequestSchema, { userId: '', k: 2 }))).rejects.toMatchObject({ code: grpc.status.INVALID_ARGUMENT, details: expect.stringMatching(/user_id/) });
+    await expect(h.server.invoke('SimilarItems', create(SimilarItemsRequestSchema, { itemId: 'sku-unknown', k: 2 }))).rejects.toBeInstanceOf(GatewayCallError);
+    await expect(h.server.invoke('Bundle', create(BundleRequestSchema, { anchorItemIds: ['sku-1'] }))).rejects.toMatchObject({ code: grpc.status.UNIMPLEMENTED });
+  });
+});

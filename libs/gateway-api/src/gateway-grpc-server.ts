@@ -3,9 +3,11 @@ import { create } from '@bufbuild/protobuf';
 import * as grpc from '@grpc/grpc-js';
 import { ReflectionService } from '@grpc/reflection';
 import { Logger } from '@nestjs/common';
+import type { Pseudonymize } from '@recmesh/service-config';
 import {
   bindGrpcServer,
   BundleRequest,
+  BundleResponse,
   BundleResponseSchema,
   grpcServiceDefinition,
   Health,
@@ -16,9 +18,11 @@ import {
   MalformedMessage,
   RecommendationService,
   RecommendRequest,
+  RecommendResponse,
   RecommendResponseSchema,
   reflectionPackageDefinition,
   SimilarItemsRequest,
+  SimilarItemsResponse,
   SimilarItemsResponseSchema,
   shutdownGrpcServer,
 } from '@recmesh/contracts';
@@ -54,6 +58,33 @@ export const HEALTH_SERVICE = Health.typeName;
 
 export type HealthStatus = 'SERVING' | 'NOT_SERVING';
 
+/** The storefront methods with their request and answer, for calls in process (`GatewayGrpcServer.invoke`). */
+export interface GatewayCalls {
+  readonly Recommend: { readonly request: RecommendRequest; readonly response: RecommendResponse };
+  readonly SimilarItems: { readonly request: SimilarItemsRequest; readonly response: SimilarItemsResponse };
+  readonly Bundle: { readonly request: BundleRequest; readonly response: BundleResponse };
+}
+
+/** A call in process that ended with a status other than OK: the status a gRPC client would have got. */
+export class GatewayCallError extends Error {
+  constructor(
+    readonly code: grpc.status,
+    readonly details: string,
+  ) {
+    super(`${grpc.status[code]}: ${details}`);
+    this.name = 'GatewayCallError';
+  }
+}
+
+/** What serving a call reads of it: grpc-js's ServerUnaryCall, or a call in process (`invoke`). */
+interface UnaryCall<Request> {
+  readonly request: Request | MalformedMessage;
+  getDeadline(): grpc.Deadline;
+  on(event: 'cancelled', listener: () => void): unknown;
+}
+
+type Reply = (error: { code?: grpc.status; details?: string } | null, value?: unknown) => void;
+
 /** Failures of an arm's own version (not of the request): the serving version answers instead. */
 const ARM_FALLBACK_CODES: ReadonlySet<ServingErrorCode> = new Set([ServingErrorCode.NotFound, ServingErrorCode.Unavailable, ServingErrorCode.FailedPrecondition]);
 
@@ -73,6 +104,8 @@ export interface GatewayGrpcServerOptions {
   readonly healthWatchIntervalMs?: number;
   /** The running A/B experiments: each call is served (and recorded) as its user's arm. */
   readonly experiments?: ExperimentAssigner;
+  /** RECMESH_PSEUDONYM_KEY: the user id of a call as the stores keep it (ingest hashed the events' ids the same way). */
+  readonly pseudonymize?: Pseudonymize;
 }
 
 class Outcome {
@@ -96,6 +129,11 @@ export class GatewayGrpcServer {
   private readonly publisher: ServedPublisher;
   private readonly watchers = new Set<grpc.ServerWritableStream<HealthCheckRequest | MalformedMessage, unknown>>();
   private inFlight = 0;
+  private readonly handlers: { readonly [M in keyof GatewayCalls]: (call: UnaryCall<GatewayCalls[M]['request']>, reply: Reply) => void } = {
+    Recommend: (call, reply) => this.recommend(call, reply),
+    SimilarItems: (call, reply) => this.similarItems(call, reply),
+    Bundle: (call, reply) => this.bundle(call, reply),
+  };
   private boundPort: number | undefined;
   private shuttingDown = false;
 
@@ -158,14 +196,35 @@ export class GatewayGrpcServer {
     await Promise.race([this.publisher.flush(), new Promise((resolve) => setTimeout(resolve, graceMs).unref())]);
   }
 
+  /**
+   * Calls a storefront method in process, as a gRPC client on this server
+   * would (the storefront's JSON API in the all-in-one process): the same
+   * validation, in-flight bound, deadline, experiment arm, rec_id, metrics and
+   * served-list record. Rejects with a GatewayCallError carrying the status.
+   */
+  invoke<M extends keyof GatewayCalls>(method: M, request: GatewayCalls[M]['request'], timeoutMs = this.options.defaultDeadlineMs): Promise<GatewayCalls[M]['response']> {
+    return new Promise((resolve, reject) => {
+      const deadline = Date.now() + timeoutMs;
+      const reply: Reply = (error, value) => (error ? reject(new GatewayCallError(error.code ?? grpc.status.UNKNOWN, error.details ?? '')) : resolve(value as GatewayCalls[M]['response']));
+      // Nobody cancels a call in process: it ends by its answer or its deadline.
+      this.handlers[method]({ request, getDeadline: () => deadline, on: () => undefined }, reply);
+    });
+  }
+
   /** Waits until every served list published so far has been accepted or failed (tests, shutdown). */
   flushPublishes(): Promise<void> {
     return this.publisher.flush();
   }
 
-  private recommend(call: grpc.ServerUnaryCall<RecommendRequest | MalformedMessage, unknown>, callback: grpc.sendUnaryData<unknown>): void {
+  /** A validated query with its user id as the stores keep it: everything after (backends, arms, served lists) sees only that. */
+  private pseudonymous<Q extends { readonly userId?: string }>(query: Q): Q {
+    const { pseudonymize } = this.options;
+    return pseudonymize && query.userId !== undefined ? { ...query, userId: pseudonymize(query.userId) } : query;
+  }
+
+  private recommend(call: UnaryCall<RecommendRequest>, callback: Reply): void {
     this.serve<Recommendations>('Recommend', call, callback, async (deadlineMs) => {
-      const query = validateRecommendRequest(wellFormed(call.request));
+      const query = this.pseudonymous(validateRecommendRequest(wellFormed(call.request)));
       return {
         query: (servedBy) => this.options.backend.recommend({ ...query, deadlineMs, servedBy }),
         userId: query.userId,
@@ -178,9 +237,9 @@ export class GatewayGrpcServer {
     });
   }
 
-  private similarItems(call: grpc.ServerUnaryCall<SimilarItemsRequest | MalformedMessage, unknown>, callback: grpc.sendUnaryData<unknown>): void {
+  private similarItems(call: UnaryCall<SimilarItemsRequest>, callback: Reply): void {
     this.serve<Recommendations>('SimilarItems', call, callback, async (deadlineMs) => {
-      const query = validateSimilarItemsRequest(wellFormed(call.request));
+      const query = this.pseudonymous(validateSimilarItemsRequest(wellFormed(call.request)));
       return {
         query: (servedBy) => this.options.backend.similarItems({ ...query, deadlineMs, servedBy }),
         userId: query.userId ?? '',
@@ -193,10 +252,10 @@ export class GatewayGrpcServer {
     });
   }
 
-  private bundle(call: grpc.ServerUnaryCall<BundleRequest | MalformedMessage, unknown>, callback: grpc.sendUnaryData<unknown>): void {
+  private bundle(call: UnaryCall<BundleRequest>, callback: Reply): void {
     const bundles = this.options.bundles;
     this.serve<BundleAnswer>('Bundle', call, callback, async (deadlineMs) => {
-      const query = validateBundleRequest(wellFormed(call.request));
+      const query = this.pseudonymous(validateBundleRequest(wellFormed(call.request)));
       if (!bundles) throw new ServingError(ServingErrorCode.Unimplemented, 'this gateway has no bundler configured (BUNDLER_ADDRESS)');
       return {
         query: () => bundles.bundles({ ...query, deadlineMs }),
@@ -218,8 +277,8 @@ export class GatewayGrpcServer {
    */
   private serve<Answer>(
     method: GatewayMethod,
-    call: grpc.ServerUnaryCall<unknown, unknown>,
-    callback: grpc.sendUnaryData<unknown>,
+    call: UnaryCall<unknown>,
+    callback: Reply,
     prepare: (deadlineMs: number) => Promise<{
       /** The backend call; `servedBy` is what the user's experiment arm serves (undefined: the serving version). */
       query: (servedBy?: ServedBy) => Promise<Answer>;

@@ -1,7 +1,8 @@
-import { CommonConfigSchema, ConfigSchema } from '@recmesh/service-config';
+import { CommonConfigSchema, ConfigSchema, PseudonymConfigSchema } from '@recmesh/service-config';
 
 export const GatewayConfigSchema = {
   ...CommonConfigSchema,
+  ...PseudonymConfigSchema,
   GATEWAY_GRPC_PORT: { type: 'int', default: 50051, min: 0, max: 65535, description: 'gRPC port of RecommendationService, reflection and grpc.health.v1 (0 = any free port)' },
   GATEWAY_HTTP_PORT: { type: 'int', default: 3006, min: 1, max: 65535, description: 'HTTP port for /health, /ready, /metrics' },
   GATEWAY_MAX_IN_FLIGHT: { type: 'int', default: 256, min: 1, max: 100_000, description: 'calls served at once; more are refused with RESOURCE_EXHAUSTED' },

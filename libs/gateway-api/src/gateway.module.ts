@@ -1,7 +1,7 @@
 import { BeforeApplicationShutdown, DynamicModule, Inject, Injectable, Logger, Module, OnApplicationBootstrap } from '@nestjs/common';
 import { resolveTopicNames, Topics } from '@recmesh/contracts';
 import { METRICS_REGISTRY, ReadinessProbe } from '@recmesh/observability';
-import { Config } from '@recmesh/service-config';
+import { Config, pseudonymizer } from '@recmesh/service-config';
 import { BUNDLE_BACKEND, BundleBackend, EXPERIMENT_SOURCE, ExperimentAssigner, ExperimentSource, RECOMMENDATION_BACKEND, RecommendationBackend, ServedBy } from '@recmesh/serving-core';
 import { BusInfrastructure, INFRASTRUCTURE } from '@recmesh/service-runtime';
 import { Registry } from 'prom-client';
@@ -79,6 +79,7 @@ export class GatewayModule {
         metrics: new GatewayMetrics(registry),
         maxInFlight: config.GATEWAY_MAX_IN_FLIGHT,
         defaultDeadlineMs: config.GATEWAY_DEFAULT_DEADLINE_MS,
+        pseudonymize: config.RECMESH_PSEUDONYM_KEY ? pseudonymizer(config.RECMESH_PSEUDONYM_KEY) : undefined,
       });
       readiness.register({ name: 'grpc', check: () => server.isListening() });
       readiness.register({ name: 'backend', check: () => backend.isReady() });

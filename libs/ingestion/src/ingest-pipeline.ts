@@ -1,5 +1,6 @@
 import { toBinary, toJsonString } from '@bufbuild/protobuf';
 import { Logger } from '@nestjs/common';
+import type { Pseudonymize } from '@recmesh/service-config';
 import {
   CatalogEvent,
   CatalogEventSchema,
@@ -13,7 +14,7 @@ import {
 import { BusMessage, MessageBatch, MessageBus, OutgoingMessage } from '@recmesh/messaging';
 import { CatalogChange, CatalogEventRow, CatalogStore, ClickstreamEventRow, ClickstreamEventStore } from '@recmesh/persistence';
 import { CatalogEventValidator } from './catalog-event-validator';
-import { ClickstreamEventValidator } from './clickstream-event-validator';
+import { ClickstreamEventValidator, storedContext } from './clickstream-event-validator';
 import { IngestMetrics, Stream } from './ingest-metrics';
 import { Rejection } from './rejection';
 import { ValidationLimits } from './validation-limits';
@@ -27,6 +28,8 @@ export interface IngestPipelineOptions {
   readonly clock?: () => number;
   /** Defaults to the unprefixed names of @recmesh/contracts Topics. */
   readonly topics?: TopicNames;
+  /** User and session ids as recmesh keeps them (RECMESH_PSEUDONYM_KEY); absent: as sent. */
+  readonly pseudonymize?: Pseudonymize;
 }
 
 interface Accepted<T> {
@@ -69,6 +72,14 @@ export class IngestPipeline {
 
   private async handleClickstream(batch: MessageBatch): Promise<void> {
     const { accepted, rejected } = this.sort(batch, 'clickstream', (m) => this.clickstreamValidator.parse(m.value, m.headers));
+    const pseudonymize = this.options.pseudonymize;
+    if (pseudonymize) {
+      // Before anything is stored or forwarded: with a key, raw ids reach no table and no downstream topic.
+      for (const { event } of accepted) {
+        event.userId = pseudonymize(event.userId);
+        event.sessionId = pseudonymize(event.sessionId);
+      }
+    }
     const now = this.clock();
     const rows: ClickstreamEventRow[] = accepted.map(({ event: e }) => ({
       eventId: e.eventId,
@@ -82,7 +93,7 @@ export class IngestPipeline {
       rating: e.rating ?? null,
       tsMs: Number(e.tsMs),
       recId: e.recId,
-      context: e.context ? { page: e.context.page, device: e.context.device, referrer: e.context.referrer, locale: e.context.locale, extra: e.context.extra } : null,
+      context: e.context ? storedContext(e.context) : null,
       ingestedAtMs: now,
     }));
     const stored = await this.timedWrite('clickstream', () => this.options.clickstreamStore.storeBatch(rows));
@@ -93,7 +104,7 @@ export class IngestPipeline {
       rejected,
     );
     await this.options.clickstreamStore.markForwarded(forward.map((a) => a.eventId));
-    this.count('clickstream', stored.inserted.length, stored.duplicates.length);
+    this.count('clickstream', forward.length, stored.duplicates.length);
   }
 
   private async handleCatalog(batch: MessageBatch): Promise<void> {
@@ -132,7 +143,7 @@ export class IngestPipeline {
       rejected,
     );
     await this.options.catalogStore.markForwarded(forward.map((a) => a.eventId));
-    this.count('catalog', stored.inserted.length, stored.duplicates.length);
+    this.count('catalog', forward.length, stored.duplicates.length);
   }
 
   /** Splits a batch into accepted events (first occurrence per event_id) and dead letters. */
@@ -201,8 +212,13 @@ export class IngestPipeline {
     }
   }
 
-  private count(stream: Stream, inserted: number, duplicates: number): void {
-    this.options.metrics.accepted.inc({ stream }, inserted);
+  /**
+   * Accepted = forwarded by this call: new events, and stored ones an earlier
+   * attempt did not get to forward (it died before counting them too), so the
+   * counter matches the stored rows after a fault.
+   */
+  private count(stream: Stream, forwarded: number, duplicates: number): void {
+    this.options.metrics.accepted.inc({ stream }, forwarded);
     if (duplicates > 0) this.options.metrics.duplicates.inc({ stream }, duplicates);
   }
 }

@@ -1,7 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { resolveTopicNames } from '@recmesh/contracts';
 import { CatalogStore, ClickstreamEventStore } from '@recmesh/persistence';
-import { Config } from '@recmesh/service-config';
+import { Config, pseudonymizer } from '@recmesh/service-config';
 import { consumerServiceProviders } from '@recmesh/service-runtime';
 import { IngestConfigSchema } from './ingest.config';
 import { IngestMetrics } from './ingest-metrics';
@@ -26,6 +26,7 @@ export class IngestModule {
           clickstreamStore: new ClickstreamEventStore(infra.dataSource),
           catalogStore: new CatalogStore(infra.dataSource),
           metrics,
+          pseudonymize: config.RECMESH_PSEUDONYM_KEY ? pseudonymizer(config.RECMESH_PSEUDONYM_KEY) : undefined,
           limits: {
             maxMessageBytes: config.INGEST_MAX_MESSAGE_BYTES,
             maxEventAgeMs: config.INGEST_MAX_EVENT_AGE_HOURS * 3_600_000,

@@ -2,7 +2,7 @@ import { DynamicModule, Inject, Injectable, Module, OnApplicationBootstrap, OnAp
 import { resolveTopicNames } from '@recmesh/contracts';
 import { METRICS_REGISTRY } from '@recmesh/observability';
 import { RetentionStore, UserErasureStore } from '@recmesh/persistence';
-import { Config } from '@recmesh/service-config';
+import { Config, pseudonymizer } from '@recmesh/service-config';
 import { internalGrpcProviders } from '@recmesh/serving-core';
 import { consumerServiceProviders, Infrastructure, INFRASTRUCTURE } from '@recmesh/service-runtime';
 import { Registry } from 'prom-client';
@@ -45,7 +45,10 @@ export class PrivacyModule {
   static register(config: PrivacyConfig): DynamicModule {
     const topics = resolveTopicNames(config.RECMESH_TOPIC_PREFIX);
     const eraserOn = (infra: Infrastructure, registry: Registry) =>
-      new UserEraser({ bus: infra.bus, topics, store: new UserErasureStore(infra.dataSource), metrics: privacyMetrics(registry) });
+      new UserEraser({
+        bus: infra.bus, topics, store: new UserErasureStore(infra.dataSource), metrics: privacyMetrics(registry),
+        pseudonymize: config.RECMESH_PSEUDONYM_KEY ? pseudonymizer(config.RECMESH_PSEUDONYM_KEY) : undefined,
+      });
     return {
       module: PrivacyModule,
       providers: [

@@ -10,6 +10,7 @@ import {
   UserSequenceEntity,
   UserTables,
 } from '@recmesh/persistence';
+import { pseudonymizer } from '@recmesh/service-config';
 import { ServingError, ServingErrorCode } from '@recmesh/serving-core';
 import { Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
@@ -124,5 +125,21 @@ describe('UserEraser on the embedded store', () => {
     expect(await remaining('u-shop')).toEqual(everyTableNone);
     expect(await registry.getSingleMetricAsString('recmesh_privacy_invalid_commands_total')).toContain('recmesh_privacy_invalid_commands_total 2');
     expect(await registry.getSingleMetricAsString('recmesh_privacy_erasures_total')).toContain('recmesh_privacy_erasures_total{source="command"} 2');
+  });
+
+  it('with RECMESH_PSEUDONYM_KEY, erases the pseudonym of the id it is given and publishes only the pseudonym; a shop command with its own id is hashed first', async () => {
+    const pseudonymize = pseudonymizer('a-key-of-at-least-thirty-two-characters');
+    const keyed = new UserEraser({ bus, topics, store: new UserErasureStore(ds), metrics, pseudonymize });
+    await seedUser(ds, pseudonymize('alice@example.com'), 'a');
+    await seedUser(ds, pseudonymize('bob'), 'b');
+    expect(Number((await keyed.erase('alice@example.com')).rowsErased)).toBe(UserTables.length);
+    expect(await remaining(pseudonymize('alice@example.com'))).toEqual(everyTableNone);
+    const [published] = bus.read(topics.erasureCommands);
+    expect(published.value!.toString('latin1')).not.toContain('alice');
+    expect(fromBinary(UserErasureCommandSchema, published.value!)).toMatchObject({ userId: pseudonymize('alice@example.com'), pseudonymized: true });
+
+    const shopCommand = create(UserErasureCommandSchema, { requestId: 'shop-2', userId: 'bob' });
+    await keyed.eraseStored(shopCommand, 'command');
+    expect(await remaining(pseudonymize('bob'))).toEqual(everyTableNone);
   });
 });

@@ -3,6 +3,7 @@ import { Logger } from '@nestjs/common';
 import { EraseUserResponse, EraseUserResponseSchema, ErasedRowsSchema, TopicNames, UserErasureCommand, UserErasureCommandSchema } from '@recmesh/contracts';
 import { MessageBus } from '@recmesh/messaging';
 import { UserErasureStore } from '@recmesh/persistence';
+import type { Pseudonymize } from '@recmesh/service-config';
 import { ServingError, ServingErrorCode } from '@recmesh/serving-core';
 import { randomUUID } from 'crypto';
 import { PrivacyMetrics } from './privacy-metrics';
@@ -15,6 +16,8 @@ export interface UserEraserOptions {
   readonly topics: TopicNames;
   readonly store: UserErasureStore;
   readonly metrics: PrivacyMetrics;
+  /** RECMESH_PSEUDONYM_KEY's pseudonyms: the stores hold those, not the shop's ids. */
+  readonly pseudonymize?: Pseudonymize;
   readonly clock?: () => number;
 }
 
@@ -55,7 +58,9 @@ export class UserEraser {
 
   /** The admin API's erasure. */
   async erase(userId: string): Promise<EraseUserResponse> {
-    const command = create(UserErasureCommandSchema, { requestId: randomUUID(), userId: validUserId(userId), requestedAtMs: BigInt(this.clock()) });
+    const pseudonymize = this.options.pseudonymize;
+    const kept = pseudonymize ? pseudonymize(validUserId(userId)) : validUserId(userId);
+    const command = create(UserErasureCommandSchema, { requestId: randomUUID(), userId: kept, requestedAtMs: BigInt(this.clock()), pseudonymized: pseudonymize !== undefined });
     // Rows first: a command published first would be carried out by the worker at the same
     // time, and the answer would count only the rows this call happened to remove.
     const answer = await this.eraseStored(command, 'grpc');
@@ -65,7 +70,8 @@ export class UserEraser {
 
   /** Removes the user's rows from every table (again, if already done: idempotent). */
   async eraseStored(command: UserErasureCommand, source: 'grpc' | 'command'): Promise<EraseUserResponse> {
-    const counts = await this.options.store.erase(command.userId);
+    const pseudonymize = this.options.pseudonymize;
+    const counts = await this.options.store.erase(pseudonymize && !command.pseudonymized ? pseudonymize(command.userId) : command.userId);
     const total = counts.reduce((n, c) => n + c.rows, 0);
     for (const c of counts) if (c.rows > 0) this.options.metrics.erasedRows.inc({ table: c.table }, c.rows);
     this.options.metrics.erasures.inc({ source });

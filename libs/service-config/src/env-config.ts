@@ -3,7 +3,8 @@
  * Every problem is reported in one error so an operator fixes them in one go.
  */
 type FieldSpec =
-  | { type: 'string'; default?: string; description: string; pattern?: RegExp }
+  /** `secret`: the value never appears in a message (keys, URLs with passwords). */
+  | { type: 'string'; default?: string; description: string; pattern?: RegExp; secret?: boolean }
   | { type: 'int'; default?: number; description: string; min?: number; max?: number }
   | { type: 'bool'; default?: boolean; description: string }
   | { type: 'enum'; values: readonly string[]; default?: string; description: string }
@@ -43,7 +44,7 @@ export function loadConfig<S extends ConfigSchema>(schema: S, env: NodeJS.Proces
     }
     switch (spec.type) {
       case 'string':
-        if (spec.pattern && !spec.pattern.test(raw)) problems.push(`${name}=${JSON.stringify(raw)} does not match ${spec.pattern} (${spec.description})`);
+        if (spec.pattern && !spec.pattern.test(raw)) problems.push(`${name}=${spec.secret ? `<secret, ${raw.length} characters>` : JSON.stringify(raw)} does not match ${spec.secret ? 'its format' : spec.pattern} (${spec.description})`);
         else out[name] = raw;
         break;
       case 'int': {
@@ -85,6 +86,7 @@ export const CommonConfigSchema = {
     type: 'string',
     default: 'mariadb://recmesh:recmesh@127.0.0.1:3306/recmesh',
     pattern: /^(mysql|mariadb):\/\/.+/,
+    secret: true,
     description: 'mariadb://user:password@host:port/database, or mysql://... for MySQL (kafka-mysql profile)',
   },
   EMBEDDED_DB_FILE: { type: 'string', default: '', description: 'file the embedded SQL store persists to; empty = memory only' },

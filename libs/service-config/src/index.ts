@@ -1,2 +1,3 @@
 export * from './env-config';
 export * from './popularity.config';
+export * from './pseudonym';
