@@ -79,7 +79,9 @@ export class ServiceProcess {
       }
       await new Promise((r) => setTimeout(r, 250));
     }
-    throw new Error(`${this.name} not ready after ${timeoutMs} ms (last ${endpoint}: ${last}):\n${this.output}`);
+    // A service that never got there is stopped, not left running as an orphan of the test.
+    this.child.kill('SIGKILL');
+    throw new Error(`${this.name} not ready after ${timeoutMs} ms (last ${endpoint}: ${last}), killed:\n${this.output}`);
   }
 
   async metric(name: string): Promise<number> {

@@ -45,7 +45,8 @@ export class KafkaMessageBus implements MessageBus {
       brokers: [...options.brokers],
       clientId: options.clientId,
       logLevel: { error: logLevel.ERROR, warn: logLevel.WARN, info: logLevel.INFO }[options.logLevel ?? 'warn'],
-      retry: { retries: 8, initialRetryTime: 200 },
+      // Backoff capped at 2 s: kafkajs's default cap (30 s) left ingest idle 9-31 s after a broker came back (the fault probe).
+      retry: { retries: 12, initialRetryTime: 200, maxRetryTime: 2000 },
     };
     this.kafka = new Kafka(config);
     this.probeClient = new Kafka({ ...config, clientId: `${options.clientId}-health`, logLevel: logLevel.NOTHING, retry: { retries: 0 }, connectionTimeout: 1000, requestTimeout: 1500 });
