@@ -34,11 +34,15 @@ const libScopes = {
   attribution: ['contracts', 'messaging', 'persistence', 'observability', 'service-config', 'service-runtime'],
   // The demo storefront (/shop): its JSON API over the gateway in process and the catalog store; the page itself is client/ (Preact, bundled at start).
   storefront: ['contracts', 'gateway-api', 'serving-core', 'persistence', 'service-config', 'service-runtime'],
+  // The operations page (/ops): online metrics, experiments, model registry and ingest health of the process; the page itself is client/ (Preact, bundled at start).
+  'operations-page': ['contracts', 'experiments', 'persistence', 'observability', 'service-runtime'],
   // Privacy requests: erasing a user from every table and telling every service to forget them (apps/feedback hosts the admin API).
   privacy: ['contracts', 'messaging', 'persistence', 'serving-core', 'observability', 'service-config', 'service-runtime'],
   // Tools (type:tool) are linted like the libs: the offline bundle evaluation and the benches, each with the libs it uses.
   'bundle-eval': ['bundling', 'numerics', 'model-runtime', 'synthetic-shop', 'training'],
-  bench: ['contracts', 'synthetic-shop', 'bundling', 'numerics', 'gateway-api', 'messaging', 'model-runtime', 'persistence', 'scoring', 'serving-core', 'training', 'dataset-export'],
+  // bench-fuzz loads every service's config schema, hence the service libs.
+  bench: ['contracts', 'synthetic-shop', 'bundling', 'numerics', 'gateway-api', 'messaging', 'model-runtime', 'persistence', 'scoring', 'serving-core', 'training', 'dataset-export',
+    'ingestion', 'service-config', 'attribution', 'bundle-service', 'experiments', 'features', 'privacy', 'storefront'],
   'export-cli': ['dataset-export', 'persistence', 'service-config'],
 };
 

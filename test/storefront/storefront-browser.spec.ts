@@ -1,3 +1,6 @@
+import { create } from '@bufbuild/protobuf';
+import { ArmSchema, ArmStrategy, createGrpcClient, ExperimentSchema, ExperimentService, ExperimentState } from '@recmesh/contracts';
+import type { OpsExperiments, OpsMetrics } from '@recmesh/operations-page';
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
@@ -39,12 +42,16 @@ suite('the demo storefront in a real browser (headless Chromium, embedded defaul
   let browser: Browser;
   let page: Page;
   let base: string;
+  let experimentsPort: number;
 
   beforeAll(async () => {
     if (!chromium) throw new Error('chromium is missing: run `bash tools/infra/chromium.sh ensure` (.ci/run does)');
     const port = await freePort();
+    experimentsPort = await freePort();
     base = `http://127.0.0.1:${port}`;
-    app = ServiceProcess.start('standalone', port, { PORT: String(port), GATEWAY_GRPC_PORT: '0', RECMESH_PROFILE: 'embedded', SCORER_PREFER_CUDA: 'false' });
+    app = ServiceProcess.start('standalone', port, {
+      PORT: String(port), GATEWAY_GRPC_PORT: '0', EXPERIMENTS_GRPC_PORT: String(experimentsPort), RECMESH_PROFILE: 'embedded', SCORER_PREFER_CUDA: 'false',
+    });
     const launching = puppeteer.launch({
       executablePath: chromium,
       headless: true,
@@ -67,14 +74,16 @@ suite('the demo storefront in a real browser (headless Chromium, embedded defaul
     await page.waitForNetworkIdle({ idleTime: 200 });
     await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`) });
   };
-  /** recmesh_feedback_attributed_actions_total{action} on the process's /metrics, over every surface, model version and arm. */
-  const feedback = async (action: string) => {
+  /** A counter on the process's /metrics, summed over the series whose labels include all of `labels`. */
+  const counter = async (name: string, labels: Record<string, string>) => {
     const text = await (await fetch(`${base}/metrics`)).text();
     return text
       .split('\n')
-      .filter((l) => l.startsWith('recmesh_feedback_attributed_actions_total{') && l.includes(`action="${action}"`))
+      .filter((l) => l.startsWith(`${name}{`) && Object.entries(labels).every(([k, v]) => l.includes(`${k}="${v}"`)))
       .reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);
   };
+  /** recmesh_feedback_attributed_actions_total{action} on the process's /metrics, over every surface, model version and arm. */
+  const feedback = (action: string) => counter('recmesh_feedback_attributed_actions_total', { action });
 
   it('serves a synthetic shopper: product, bundle into the cart, purchase; the events come back with rec_id and the recommendations change', async () => {
     const clicksBefore = await feedback('click');
@@ -174,5 +183,89 @@ suite('the demo storefront in a real browser (headless Chromium, embedded defaul
       return ids.length > 0 && ids.join() !== trending.join() ? ids : undefined;
     });
     expect(personal).not.toEqual(trending);
+  });
+
+  // Last: its experiment changes what similar_items serves.
+  it('shows the operator the online metrics of what the shoppers did, a new experiment with its arms, the registry and ingest health (/ops)', async () => {
+    const api = async <T>(p: string): Promise<T> => (await fetch(`${base}/ops/api/${p}`)).json() as Promise<T>;
+    // The page's numbers are the feedback metric buckets; /metrics counts the same attributions in memory: once both have everything, they agree.
+    const fromMetrics = async (surface: string) => ({
+      impressions: await counter('recmesh_feedback_impressions_total', { surface }),
+      purchases: await counter('recmesh_feedback_attributed_actions_total', { surface, action: 'purchase' }),
+    });
+    const settled = await until('the feedback buckets and /metrics agree', async () => {
+      const metrics = await api<OpsMetrics>('metrics');
+      const recommend = metrics.surfaces.find((s) => s.surface === 'recommend')!.totals;
+      const bundle = metrics.surfaces.find((s) => s.surface === 'bundle')!.totals;
+      const prom = { recommend: await fromMetrics('recommend'), bundle: await fromMetrics('bundle') };
+      const same = recommend.impressions === prom.recommend.impressions && recommend.purchases === prom.recommend.purchases && bundle.purchases === prom.bundle.purchases;
+      return same ? { metrics, recommend, bundle } : undefined;
+    });
+    // The shopper bought from the home list (recommend) and a bundle.
+    expect(settled.recommend.impressions).toBeGreaterThan(0);
+    expect(settled.recommend.purchases).toBeGreaterThanOrEqual(1);
+    expect(settled.bundle.purchases).toBeGreaterThanOrEqual(1);
+    expect(settled.recommend.conversion).toBeCloseTo(settled.recommend.purchases / settled.recommend.impressions, 12);
+
+    await page.setViewport({ width: 1280, height: 900 });
+    await page.goto(`${base}/ops`);
+    const chart = (surface: string, metric: string) => `svg.line-chart[data-surface="${surface}"][data-metric="${metric}"]`;
+    await page.waitForSelector(`${chart('recommend', 'conversion')} path[d^="M"]`);
+    for (const surface of ['recommend', 'bundle']) {
+      for (const metric of ['ctr', 'conversion']) {
+        const paths = await page.$$eval(`${chart(surface, metric)} .series path`, (els) => els.map((p) => ({ d: p.getAttribute('d') ?? '', points: Number(p.getAttribute('data-points')) })));
+        expect(paths.length).toBeGreaterThan(0);
+        expect(paths.every((p) => /^M\d+(\.\d)?,\d+(\.\d)?( [ML]\d+(\.\d)?,\d+(\.\d)?)*$/.test(p.d) && p.points > 0)).toBe(true);
+      }
+    }
+    // The totals table shows what /metrics counts: impressions, and a conversion above 0 where the shopper bought.
+    const cells = (surface: string, metric: string) => page.$$eval(`section.surface[data-surface="${surface}"] td[data-metric="${metric}"]`, (els) => els.map((e) => e.textContent ?? ''));
+    const impressions = (await cells('recommend', 'impressions')).reduce((sum, text) => sum + Number(text.replace(/,/g, '')), 0);
+    expect(impressions).toBe(settled.recommend.impressions);
+    const conversions = (await cells('bundle', 'conversion')).map((text) => parseFloat(text));
+    expect(Math.max(...conversions)).toBeGreaterThan(0);
+    // Each model version's conversion line ends at the API's last bucket.
+    const lastValues = await page.$$eval(`${chart('recommend', 'conversion')} .series`, (els) => els.map((g) => [g.getAttribute('data-model-version') ?? '', Number(g.querySelector('path')?.getAttribute('data-last-value'))] as const));
+    const series = (await api<OpsMetrics>('metrics')).surfaces.find((s) => s.surface === 'recommend')!.models;
+    expect(lastValues.map(([version]) => version)).toEqual(series.map((m) => m.model_version));
+    for (const [version, last] of lastValues) expect(last).toBeCloseTo(series.find((m) => m.model_version === version)!.points.at(-1)!.conversion!, 9);
+    // Registry and ingest health.
+    expect(await page.$eval('#models tr.serving .badge', (el) => el.textContent)).toBe('serving');
+    expect(Number((await page.$eval('#ingest tr[data-stream="clickstream"] td[data-field="accepted"]', (el) => el.textContent ?? '')).replace(/,/g, ''))).toBeGreaterThan(0);
+
+    // An operator starts an experiment on the admin API: the page (refreshing every 5 s) shows it with its arms.
+    const admin = createGrpcClient(ExperimentService, `127.0.0.1:${experimentsPort}`);
+    try {
+      const created = await admin.createExperiment({
+        experiment: create(ExperimentSchema, {
+          name: 'ops-page-popular',
+          description: 'popularity baseline on similar items',
+          surfaces: ['similar_items'],
+          controlArm: 'control',
+          arms: [
+            create(ArmSchema, { name: 'control', trafficShare: 0.7, strategy: ArmStrategy.SERVING_MODEL }),
+            create(ArmSchema, { name: 'popular', trafficShare: 0.3, strategy: ArmStrategy.POPULARITY }),
+          ],
+        }),
+      });
+      expect(created.state).toBe(ExperimentState.RUNNING);
+    } finally {
+      admin.close();
+    }
+    const article = 'article.experiment[data-experiment="ops-page-popular"]';
+    await page.waitForSelector(`${article} tr[data-arm="popular"]`, { timeout: 20_000 });
+    const arms = await page.$$eval(`${article} tr[data-arm]`, (rows) => rows.map((r) => [r.getAttribute('data-arm'), r.querySelector('[data-field="traffic_share"]')?.textContent]));
+    expect(arms).toEqual([['control', '70.0%'], ['popular', '30.0%']]);
+    // Its lift intervals per metric are plotted with their verdicts (too little data for now).
+    expect(await page.$$eval(`svg.interval-plot[data-experiment="ops-page-popular"] .interval`, (els) => els.map((e) => e.getAttribute('data-key')))).toEqual(
+      ['popular/clicks', 'popular/add_to_carts', 'popular/purchases', 'popular/revenue'],
+    );
+    const listed = await api<OpsExperiments>('experiments');
+    expect(listed.experiments.find((e) => e.name === 'ops-page-popular')?.arms.map((a) => [a.name, a.traffic_share, a.control])).toEqual([['control', 0.7, true], ['popular', 0.3, false]]);
+    // Bad parameters are 400s naming the parameter.
+    const bad = await fetch(`${base}/ops/api/metrics?hours=0`);
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { message: string }).message).toMatch(/^hours must be/);
+    await shot('ops');
   });
 });

@@ -15,6 +15,7 @@ import { ServingBackendsModule, ServingState, ServingStateModule } from '@recmes
 import { Infrastructure, INFRASTRUCTURE, ServiceRuntimeModule } from '@recmesh/service-runtime';
 import { Registry } from 'prom-client';
 import { StorefrontModule } from '@recmesh/storefront';
+import { OperationsPageModule } from '@recmesh/operations-page';
 import { TrainerModule } from '@recmesh/training';
 import { windowExporter } from '@recmesh/dataset-export';
 import { seedDemoShop } from './demo-shop-seeder';
@@ -85,6 +86,8 @@ export class StandaloneModule {
         }),
         gateway,
         StorefrontModule.register(config, gateway),
+        // The operator's view of the same process (/ops): online metrics, experiments, model registry, ingest health.
+        OperationsPageModule.register(config),
         FeedbackModule.register(config),
         PrivacyModule.register(config),
         // The embedded store lives in this process: so does the retraining job (admin calls on PORT).

@@ -4,3 +4,4 @@ export * from './run-service';
 export * from './consumer-service';
 export * from './rate-limited-log';
 export * from './client-error.filter';
+export * from './page-bundle';
