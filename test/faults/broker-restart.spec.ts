@@ -28,8 +28,10 @@ describe('a broker restart mid-stream', () => {
   const services: ServiceProcess[] = [];
   let env: NodeJS.ProcessEnv;
   let producer: Producer | undefined;
+  let producing = false;
 
   afterAll(async () => {
+    producing = false;
     await producer?.disconnect().catch(() => undefined);
     await Promise.all(services.map((s) => s.stop()));
     if (env) await run('bash', [KAFKA_SH, 'stop'], { env }).catch(() => undefined);
@@ -70,7 +72,7 @@ describe('a broker restart mid-stream', () => {
     const acked = new Set<string>();
     const sent = new Set<string>();
     let n = 0;
-    let producing = true;
+    producing = true;
     const users = 40;
     const produceLoop = (async () => {
       while (producing) {

@@ -52,6 +52,11 @@ export class ServiceProcess {
     return this.output;
   }
 
+  /** Still running (neither exited nor killed). */
+  get alive(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
   get exited(): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
     return this.exit!;
   }

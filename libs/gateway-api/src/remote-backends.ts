@@ -29,13 +29,20 @@ async function calling<T>(callee: string, call: () => Promise<T>): Promise<T> {
 
 const callOptions = (deadlineMs: number | undefined): grpc.CallOptions => (deadlineMs !== undefined ? { deadline: deadlineMs } : {});
 
+/**
+ * Reconnect at most 2 s apart: grpc-js's default backoff grows to 120 s, and
+ * while a channel waits to reconnect every call fails fast, so a scorer or
+ * bundler back after a longer outage could go unused for minutes.
+ */
+export const INTERNAL_CHANNEL_OPTIONS: grpc.ChannelOptions = { 'grpc.initial_reconnect_backoff_ms': 200, 'grpc.max_reconnect_backoff_ms': 2000 };
+
 /** A generated client with the channel-based readiness the gateway reports. */
 abstract class RemoteBackend<S extends DescService> {
   protected readonly client: GrpcClient<S>;
   private readonly readiness: GrpcChannelReadiness;
 
   constructor(service: S, address: string) {
-    this.client = createGrpcClient(service, address);
+    this.client = createGrpcClient(service, address, undefined, INTERNAL_CHANNEL_OPTIONS);
     this.readiness = new GrpcChannelReadiness(this.client);
   }
 

@@ -1,4 +1,5 @@
 import { createGrpcClient, Experiment, ExperimentService, GrpcClient } from '@recmesh/contracts';
+import { INTERNAL_CHANNEL_OPTIONS } from './remote-backends';
 import { ExperimentSource } from '@recmesh/serving-core';
 
 /** How long one read of the running experiments may take before the refresher keeps the last list. */
@@ -9,7 +10,7 @@ export class ExperimentsGrpcSource implements ExperimentSource {
   private readonly client: GrpcClient<typeof ExperimentService>;
 
   constructor(address: string) {
-    this.client = createGrpcClient(ExperimentService, address);
+    this.client = createGrpcClient(ExperimentService, address, undefined, INTERNAL_CHANNEL_OPTIONS);
   }
 
   async listRunning(): Promise<readonly Experiment[]> {
