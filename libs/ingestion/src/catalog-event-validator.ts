@@ -1,5 +1,6 @@
+import { toJsonString } from '@bufbuild/protobuf';
 import { CatalogEvent, CatalogEventSchema } from '@recmesh/contracts';
-import { checkCurrency, checkId, checkNumber, checkText, checkTimestamp, firstFailure } from './field-checks';
+import { checkCurrency, checkId, checkNumber, checkStoredJson, checkText, checkTimestamp, firstFailure } from './field-checks';
 import { decodeRawMessage } from './raw-message-decoder';
 import { reject, Rejection } from './rejection';
 import { MAX_PRICE, ValidationLimits } from './validation-limits';
@@ -45,6 +46,8 @@ export class CatalogEventValidator {
           () => checkCurrency(item.currency),
           () => (Object.keys(item.attributes).length > MAX_ATTRIBUTES ? reject.range(`more than ${MAX_ATTRIBUTES} attributes`) : undefined),
           () => Object.entries(item.attributes).map(([k, v]) => checkText(`attributes.${k.slice(0, 32)}`, k.length > 64 ? k : v, k.length > 64 ? 64 : 512)).find(Boolean),
+          // catalog_events.payload keeps the whole event as JSON; it covers description, category_path and attributes too.
+          () => checkStoredJson('the event', toJsonString(CatalogEventSchema, e)),
         );
       }
       default:

@@ -70,4 +70,20 @@ describe('ClickstreamEventValidator', () => {
     // field 15 (unknown) as a varint
     expect(rejectionCode(Buffer.from([0x78, 0x01]))).toBe('undecodable');
   });
+
+  // Found by fuzzing (issue 13): context.referrer, locale and extra have no length limit of their own, and
+  // control characters grow sixfold in the JSON clickstream_events.context stores, past a MySQL TEXT
+  // column: the batch failed on every redelivery. Such an event is now dead-lettered with the size.
+  it('rejects an event whose stored context would not fit a TEXT column, though its raw bytes are under the limit', () => {
+    const msg = create(ClickstreamEventSchema, { eventId: 'e5', userId: 'u', itemId: 'i', action: Action.VIEW, tsMs: BigInt(NOW), context: { referrer: '\u0001'.repeat(20_000) } });
+    const bytes = Buffer.from(toBinary(ClickstreamEventSchema, msg));
+    expect(bytes.length).toBeLessThan(DEFAULT_VALIDATION_LIMITS.maxMessageBytes);
+    const result = validator.parse(bytes, { 'content-type': 'application/x-protobuf' });
+    expect(result).toBeInstanceOf(Rejection);
+    expect((result as Rejection).code).toBe('out_of_range');
+    expect((result as Rejection).detail).toMatch(/^context is \d+ bytes as stored JSON, more than 65535$/);
+    // Within the limit, the same context is stored as it came.
+    const fits = create(ClickstreamEventSchema, { eventId: 'e6', userId: 'u', itemId: 'i', action: Action.VIEW, tsMs: BigInt(NOW), context: { referrer: '\u0001'.repeat(10_000) } });
+    expect(validator.parse(Buffer.from(toBinary(ClickstreamEventSchema, fits)), { 'content-type': 'application/x-protobuf' })).not.toBeInstanceOf(Rejection);
+  });
 });

@@ -1,6 +1,6 @@
 import { JsonValue } from '@bufbuild/protobuf';
-import { Action, ClickstreamEvent, ClickstreamEventSchema, parseAction } from '@recmesh/contracts';
-import { checkCurrency, checkId, checkNumber, checkText, checkTimestamp, firstFailure } from './field-checks';
+import { Action, ClickstreamEvent, ClickstreamEventSchema, EventContext, parseAction } from '@recmesh/contracts';
+import { checkCurrency, checkId, checkNumber, checkStoredJson, checkText, checkTimestamp, firstFailure } from './field-checks';
 import { decodeRawMessage } from './raw-message-decoder';
 import { reject, Rejection } from './rejection';
 import { MAX_PRICE, MAX_QUANTITY, ValidationLimits } from './validation-limits';
@@ -12,6 +12,11 @@ function acceptShortActionNames(json: Record<string, JsonValue>): void {
     const parsed = parseAction(action);
     if (parsed !== undefined) json['action'] = parsed;
   }
+}
+
+/** An event's context as clickstream_events.context stores it (JSON). */
+export function storedContext(ctx: EventContext): { page: string; device: string; referrer: string; locale: string; extra: Record<string, string> } {
+  return { page: ctx.page, device: ctx.device, referrer: ctx.referrer, locale: ctx.locale, extra: ctx.extra };
 }
 
 /** Decodes, checks and normalizes one raw clickstream record. */
@@ -48,6 +53,7 @@ export class ClickstreamEventValidator {
       () => checkTimestamp(e.tsMs, this.clock(), this.limits.maxEventAgeMs, this.limits.maxFutureSkewMs),
       () => (ctx ? checkText('context.page', ctx.page, 64) ?? checkText('context.device', ctx.device, 64) : undefined),
       () => (ctx && Object.keys(ctx.extra).length > 32 ? reject.range('context.extra has more than 32 entries') : undefined),
+      () => (ctx ? checkStoredJson('context', JSON.stringify(storedContext(ctx))) : undefined),
     );
   }
 

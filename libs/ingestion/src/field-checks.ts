@@ -1,4 +1,4 @@
-import { MAX_ID_LENGTH } from './validation-limits';
+import { MAX_ID_LENGTH, MAX_STORED_TEXT_BYTES } from './validation-limits';
 import { reject, Rejection } from './rejection';
 
 // eslint-disable-next-line no-control-regex
@@ -41,4 +41,10 @@ export function firstFailure(...checks: Array<() => Rejection | undefined>): Rej
     if (failure) return failure;
   }
   return undefined;
+}
+
+/** A value stored as JSON text (a MySQL TEXT column) must fit it. */
+export function checkStoredJson(field: string, json: string): Rejection | undefined {
+  const bytes = Buffer.byteLength(json, 'utf8');
+  return bytes > MAX_STORED_TEXT_BYTES ? reject.range(`${field} is ${bytes} bytes as stored JSON, more than ${MAX_STORED_TEXT_BYTES}`) : undefined;
 }

@@ -2,8 +2,8 @@ import { promises as fs } from 'fs';
 import * as path from 'path';
 import { ModelLoadError } from './model-load-error';
 import { SequentialRecommenderModel } from './sequential-recommender-model';
-import { editManifest, replaceModelFile, writeFakeModelDir } from './testing/fake-model-dir';
-import { encodeOnnxModel } from './onnx-graph-writer';
+import { editManifest, f32, i64, replaceModelFile, writeFakeModelDir } from './testing/fake-model-dir';
+import { encodeOnnxModel, int64Const } from './onnx-graph-writer';
 import { recordingLogger, tempDirs } from './testing/temp-dirs';
 
 // Every broken export must reject load() with a ModelLoadError whose message names the file and
@@ -121,6 +121,26 @@ describe('corrupt files', () => {
     const e = await loadError(dir);
     expect(e.file).toBe(path.join(dir, 'item_from_side.onnx'));
     expect(e.message).toMatch(/not a loadable ONNX model \(.+\)/);
+  });
+
+  // Found by fuzzing (issue 13): a damaged text_encoder.onnx that onnxruntime opens but cannot run
+  // (here an LpNormalization axis out of range) rejected load() with onnxruntime's bare Error.
+  it('a text encoder that opens but fails when run', async () => {
+    const dir = await freshModelDir({ ...SPEC, vocab: ['[PAD]', '[UNK]', '[CLS]', '[SEP]', 'probe'] });
+    const broken = encodeOnnxModel({
+      inputs: [i64('input_ids', ['batch', 'seq']), i64('attention_mask', ['batch', 'seq']), i64('token_type_ids', ['batch', 'seq'])],
+      outputs: [f32('sentence_vec', ['batch', 384])],
+      initializers: [{ name: 'word_table', dims: [5, 384], data: new Float32Array(5 * 384) }, int64Const('axis_1', [1])],
+      nodes: [
+        { op: 'Gather', inputs: ['word_table', 'input_ids'], outputs: ['words'] },
+        { op: 'ReduceSum', inputs: ['words', 'axis_1'], outputs: ['pooled'], intAttrs: { keepdims: 0 } },
+        { op: 'LpNormalization', inputs: ['pooled'], outputs: ['sentence_vec'], intAttrs: { axis: 5, p: 2 } },
+      ],
+    });
+    await replaceModelFile(dir, 'text_encoder.onnx', broken, true);
+    const e = await loadError(dir);
+    expect(e.file).toBe(path.join(dir, 'text_encoder.onnx'));
+    expect(e.message).toMatch(/inference on a probe sentence failed; the text encoder does not work \(.*axis 5.*\)/s);
   });
 
   it('can skip the checksum pass when asked (still refuses the garbage, via onnxruntime)', async () => {

@@ -96,6 +96,12 @@ function missingCudaBinaries(): string | null {
   }
 }
 
+/**
+ * Load-time runs whose failures become ModelLoadErrors (carrying onnxruntime's message): keep
+ * onnxruntime from also printing them natively to stderr.
+ */
+export const QUIET_RUN: ort.InferenceSession.RunOptions = { logSeverityLevel: 4 };
+
 /** A dimension the model must have: a fixed size taken from the manifest, or a dynamic one (batch). */
 export type DimSpec = { size: number; source: string } | 'dynamic';
 

@@ -1,7 +1,8 @@
 import type * as ort from 'onnxruntime-node';
 import { requireModelFile } from './model-files';
 import { TokenizerConfig } from './model-manifest';
-import { checkOutputDims, checkSignature, consoleLogger, fixed, float32Output, int64Tensor, ModelRuntimeLogger, SessionFactory } from './onnx-session';
+import { errorMessage, ModelLoadError } from './model-load-error';
+import { checkOutputDims, checkSignature, consoleLogger, fixed, float32Output, int64Tensor, ModelRuntimeLogger, QUIET_RUN, SessionFactory } from './onnx-session';
 import { EncodedBatch, WordPieceTokenizer } from './wordpiece-tokenizer';
 
 export const TEXT_ENCODER_FILE = 'text_encoder.onnx';
@@ -73,7 +74,12 @@ export class SentenceEncoder {
         outputs: [{ name: 'sentence_vec', type: 'float32', shape: ['dynamic', fixed(files.dim, 'dims.text_dim')] }],
       });
       const encoder = new SentenceEncoder(session, tokenizer, files.dim, files.modelFile);
-      const probe = await encoder.runBatch(tokenizer.padBatch([tokenizer.encode('probe')]));
+      // A graph onnxruntime opens can still fail when run (found by fuzzing: a damaged LpNormalization
+      // axis): that is the file's problem, a ModelLoadError, not onnxruntime's bare error.
+      const probe = await encoder.runBatch(tokenizer.padBatch([tokenizer.encode('probe')]), QUIET_RUN).catch((e: unknown) => {
+        if (e instanceof ModelLoadError) throw e;
+        throw new ModelLoadError(files.modelFile, `inference on a probe sentence failed; the text encoder does not work (${errorMessage(e)})`, { cause: e });
+      });
       checkOutputDims(files.modelFile, 'sentence_vec', probe.dims, [1, files.dim], 'manifest dims.text_dim');
       return encoder;
     } catch (e) {
@@ -113,13 +119,16 @@ export class SentenceEncoder {
     await this.session.release();
   }
 
-  private async runBatch(batch: EncodedBatch) {
+  private async runBatch(batch: EncodedBatch, runOptions: ort.InferenceSession.RunOptions = {}) {
     const dims = [batch.batchSize, batch.sequenceLength];
-    const results = await this.session.run({
-      input_ids: int64Tensor(batch.inputIds, dims),
-      attention_mask: int64Tensor(batch.attentionMask, dims),
-      token_type_ids: int64Tensor(batch.tokenTypeIds, dims),
-    });
+    const results = await this.session.run(
+      {
+        input_ids: int64Tensor(batch.inputIds, dims),
+        attention_mask: int64Tensor(batch.attentionMask, dims),
+        token_type_ids: int64Tensor(batch.tokenTypeIds, dims),
+      },
+      runOptions,
+    );
     return float32Output(results, 'sentence_vec', this.file);
   }
 }

@@ -17,6 +17,7 @@ import {
   float32Tensor,
   int64Tensor,
   ModelRuntimeLogger,
+  QUIET_RUN,
   SessionFactory,
   TensorSpec,
 } from './onnx-session';
@@ -98,11 +99,6 @@ export interface TopKOptions {
   mask?: Uint8Array;
 }
 
-/**
- * Load-time runs whose failures become ModelLoadErrors (carrying onnxruntime's message): keep
- * onnxruntime from also printing them natively to stderr.
- */
-const QUIET_RUN: ort.InferenceSession.RunOptions = { logSeverityLevel: 4 };
 
 /** item_from_side.onnx's attribute input: ids padded with 0, [batch, attributes per item]. */
 const ATTR_IDS_INPUT: TensorSpec = { name: 'attr_ids', type: 'int64', shape: ['dynamic', 'dynamic'] };

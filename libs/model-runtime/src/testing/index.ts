@@ -6,3 +6,4 @@ export * from './fake-model-dir';
 export * from './reference-fixtures';
 export * from './temp-dirs';
 export * from '../onnx-graph-writer';
+export * from './model-fuzz';
