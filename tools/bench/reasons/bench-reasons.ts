@@ -10,7 +10,7 @@
 // audit of the old rule (every personal item "Because you viewed <last item>") is the baseline.
 // Also printed: the cosine bar for "related" (RELATED_QUANTILE of random pairs) and which pairs pass it,
 // and the SimilarItems "bought with" labels against the pair counts.
-//   node tools/run-ts.js tools/bench/reasons/bench-reasons.ts [--model DIR | --train] [--users 300] [--out FILE]
+//   npm run bench:reasons -- [--model DIR | --train] [--users 300] [--out FILE]
 import { execFileSync } from 'child_process';
 import { promises as fs } from 'fs';
 import * as os from 'os';
