@@ -3,7 +3,10 @@ import { ExperimentResults, Verdict } from '@recmesh/contracts';
 import { Gauge, Registry } from 'prom-client';
 import { ExperimentAdmin } from './experiment-admin';
 
-const VERDICT_LABEL: Record<Verdict, string> = {
+/** A verdict as metrics labels and the operations page name it. */
+export type VerdictLabel = 'unspecified' | 'better' | 'worse' | 'no_detectable_difference' | 'invalid_srm' | 'insufficient_data';
+
+export const VERDICT_LABEL: Record<Verdict, VerdictLabel> = {
   [Verdict.UNSPECIFIED]: 'unspecified',
   [Verdict.BETTER]: 'better',
   [Verdict.WORSE]: 'worse',

@@ -1,14 +1,9 @@
 import { ArmStrategy, Experiment, ExperimentResults, ExperimentState, Interval, Verdict } from '@recmesh/contracts';
+import { VERDICT_LABEL } from '@recmesh/experiments';
 import type { OpsArm, OpsExperiment, OpsInterval, OpsVerdict } from './ops-api.types';
 
-const VERDICT: Record<Verdict, OpsVerdict> = {
-  [Verdict.UNSPECIFIED]: 'unspecified',
-  [Verdict.BETTER]: 'better',
-  [Verdict.WORSE]: 'worse',
-  [Verdict.NO_DETECTABLE_DIFFERENCE]: 'no_detectable_difference',
-  [Verdict.INVALID_SRM]: 'invalid_srm',
-  [Verdict.INSUFFICIENT_DATA]: 'insufficient_data',
-};
+/** The experiments' own labels; the page's type must keep up with them. */
+const VERDICT: Record<Verdict, OpsVerdict> = VERDICT_LABEL;
 
 const STRATEGY: Record<ArmStrategy, string> = {
   [ArmStrategy.UNSPECIFIED]: 'unspecified',

@@ -8,9 +8,10 @@
 //   npm run bench:startup [-- --runs 3] [--apps ingest,scorer] [--no-build]
 import { ChildProcess, execFileSync, spawn } from 'child_process';
 import { promises as fs, readFileSync } from 'fs';
-import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
+/* eslint-disable-next-line @nx/enforce-module-boundaries -- the apps' ports and a free port, as the integration-test harness (test/, type:test) starts them */
+import { APP_PORTS, freePort } from '../../../test/support/service-process';
 
 type Mode = 'sources' | 'built';
 
@@ -24,7 +25,7 @@ interface Sample {
 
 const ROOT = path.resolve(__dirname, '../../..');
 /** Each app: the variable that sets its HTTP port and the gRPC ports it binds (shared with the integration tests). */
-const APPS: Record<string, { httpPort: string; grpcPorts: string[] }> = JSON.parse(readFileSync(path.join(ROOT, 'tools/build/apps.json'), 'utf8'));
+const APPS = APP_PORTS;
 const READY_TIMEOUT_MS = 120_000;
 const POLL_MS = 25;
 
@@ -33,16 +34,6 @@ function arg(name: string, fallback: string): string {
   return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1] : fallback;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as net.AddressInfo).port;
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
 
 function procStatusBytes(pid: number, field: 'VmRSS' | 'VmHWM'): number {
   const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
