@@ -44,6 +44,9 @@ const libScopes = {
   bench: ['contracts', 'synthetic-shop', 'bundling', 'numerics', 'gateway-api', 'messaging', 'model-runtime', 'persistence', 'scoring', 'serving-core', 'training', 'dataset-export',
     'ingestion', 'service-config', 'attribution', 'bundle-service', 'experiments', 'features', 'privacy', 'storefront'],
   'export-cli': ['dataset-export', 'persistence', 'service-config'],
+  // API keys with scopes, gRPC TLS/mTLS and the bind policy (every app with a port wires it; the keys CLI mints keys).
+  'access-control': ['contracts', 'service-config'],
+  keys: ['access-control'],
 };
 
 /** Tests may also use the synthetic shop as a fixture generator and run ingest upstream of what they test. */

@@ -25,6 +25,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { CORE_SCHEMA, load, loadAll, mergeTag } from 'js-yaml';
 import { DriverUtils } from 'typeorm/driver/DriverUtils';
+import * as accessControl from '@recmesh/access-control';
 import * as attribution from '@recmesh/attribution';
 import * as bundleService from '@recmesh/bundle-service';
 import * as experiments from '@recmesh/experiments';
@@ -43,6 +44,7 @@ const CHART = path.join(DEPLOY, 'helm', 'recmesh');
 const HELM_SH = path.join(REPO, 'tools', 'infra', 'helm.sh');
 const MINIMAL = path.join(CHART, 'ci', 'minimal-values.yaml');
 const ALL_ON = path.join(CHART, 'ci', 'all-on-values.yaml');
+const GPU = path.join(CHART, 'gpu-values.yaml');
 
 // ---------------------------------------------------------------- the apps, from their code
 
@@ -54,7 +56,7 @@ const APPS = fs
 
 /** Every exported `...ConfigSchema` of the libs the apps take their settings from, by name. */
 const CONFIG_SCHEMAS = new Map<string, ConfigSchema>(
-  [attribution, bundleService, experiments, features, gatewayApi, ingestion, privacy, scoring, training].flatMap((lib) =>
+  [accessControl, attribution, bundleService, experiments, features, gatewayApi, ingestion, privacy, scoring, training].flatMap((lib) =>
     Object.entries(lib as Record<string, unknown>).filter(([name]) => name.endsWith('ConfigSchema')).map(([name, schema]) => [name, schema as ConfigSchema] as const),
   ),
 );
@@ -301,7 +303,8 @@ describe('container image (deploy/docker)', () => {
     const exposed = inStage(finalStage, 'EXPOSE').flatMap((e) => e.args.split(/\s+/)).map(Number).sort();
     const ports = APPS.flatMap((app) => {
       const { defaults } = appSettings(app);
-      return [...defaults].filter(([name]) => /_PORT$/.test(name)).map(([, v]) => Number(v));
+      // 0 is no port of its own (METRICS_PORT: /metrics stays on the HTTP port).
+      return [...defaults].filter(([name]) => /_PORT$/.test(name)).map(([, v]) => Number(v)).filter((p) => p > 0);
     });
     expect(exposed).toEqual([...new Set(ports)].sort());
   });
@@ -314,6 +317,18 @@ describe('container image (deploy/docker)', () => {
       expect(env).toBeGreaterThanOrEqual(0);
       expect(install).toBeGreaterThan(env);
     }
+  });
+
+  it('with --build-arg CUDA=1 installs the CUDA provider from PyPI (wheels in a build cache mount), before USER', () => {
+    expect(inStage(finalStage, 'ARG').map((a) => a.args)).toContain('CUDA=0');
+    const runs = inStage(finalStage, 'RUN');
+    const install = runs.filter((r) => /tools\/cuda\/install-cuda-provider\.sh --force --no-check/.test(r.args));
+    expect(install).toHaveLength(1);
+    expect(install[0].args).toMatch(/--mount=type=cache,target=(\S+)[\s\S]*RECMESH_CUDA_WHEELS=\1 /);
+    expect(install[0].args).toMatch(/if \[ "\$CUDA" = 1 \]/);
+    expect(runs.map((r) => r.args).join('\n')).toMatch(/if \[ "\$CUDA" = 1 \]; then apt-get install -y --no-install-recommends python3 python3-pip/);
+    expect(inStage(finalStage, 'COPY').some((c) => c.args === 'tools/cuda/install-cuda-provider.sh ./tools/cuda/')).toBe(true);
+    expect(entrypoint).toMatch(/cuda_env="\$\{RECMESH_CACHE:-\/opt\/recmesh\/cache\}\/cuda\/env\.sh"/);
   });
 
   it('builds with `npm run build` and checks every dist/apps/<app>/main.js', () => {
@@ -423,6 +438,19 @@ describe('container image (deploy/docker)', () => {
       }
     });
 
+    it('sources the CUDA env file of a CUDA=1 image, so LD_LIBRARY_PATH is set before node starts', () => {
+      fs.mkdirSync(path.join(dir, 'dist/apps/scorer'), { recursive: true });
+      fs.writeFileSync(path.join(dir, 'dist/apps/scorer/main.js'), 'console.log(`LD_LIBRARY_PATH=${process.env.LD_LIBRARY_PATH ?? ""}`)');
+      const cache = path.join(dir, 'cache');
+      expect(entry({ SERVICE: 'scorer', RECMESH_CACHE: cache }).stdout.trim()).toBe('LD_LIBRARY_PATH=');
+      fs.mkdirSync(path.join(cache, 'cuda'), { recursive: true });
+      // the file install-cuda-provider.sh writes, reduced to what the entrypoint relies on
+      fs.writeFileSync(path.join(cache, 'cuda', 'env.sh'), "RECMESH_CUDA_LIB_DIR='/opt/nv lib'\nexport RECMESH_CUDA_LIB_DIR\nLD_LIBRARY_PATH=\"$RECMESH_CUDA_LIB_DIR${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}\"; export LD_LIBRARY_PATH\n");
+      const r = entry({ SERVICE: 'scorer', RECMESH_CACHE: cache, LD_LIBRARY_PATH: '/usr/local/lib' });
+      expect(r.status).toBe(0);
+      expect(r.stdout.trim()).toBe('LD_LIBRARY_PATH=/opt/nv lib:/usr/local/lib');
+    });
+
     it('warns when the trainer runs without its Python venv', () => {
       fs.mkdirSync(path.join(dir, 'dist/apps/trainer'), { recursive: true });
       fs.writeFileSync(path.join(dir, 'dist/apps/trainer/main.js'), '');
@@ -516,6 +544,26 @@ describe('Helm chart (deploy/helm/recmesh)', () => {
     expect(badBroker.output).toContain('"kafka" is not host:port');
   });
 
+  it('refuses to render pods that would listen on 0.0.0.0 with neither API keys nor the anonymous opt-out', () => {
+    const open = helm('template', 'recmesh', CHART, '-f', MINIMAL, '--set', 'accessControl.allowAnonymous=false');
+    expect(open.status).not.toBe(0);
+    expect(open.output).toContain('accessControl: set apiKeysSecret (a Secret with the API keys file) or allowAnonymous=true');
+  });
+
+  it('refuses Kafka/MySQL TLS and SASL values a service could not connect with, saying why', () => {
+    const refusals: Array<[string[], string]> = [
+      [['kafka.sasl.mechanism=scram-sha-256', 'kafka.sasl.username=u'], 'kafka.sasl: a mechanism needs username and existingSecret'],
+      [['kafka.sasl.mechanism=gssapi'], 'kafka.sasl.mechanism must be none, plain, scram-sha-256 or scram-sha-512'],
+      [['mysql.tls.enabled=true'], 'mysql.tls: caKey/certKey/keyKey name keys of mysql.tls.secret, which is empty'],
+      [['kafka.tls.enabled=true', 'kafka.tls.secret=s', 'kafka.tls.certKey=tls.crt'], 'kafka.tls: certKey and keyKey go together'],
+    ];
+    for (const [sets, message] of refusals) {
+      const r = helm('template', 'recmesh', CHART, '-f', MINIMAL, ...sets.flatMap((s) => ['--set', s]));
+      expect(r.status).not.toBe(0);
+      expect(r.output).toContain(message);
+    }
+  });
+
   it('refuses a config entry that would fight the chart (a port, an address)', () => {
     for (const set of ['ingest.config.INGEST_PORT=4000', 'gateway.config.SCORER_ADDRESS=x:1', 'scorer.config.KAFKA_BROKERS=x:1']) {
       const r = helm('template', 'recmesh', CHART, '-f', MINIMAL, '--set', set);
@@ -530,6 +578,7 @@ describe('Helm chart (deploy/helm/recmesh)', () => {
     ['minimal values', [MINIMAL], []],
     ['every option on', [ALL_ON], []],
     ['an existing Secret with the whole MYSQL_URL', [ALL_ON], ['mysql.existingSecretUrlKey=url']],
+    ['the GPU scorer overlay (gpu-values.yaml)', [MINIMAL, GPU], []],
     ['no autoscaling, no bundler, no experiments, no trainer', [MINIMAL], ['gateway.autoscaling.enabled=false', 'scorer.autoscaling.enabled=false', 'bundler.enabled=false', 'gateway.experiments=false', 'trainer.enabled=false', 'models.persistence.enabled=false', 'podDisruptionBudget.enabled=false', 'metrics.podAnnotations=false', 'serviceAccount.create=false']],
   ];
 
@@ -670,6 +719,25 @@ describe('Helm chart (deploy/helm/recmesh)', () => {
       }
     });
 
+    it('binds every pod on 0.0.0.0 with the API keys Secret mounted (every option on) or the explicit anonymous opt-out (minimal)', () => {
+      toolBin(helmTool);
+      for (const d of deployments) {
+        const env = containerEnv(objects, d);
+        expect(env.get('BIND_HOST')?.value).toBe('0.0.0.0');
+        const mount = containerOf(d).volumeMounts?.find((m) => m.name === 'api-keys');
+        if (allOn) {
+          expect(env.get('RECMESH_API_KEYS_FILE')?.value).toBe('/etc/recmesh/api-keys/api-keys.jsonl');
+          expect(env.has('RECMESH_ALLOW_ANONYMOUS')).toBe(false);
+          expect(mount).toEqual({ name: 'api-keys', mountPath: '/etc/recmesh/api-keys', readOnly: true });
+          expect((d.spec.template.spec.volumes as { name: string; secret?: { secretName: string } }[]).find((v) => v.name === 'api-keys')?.secret?.secretName).toBe('shop-api-keys');
+        } else {
+          expect(env.get('RECMESH_ALLOW_ANONYMOUS')?.value).toBe('true');
+          expect(env.has('RECMESH_API_KEYS_FILE')).toBe(false);
+          expect(mount).toBeUndefined();
+        }
+      }
+    });
+
     it('points the gateway at the scorer, bundler and experiments gRPC Services', () => {
       toolBin(helmTool);
       const env = containerEnv(objects, named(objects, 'Deployment', `${fullname}-gateway`));
@@ -787,6 +855,30 @@ describe('Helm chart (deploy/helm/recmesh)', () => {
         expect(cm('feature-builder')).toMatchObject({ FEATURE_TEXT_ENCODER_DIR: 'off', POPULARITY_HALF_LIFE_HOURS: '48' });
         expect(cm('ingest')).toMatchObject({ KAFKA_BROKERS: 'kafka-0.kafka:9092,kafka-1.kafka:9092,kafka-2.kafka:9092', RECMESH_TOPIC_PREFIX: 'shop1.', RECMESH_PROFILE: 'kafka-mysql', LOG_LEVEL: 'debug' });
         expect(cm('ingest')).not.toHaveProperty('POPULARITY_HALF_LIFE_HOURS');
+      });
+
+      it('connects over TLS with the Secrets mounted: Kafka (SASL password from a Secret) in every app, MySQL in the apps with a store', () => {
+        for (const d of deployments) {
+          const store = componentOf(d) !== 'gateway';
+          const env = containerEnv(objects, d);
+          const value = (name: string) => env.get(name)?.value;
+          expect([value('KAFKA_SSL'), value('KAFKA_SSL_CA_FILE'), value('KAFKA_SSL_CERT_FILE'), value('KAFKA_SSL_KEY_FILE')]).toEqual([
+            'true',
+            '/etc/recmesh/kafka-tls/ca.crt',
+            '/etc/recmesh/kafka-tls/tls.crt',
+            '/etc/recmesh/kafka-tls/tls.key',
+          ]);
+          expect([value('KAFKA_SASL_MECHANISM'), value('KAFKA_SASL_USERNAME')]).toEqual(['scram-sha-512', 'recmesh-shop1']);
+          expect(env.get('KAFKA_SASL_PASSWORD')?.valueFrom?.secretKeyRef).toEqual({ name: 'recmesh-kafka', key: 'sasl-password' });
+          expect([value('MYSQL_SSL'), value('MYSQL_SSL_CA_FILE')]).toEqual(store ? ['true', '/etc/recmesh/mysql-tls/ca.crt'] : [undefined, undefined]);
+          const mounts = containerOf(d).volumeMounts ?? [];
+          expect(mounts).toContainEqual({ name: 'kafka-tls', mountPath: '/etc/recmesh/kafka-tls', readOnly: true });
+          expect(mounts.some((m) => m.name === 'mysql-tls')).toBe(store);
+          const volumes = d.spec.template.spec.volumes as { name: string; secret?: { secretName: string } }[];
+          expect(volumes.find((v) => v.name === 'kafka-tls')?.secret?.secretName).toBe('shop-kafka-tls');
+          expect(volumes.find((v) => v.name === 'mysql-tls')?.secret?.secretName).toBe(store ? 'shop-mariadb-tls' : undefined);
+        }
+        for (const cm of byKind(objects, 'ConfigMap')) expect(Object.keys(cm.data ?? {})).not.toContain('KAFKA_SASL_PASSWORD');
       });
     }
   });

@@ -28,7 +28,7 @@ export interface RecommendationStack {
 const DEMO_MODEL = path.resolve(__dirname, '../../tools/model/demo-model');
 
 /** Catalog upserts for the shop's items (plus extra raw upserts) on the raw catalog topic. */
-export async function publishCatalog(scenario: IngestScenario, items: readonly ShopItem[], extra: ReadonlyArray<{ item_id: string }>, tsMs: number): Promise<void> {
+export async function publishCatalog(scenario: Pick<IngestScenario, 'kafka' | 'topics'>, items: readonly ShopItem[], extra: ReadonlyArray<{ item_id: string }>, tsMs: number): Promise<void> {
   await produce(scenario.kafka, scenario.topics.catalogRaw, [
     ...items.map((i, n) => ({
       key: i.itemId,

@@ -42,7 +42,8 @@ export class ServiceProcess {
     const child = spawn(process.execPath, [...nodeArgs, ...entry], {
       cwd: ROOT,
       // The admin APIs (experiments, privacy: feedback, standalone) on any free port unless a test names one: services under test never collide.
-      env: { ...process.env, EXPERIMENTS_GRPC_PORT: '0', PRIVACY_GRPC_PORT: '0', ...env, FORCE_COLOR: '0', NO_COLOR: '1' },
+      // Nor do their data: embedded services keep nothing on disk unless a test gives them a RECMESH_DATA_DIR.
+      env: { ...process.env, EXPERIMENTS_GRPC_PORT: '0', PRIVACY_GRPC_PORT: '0', RECMESH_DATA_DIR: ':memory:', ...env, FORCE_COLOR: '0', NO_COLOR: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     return new ServiceProcess(app, port, child);

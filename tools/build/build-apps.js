@@ -3,7 +3,7 @@
 // with plain `node dist/apps/<app>/main.js` from the repository root (or an image laid out like it).
 //
 // esbuild bundles each app with the @recmesh/* libs it imports (tsconfig paths) and leaves every
-// node_modules package external (NestJS, typeorm, kafkajs, onnxruntime-node, sql.js, grpc-js, ...).
+// node_modules package external (NestJS, typeorm, kafkajs, onnxruntime-node, better-sqlite3, grpc-js, ...).
 // Two things esbuild alone would get wrong, both handled by the plugin below:
 //  - NestJS injects by constructor-parameter types (`design:paramtypes`), which esbuild never emits.
 //    Files with decorators go through swc first, with the options tools/run-ts.js (@swc-node/register)

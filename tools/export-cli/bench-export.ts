@@ -66,7 +66,7 @@ async function main(): Promise<void> {
       }
       await store.storeBatch(batch);
     }
-    console.log(`${mysql ? 'MariaDB' : 'embedded (sql.js)'}: stored ${events} events from ${users} users over ${items} items in ${Date.now() - started} ms`);
+    console.log(`${mysql ? 'MariaDB' : 'embedded (better-sqlite3)'}: stored ${events} events from ${users} users over ${items} items in ${Date.now() - started} ms`);
     const rssBefore = process.memoryUsage().rss;
     const summary = await exportShopDataset(ds, { outDir: out, pageSize, fromMs: 0, toMs: t0 + 31 * 86_400_000 });
     const rssAfter = process.memoryUsage().rss;

@@ -6,14 +6,14 @@ import * as os from 'os';
 import * as path from 'path';
 import { DatasetExportError, exportShopDataset } from '@recmesh/dataset-export';
 import { openStore, StoreProfile } from '@recmesh/persistence';
-import { CommonConfigSchema, ConfigError, loadConfig } from '@recmesh/service-config';
+import { CommonConfigSchema, ConfigError, loadConfig, mysqlTlsFromConfig } from '@recmesh/service-config';
 import { parseExportArgs, UsageError } from './export-args';
 
 /** The store to read, or a ConfigError saying why there is none to read. */
 async function storeProfile(): Promise<{ profile: StoreProfile; label: string; cleanup: () => Promise<void> }> {
   const config = loadConfig(CommonConfigSchema);
   if (config.RECMESH_PROFILE === 'kafka-mysql') {
-    return { profile: { kind: 'mysql', url: config.MYSQL_URL, poolSize: 2 }, label: config.MYSQL_URL.replace(/\/\/[^@]*@/, '//***@'), cleanup: async () => undefined };
+    return { profile: { kind: 'mysql', url: config.MYSQL_URL, poolSize: 2, tls: mysqlTlsFromConfig(config) }, label: config.MYSQL_URL.replace(/\/\/[^@]*@/, '//***@'), cleanup: async () => undefined };
   }
   if (!config.EMBEDDED_DB_FILE) {
     throw new ConfigError([

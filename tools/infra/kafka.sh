@@ -11,6 +11,13 @@
 # Env: KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (9093), KAFKA_HEAP_OPTS
 #      (-Xms256m -Xmx1g), KAFKA_MESSAGE_MAX_BYTES (4194304), RECMESH_CACHE
 #      (~/.cache/recmesh), RECMESH_RUN (/tmp/recmesh-run), KAFKA_START_TIMEOUT (60).
+# TLS (optional; the PLAINTEXT listener on KAFKA_PORT always stays, for the tools):
+#      KAFKA_SSL_PORT adds an SSL listener, KAFKA_SASL_SSL_PORT a SASL_SSL one; both
+#      need KAFKA_SSL_CERT_FILE + KAFKA_SSL_KEY_FILE (PEM, key unencrypted PKCS#8).
+#      KAFKA_SSL_CA_FILE (PEM) + KAFKA_SSL_CLIENT_AUTH (none|requested|required)
+#      check client certificates. KAFKA_SASL_USERS="name:password,..." are the
+#      SASL users, for PLAIN and SCRAM-SHA-256/512 (SCRAM credentials are written
+#      when the data dir is formatted, i.e. on the first start only).
 set -euo pipefail
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -24,6 +31,9 @@ KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-9093}"
 KAFKA_HEAP_OPTS="${KAFKA_HEAP_OPTS:--Xms256m -Xmx1g}"
 KAFKA_MESSAGE_MAX_BYTES="${KAFKA_MESSAGE_MAX_BYTES:-4194304}"
 KAFKA_START_TIMEOUT="${KAFKA_START_TIMEOUT:-60}"
+KAFKA_SSL_PORT="${KAFKA_SSL_PORT:-}"
+KAFKA_SASL_SSL_PORT="${KAFKA_SASL_SSL_PORT:-}"
+KAFKA_SASL_USERS="${KAFKA_SASL_USERS:-}"
 # Fixed cluster id (base64 of "recmesh-local-01"): the data dir is formatted once
 # and reused across restarts.
 KAFKA_CLUSTER_ID=cmVjbWVzaC1sb2NhbC0wMQ
@@ -87,6 +97,63 @@ fetch_jars() {
   exec 8>&-
 }
 
+# Listeners besides PLAINTEXT: SSL and/or SASL_SSL when their ports are set.
+extra_listeners() {
+  [ -n "$KAFKA_SSL_PORT" ] && printf ',SSL://127.0.0.1:%s' "$KAFKA_SSL_PORT"
+  [ -n "$KAFKA_SASL_SSL_PORT" ] && printf ',SASL_SSL://127.0.0.1:%s' "$KAFKA_SASL_SSL_PORT"
+  return 0
+}
+
+# SASL users as name/password pairs, one per line; names and passwords are
+# restricted so they can go into the JAAS line and the format arguments as they are.
+sasl_users() {
+  local entry
+  for entry in ${KAFKA_SASL_USERS//,/ }; do
+    [[ "$entry" =~ ^[A-Za-z0-9._-]+:[A-Za-z0-9._-]+$ ]] \
+      || infra_die "KAFKA_SASL_USERS entry '${entry%%:*}:...' must be name:password of [A-Za-z0-9._-]"
+    printf '%s %s\n' "${entry%%:*}" "${entry#*:}"
+  done
+}
+
+write_tls_config() {
+  [ -n "$KAFKA_SSL_PORT$KAFKA_SASL_SSL_PORT" ] || return 0
+  sasl_users >/dev/null # fails here, in this shell, on a malformed entry
+  local f
+  for f in KAFKA_SSL_CERT_FILE KAFKA_SSL_KEY_FILE; do
+    [ -r "${!f:-}" ] || infra_die "$f must name a readable PEM file when KAFKA_SSL_PORT or KAFKA_SASL_SSL_PORT is set"
+  done
+  # Kafka's PEM keystore is one file: the private key, then the certificate chain.
+  cat "$KAFKA_SSL_KEY_FILE" "$KAFKA_SSL_CERT_FILE" >"$RUN_DIR/keystore.pem"
+  chmod 600 "$RUN_DIR/keystore.pem"
+  {
+    echo
+    echo "# TLS (KAFKA_SSL_* / KAFKA_SASL_*)"
+    echo "ssl.keystore.type=PEM"
+    echo "ssl.keystore.location=$RUN_DIR/keystore.pem"
+    if [ -n "${KAFKA_SSL_CA_FILE:-}" ]; then
+      echo "ssl.truststore.type=PEM"
+      echo "ssl.truststore.location=$KAFKA_SSL_CA_FILE"
+    fi
+    echo "ssl.client.auth=${KAFKA_SSL_CLIENT_AUTH:-none}"
+    if [ -n "$KAFKA_SASL_SSL_PORT" ]; then
+      local plain="org.apache.kafka.common.security.plain.PlainLoginModule required" name password
+      while read -r name password; do plain+=" user_$name=\"$password\""; done < <(sasl_users)
+      echo "sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512"
+      echo "listener.name.sasl_ssl.plain.sasl.jaas.config=$plain;"
+      echo "listener.name.sasl_ssl.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;"
+      echo "listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;"
+    fi
+  } >>"$PROPS"
+}
+
+# StorageTool arguments that create the SASL users' SCRAM credentials.
+scram_format_args() {
+  local name password
+  while read -r name password; do
+    printf -- '--add-scram\nSCRAM-SHA-256=[name=%s,password=%s]\n--add-scram\nSCRAM-SHA-512=[name=%s,password=%s]\n' "$name" "$password" "$name" "$password"
+  done < <(sasl_users)
+}
+
 write_config() {
   mkdir -p "$RUN_DIR" "$DATA_DIR" "$LOG_DIR"
   cat >"$PROPS" <<EOF
@@ -94,11 +161,11 @@ write_config() {
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:$KAFKA_CONTROLLER_PORT
-listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT
-advertised.listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT
+listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT$(extra_listeners)
+advertised.listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT$(extra_listeners)
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_SSL:SASL_SSL
 log.dirs=$DATA_DIR
 
 # single node
@@ -127,6 +194,7 @@ log.retention.hours=24
 log.segment.bytes=134217728
 log.cleaner.dedupe.buffer.size=16777216
 EOF
+  write_tls_config
   cat >"$RUN_DIR/log4j.properties" <<EOF
 log4j.rootLogger=INFO, file
 log4j.appender.file=org.apache.log4j.RollingFileAppender
@@ -201,7 +269,9 @@ cmd_start() {
   write_config
   if [ ! -f "$DATA_DIR/meta.properties" ]; then
     infra_log "formatting storage in $DATA_DIR (cluster id $KAFKA_CLUSTER_ID)"
-    run_class kafka.tools.StorageTool format -t "$KAFKA_CLUSTER_ID" -c "$PROPS" --ignore-formatted >&2
+    local scram_args=()
+    mapfile -t scram_args < <(scram_format_args)
+    run_class kafka.tools.StorageTool format -t "$KAFKA_CLUSTER_ID" -c "$PROPS" --ignore-formatted "${scram_args[@]}" >&2
   fi
   infra_log "starting broker on $BOOTSTRAP (controller 127.0.0.1:$KAFKA_CONTROLLER_PORT)"
   # shellcheck disable=SC2086
@@ -276,7 +346,7 @@ cmd_reset() {
 }
 
 usage() {
-  sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 

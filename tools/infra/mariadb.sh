@@ -8,6 +8,10 @@
 # with ALL on recmesh.* and on recmesh\_%.* (tests create recmesh_test_xyz DBs).
 #
 # Env: MYSQL_PORT (3306), RECMESH_RUN (/tmp/recmesh-run), MARIADB_START_TIMEOUT (60).
+# TLS (optional): MARIADB_SSL_CERT_FILE + MARIADB_SSL_KEY_FILE (PEM) turn TLS on,
+#      MARIADB_SSL_CA_FILE checks client certificates; MARIADB_REQUIRE_SSL=1 makes
+#      the application user REQUIRE SSL (plain connections are refused).
+#      MARIADB_APP_PASSWORD (recmesh) is that user's password on a new datadir.
 set -euo pipefail
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -24,7 +28,7 @@ SOCKET="$RUN_DIR/mariadb.sock"
 PID_FILE="$RUN_DIR/mariadbd.pid"
 ERR_LOG="$RUN_DIR/mariadbd.err"
 APP_USER=recmesh
-APP_PASSWORD=recmesh
+APP_PASSWORD="${MARIADB_APP_PASSWORD:-recmesh}"
 APP_DB=recmesh
 
 find_bin() {
@@ -60,6 +64,7 @@ ensure_installed() {
 
 write_config() {
   mkdir -p "$RUN_DIR"
+  tls_config >/dev/null # fails here, in this shell, on an unreadable file
   local user_line=""
   [ "$(id -u)" -eq 0 ] && user_line="user=root"
   cat >"$CNF" <<EOF
@@ -88,7 +93,21 @@ innodb_log_file_size=64M
 innodb_flush_log_at_trx_commit=1
 performance_schema=OFF
 skip-log-bin
+$(tls_config)
 EOF
+}
+
+# [mysqld] TLS lines when MARIADB_SSL_CERT_FILE/KEY_FILE are set.
+tls_config() {
+  [ -n "${MARIADB_SSL_CERT_FILE:-}${MARIADB_SSL_KEY_FILE:-}" ] || return 0
+  local f
+  for f in MARIADB_SSL_CERT_FILE MARIADB_SSL_KEY_FILE ${MARIADB_SSL_CA_FILE:+MARIADB_SSL_CA_FILE}; do
+    [ -r "${!f:-}" ] || infra_die "$f must name a readable PEM file"
+  done
+  echo "ssl_cert=$MARIADB_SSL_CERT_FILE"
+  echo "ssl_key=$MARIADB_SSL_KEY_FILE"
+  [ -n "${MARIADB_SSL_CA_FILE:-}" ] && echo "ssl_ca=$MARIADB_SSL_CA_FILE"
+  return 0
 }
 
 admin() { "$(find_bin mariadb-admin)" --defaults-file="$CNF" "$@"; }
@@ -116,6 +135,7 @@ CREATE USER IF NOT EXISTS '$APP_USER'@'127.0.0.1' IDENTIFIED BY '$APP_PASSWORD';
 CREATE USER IF NOT EXISTS '$APP_USER'@'localhost' IDENTIFIED BY '$APP_PASSWORD';
 GRANT ALL PRIVILEGES ON \`$APP_DB\`.* TO '$APP_USER'@'127.0.0.1', '$APP_USER'@'localhost';
 GRANT ALL PRIVILEGES ON \`${APP_DB}\\_%\`.* TO '$APP_USER'@'127.0.0.1', '$APP_USER'@'localhost';
+$([ "${MARIADB_REQUIRE_SSL:-0}" = 1 ] && echo "ALTER USER '$APP_USER'@'127.0.0.1' REQUIRE SSL; ALTER USER '$APP_USER'@'localhost' REQUIRE SSL;")
 FLUSH PRIVILEGES;
 EOF
 }
@@ -215,7 +235,7 @@ cmd_reset() {
 }
 
 usage() {
-  sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 

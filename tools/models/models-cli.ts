@@ -3,7 +3,7 @@
 //   npm run models -- list | decisions [VERSION] | promote VERSION | pin VERSION | unpin | rollback   [--reason "..."]
 // Reads the services' store settings (RECMESH_PROFILE, MYSQL_URL, EMBEDDED_DB_FILE).
 import { ModelRegistry, ModelRegistryError, openStore } from '@recmesh/persistence';
-import { CommonConfigSchema, ConfigError, loadConfig } from '@recmesh/service-config';
+import { CommonConfigSchema, ConfigError, loadConfig, mysqlTlsFromConfig } from '@recmesh/service-config';
 
 class UsageError extends Error {}
 
@@ -27,7 +27,7 @@ async function main(): Promise<void> {
   if (config.RECMESH_PROFILE === 'embedded' && !config.EMBEDDED_DB_FILE) {
     throw new ConfigError(['the embedded store lives in the service process; set EMBEDDED_DB_FILE (or RECMESH_PROFILE=kafka-mysql and MYSQL_URL) to reach a registry']);
   }
-  const dataSource = await openStore(config.RECMESH_PROFILE === 'kafka-mysql' ? { kind: 'mysql', url: config.MYSQL_URL } : { kind: 'embedded', file: config.EMBEDDED_DB_FILE });
+  const dataSource = await openStore(config.RECMESH_PROFILE === 'kafka-mysql' ? { kind: 'mysql', url: config.MYSQL_URL, tls: mysqlTlsFromConfig(config) } : { kind: 'embedded', file: config.EMBEDDED_DB_FILE });
   try {
     const registry = new ModelRegistry(dataSource);
     if (command === 'list') {

@@ -1,3 +1,4 @@
+import { AccessControlConfigSchema, AccessControlModule, accessBootstrap, openAccessControl } from '@recmesh/access-control';
 import { BundlerConfigSchema, BundlerModule, ServingBundleModel } from '@recmesh/bundle-service';
 import { resolveTopicNames } from '@recmesh/contracts';
 import { createMetricsRegistry } from '@recmesh/observability';
@@ -8,15 +9,17 @@ import { openInfrastructure, runService, serviceRootModule } from '@recmesh/serv
 void runService({
   service: 'bundler',
   bootstrap: async () => {
-    const config = loadConfig(BundlerConfigSchema);
+    const config = loadConfig({ ...BundlerConfigSchema, ...AccessControlConfigSchema });
+    const access = openAccessControl(config);
     const registry = createMetricsRegistry('bundler');
     const bundleModel = await ServingBundleModel.load(config.BUNDLER_MODEL_FILE, registry);
     const infra = await openInfrastructure(config, 'recmesh-bundler');
     const state = await ServingState.open(config, infra, resolveTopicNames(config.RECMESH_TOPIC_PREFIX), registry);
     return {
-      module: serviceRootModule({ infra, registry, readyWithoutBus: true }, ServingStateModule.forRoot(state), BundlerModule.register(config, bundleModel, { grpcPort: config.BUNDLER_GRPC_PORT })),
+      module: serviceRootModule({ infra, registry, readyWithoutBus: true }, AccessControlModule.forRoot(access), ServingStateModule.forRoot(state), BundlerModule.register(config, bundleModel, { grpcPort: config.BUNDLER_GRPC_PORT })),
       port: config.BUNDLER_PORT,
       logLevel: config.LOG_LEVEL,
+      ...accessBootstrap(access, registry),
     };
   },
 });

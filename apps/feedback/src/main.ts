@@ -1,3 +1,4 @@
+import { AccessControlConfigSchema, AccessControlModule, accessBootstrap, openAccessControl } from '@recmesh/access-control';
 import { FeedbackConfigSchema, FeedbackModule } from '@recmesh/attribution';
 import { ExperimentsConfigSchema, ExperimentsModule } from '@recmesh/experiments';
 import { createMetricsRegistry } from '@recmesh/observability';
@@ -8,12 +9,15 @@ import { openInfrastructure, runService, serviceRootModule } from '@recmesh/serv
 void runService({
   service: 'feedback',
   bootstrap: async () => {
-    const config = loadConfig({ ...FeedbackConfigSchema, ...ExperimentsConfigSchema, ...PrivacyConfigSchema });
+    const config = loadConfig({ ...FeedbackConfigSchema, ...ExperimentsConfigSchema, ...PrivacyConfigSchema, ...AccessControlConfigSchema });
+    const access = openAccessControl(config);
+    const registry = createMetricsRegistry('feedback');
     const infra = await openInfrastructure(config, 'recmesh-feedback');
     return {
-      module: serviceRootModule({ infra, registry: createMetricsRegistry('feedback') }, FeedbackModule.register(config), ExperimentsModule.register(config), PrivacyModule.register(config)),
+      module: serviceRootModule({ infra, registry }, AccessControlModule.forRoot(access), FeedbackModule.register(config), ExperimentsModule.register(config), PrivacyModule.register(config)),
       port: config.FEEDBACK_PORT,
       logLevel: config.LOG_LEVEL,
+      ...accessBootstrap(access, registry),
     };
   },
 });

@@ -1,3 +1,4 @@
+import { AccessControlConfigSchema, AccessControlModule, accessBootstrap, openAccessControl } from '@recmesh/access-control';
 import { IngestConfigSchema, IngestModule } from '@recmesh/ingestion';
 import { createMetricsRegistry } from '@recmesh/observability';
 import { loadConfig } from '@recmesh/service-config';
@@ -6,12 +7,15 @@ import { openInfrastructure, runService, serviceRootModule } from '@recmesh/serv
 void runService({
   service: 'ingest',
   bootstrap: async () => {
-    const config = loadConfig(IngestConfigSchema);
+    const config = loadConfig({ ...IngestConfigSchema, ...AccessControlConfigSchema });
+    const access = openAccessControl(config);
+    const registry = createMetricsRegistry('ingest');
     const infra = await openInfrastructure(config, 'recmesh-ingest');
     return {
-      module: serviceRootModule({ infra, registry: createMetricsRegistry('ingest') }, IngestModule.register(config)),
+      module: serviceRootModule({ infra, registry }, AccessControlModule.forRoot(access), IngestModule.register(config)),
       port: config.INGEST_PORT,
       logLevel: config.LOG_LEVEL,
+      ...accessBootstrap(access, registry),
     };
   },
 });

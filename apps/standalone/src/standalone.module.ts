@@ -67,13 +67,15 @@ export interface StandaloneParts {
 /** Every built service in one process over one shared bus, store and serving state; the gateway calls scorer and bundler in process. */
 @Module({})
 export class StandaloneModule {
-  static register(config: StandaloneConfig, parts: StandaloneParts): DynamicModule {
+  /** `access`: AccessControlModule.forRoot (the gRPC servers' bind address, TLS and key check). */
+  static register(config: StandaloneConfig, parts: StandaloneParts, access?: DynamicModule): DynamicModule {
     // One gateway: the storefront page (/shop) is served by it in process, as gRPC clients are.
     const gateway = GatewayModule.register(config);
     return {
       module: StandaloneModule,
       imports: [
         ServiceRuntimeModule.forRoot({ infra: parts.infra, registry: parts.registry }),
+        ...(access ? [access] : []),
         IngestModule.register(config),
         RawIntakeModule.register(config),
         FeatureBuilderModule.register(config, { textEmbedder: parts.textEmbedder }),

@@ -1,3 +1,4 @@
+import { AccessControlConfigSchema, AccessControlModule, accessBootstrap, openAccessControl } from '@recmesh/access-control';
 import { windowExporter } from '@recmesh/dataset-export';
 import { createMetricsRegistry } from '@recmesh/observability';
 import { loadConfig } from '@recmesh/service-config';
@@ -9,13 +10,16 @@ import { TrainerConfigSchema, TrainerModule } from '@recmesh/training';
 void runService({
   service: 'trainer',
   bootstrap: async () => {
-    const config = loadConfig(TrainerConfigSchema);
+    const config = loadConfig({ ...TrainerConfigSchema, ...AccessControlConfigSchema });
+    const access = openAccessControl(config);
+    const registry = createMetricsRegistry('trainer');
     const infra = await openInfrastructure(config, 'recmesh-trainer');
     return {
       // Training reads and writes the store only: a broker outage does not make it unready.
-      module: serviceRootModule({ infra, registry: createMetricsRegistry('trainer'), readyWithoutBus: true }, TrainerModule.register(config, (infra) => windowExporter(infra.dataSource))),
+      module: serviceRootModule({ infra, registry, readyWithoutBus: true }, AccessControlModule.forRoot(access), TrainerModule.register(config, (infra) => windowExporter(infra.dataSource))),
       port: config.TRAINER_PORT,
       logLevel: config.LOG_LEVEL,
+      ...accessBootstrap(access, registry),
     };
   },
 });

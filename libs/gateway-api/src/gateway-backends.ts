@@ -1,4 +1,5 @@
 import { DynamicModule } from '@nestjs/common';
+import type { GrpcClientSecurity } from '@recmesh/contracts';
 import { Config, ConfigSchema } from '@recmesh/service-config';
 import { ServingBackendsModule } from '@recmesh/serving-core';
 import { BundlerGrpcBackend, ScorerGrpcBackend } from './remote-backends';
@@ -19,12 +20,13 @@ export type GatewayAddresses = Config<typeof GatewayAddressesConfigSchema>;
 /**
  * The gRPC clients of a gateway of its own as its serving backends. Without a
  * bundler no BundleBackend is provided, so GatewayModule registers no
- * `bundler` readiness check and Bundle answers UNIMPLEMENTED.
+ * `bundler` readiness check and Bundle answers UNIMPLEMENTED. `security`: TLS
+ * and the internal key (GRPC_CLIENT_TLS_*, RECMESH_INTERNAL_API_KEY).
  */
-export function remoteServingBackends(addresses: GatewayAddresses): DynamicModule {
+export function remoteServingBackends(addresses: GatewayAddresses, security?: GrpcClientSecurity): DynamicModule {
   return ServingBackendsModule.forRoot({
-    recommendation: { useValue: new ScorerGrpcBackend(addresses.SCORER_ADDRESS) },
-    ...(addresses.BUNDLER_ADDRESS ? { bundles: { useValue: new BundlerGrpcBackend(addresses.BUNDLER_ADDRESS) } } : {}),
-    ...(addresses.EXPERIMENTS_ADDRESS ? { experiments: { useValue: new ExperimentsGrpcSource(addresses.EXPERIMENTS_ADDRESS) } } : {}),
+    recommendation: { useValue: new ScorerGrpcBackend(addresses.SCORER_ADDRESS, security) },
+    ...(addresses.BUNDLER_ADDRESS ? { bundles: { useValue: new BundlerGrpcBackend(addresses.BUNDLER_ADDRESS, security) } } : {}),
+    ...(addresses.EXPERIMENTS_ADDRESS ? { experiments: { useValue: new ExperimentsGrpcSource(addresses.EXPERIMENTS_ADDRESS, security) } } : {}),
   });
 }

@@ -10,6 +10,8 @@ import {
   BundleResponse,
   BundleResponseSchema,
   grpcServiceDefinition,
+  GrpcServerSecurity,
+  grpcServerOptions,
   Health,
   HealthCheckRequest,
   HealthCheckResponse_ServingStatus,
@@ -49,6 +51,8 @@ import {
   validateSimilarItemsRequest,
 } from '@recmesh/serving-core';
 import { GatewayMethod, GatewayMetrics } from './gateway-metrics';
+import { AdmissionLimiter, AdmissionOptions, Rejection, ReleaseOutcome } from './admission/adaptive-limiter';
+import { fixedAdmission } from './admission/admission.config';
 
 import { ServedPublisher, ServedSurface } from './served-publisher';
 
@@ -98,6 +102,8 @@ export interface GatewayGrpcServerOptions {
   readonly metrics: GatewayMetrics;
   /** Calls served at once; more are refused with RESOURCE_EXHAUSTED. */
   readonly maxInFlight: number;
+  /** Admission control (GATEWAY_ADMISSION*); without it, the fixed `maxInFlight` bound. */
+  readonly admission?: AdmissionOptions;
   /** Deadline for calls without one (and the cap for later client deadlines). */
   readonly defaultDeadlineMs: number;
   /** How often health Watch streams re-check readiness. Default 1000 ms. */
@@ -106,6 +112,8 @@ export interface GatewayGrpcServerOptions {
   readonly experiments?: ExperimentAssigner;
   /** RECMESH_PSEUDONYM_KEY: the user id of a call as the stores keep it (ingest hashed the events' ids the same way). */
   readonly pseudonymize?: Pseudonymize;
+  /** Bind address, TLS and the API-key check (@recmesh/access-control); without it plaintext with no checks. */
+  readonly security?: GrpcServerSecurity;
 }
 
 class Outcome {
@@ -125,10 +133,11 @@ class Outcome {
  */
 export class GatewayGrpcServer {
   private readonly logger = new Logger('GatewayGrpcServer');
-  private readonly server = new grpc.Server({ 'grpc.max_receive_message_length': 1024 * 1024 });
+  private readonly server: grpc.Server;
   private readonly publisher: ServedPublisher;
   private readonly watchers = new Set<grpc.ServerWritableStream<HealthCheckRequest | MalformedMessage, unknown>>();
   private inFlight = 0;
+  private readonly admission: AdmissionLimiter;
   private readonly handlers: { readonly [M in keyof GatewayCalls]: (call: UnaryCall<GatewayCalls[M]['request']>, reply: Reply) => void } = {
     Recommend: (call, reply) => this.recommend(call, reply),
     SimilarItems: (call, reply) => this.similarItems(call, reply),
@@ -138,7 +147,10 @@ export class GatewayGrpcServer {
   private shuttingDown = false;
 
   constructor(private readonly options: GatewayGrpcServerOptions) {
+    // The security's interceptors check every call's key before any handler (Recommend, Health, reflection) runs.
+    this.server = new grpc.Server(grpcServerOptions(options.security, { 'grpc.max_receive_message_length': 1024 * 1024 }));
     this.publisher = new ServedPublisher(options.bus, options.servedTopic, options.metrics);
+    this.admission = new AdmissionLimiter(options.admission ?? fixedAdmission(options.maxInFlight), options.metrics.admission);
     this.server.addService(grpcServiceDefinition(RecommendationService), {
       Recommend: (call: grpc.ServerUnaryCall<RecommendRequest | MalformedMessage, unknown>, callback: grpc.sendUnaryData<unknown>) => this.recommend(call, callback),
       SimilarItems: (call: grpc.ServerUnaryCall<SimilarItemsRequest | MalformedMessage, unknown>, callback: grpc.sendUnaryData<unknown>) => this.similarItems(call, callback),
@@ -155,9 +167,9 @@ export class GatewayGrpcServer {
     new ReflectionService(reflectionPackageDefinition([RecommendationService, Health])).addToServer(this.server);
   }
 
-  /** Listens on host:port (port 0 = any free port) and resolves with the bound port. */
-  async start(port: number, host = '0.0.0.0'): Promise<number> {
-    this.boundPort = await bindGrpcServer(this.server, port, host);
+  /** Listens on host:port (port 0 = any free port; host defaults to the security's, else 0.0.0.0) and resolves with the bound port. */
+  async start(port: number, host = this.options.security?.host ?? '0.0.0.0'): Promise<number> {
+    this.boundPort = await bindGrpcServer(this.server, port, host, this.options.security?.credentials);
     this.logger.log(`gRPC ${RECOMMENDATION_SERVICE}, ${HEALTH_SERVICE} and reflection listening on :${this.boundPort}`);
     return this.boundPort;
   }
@@ -294,8 +306,11 @@ export class GatewayGrpcServer {
       this.record(method, grpc.status.UNAVAILABLE, started);
       return;
     }
-    if (this.inFlight >= this.options.maxInFlight) {
-      callback({ code: grpc.status.RESOURCE_EXHAUSTED, details: `gateway is serving its limit of ${this.options.maxInFlight} calls; retry with backoff` });
+    // Admission control (admission/adaptive-limiter.ts): runs now, waits for a slot, or is refused at once.
+    const ticket = this.admission.admit(Math.min(deadlineToMs(call.getDeadline()), Date.now() + this.options.defaultDeadlineMs));
+    if (ticket instanceof Rejection) {
+      callback({ code: grpc.status.RESOURCE_EXHAUSTED, details: ticket.message });
+      this.options.metrics.admission.rejectionSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
       this.record(method, grpc.status.RESOURCE_EXHAUSTED, started);
       return;
     }
@@ -303,12 +318,17 @@ export class GatewayGrpcServer {
     this.options.metrics.inFlight.set(this.inFlight);
 
     let done = false;
+    const backendWork: { running: boolean; endedAs?: ReleaseOutcome } = { running: false };
     const deadlineTimer: { handle?: NodeJS.Timeout } = {};
     const finish = (outcome: Outcome | { value: unknown }): boolean => {
       if (done) return false;
       done = true;
       clearTimeout(deadlineTimer.handle);
       this.inFlight -= 1;
+      const releaseAs = outcome instanceof Outcome ? admissionOutcome(outcome.code) : 'ok';
+      // Ended (deadline, cancel) while the backend still computes: the slot stands for backend capacity, so it is freed when that work ends.
+      if (backendWork.running) backendWork.endedAs = releaseAs;
+      else ticket.release(releaseAs);
       this.options.metrics.inFlight.set(this.inFlight);
       if (outcome instanceof Outcome) {
         if (outcome.reply) callback({ code: outcome.code, details: outcome.details });
@@ -333,6 +353,9 @@ export class GatewayGrpcServer {
     deadlineTimer.handle = setTimeout(() => finish(new Outcome(grpc.status.DEADLINE_EXCEEDED, `no answer within the deadline (${remaining} ms)`)), remaining);
 
     void (async () => {
+      const refused = await ticket.ready;
+      if (refused) finish(new Outcome(grpc.status.RESOURCE_EXHAUSTED, refused.message));
+      if (done) return; // refused after waiting, or ended (deadline, cancel) while waiting
       let prepared: Awaited<ReturnType<typeof prepare>>;
       try {
         prepared = await prepare(deadlineMs);
@@ -343,7 +366,11 @@ export class GatewayGrpcServer {
       const assignment = this.options.experiments?.assign(prepared.surface, prepared.userId);
       let answer: Answer;
       try {
-        answer = await this.queryArm(prepared.query, assignment);
+        backendWork.running = true;
+        answer = await this.queryArm(prepared.query, assignment).finally(() => {
+          backendWork.running = false;
+          if (backendWork.endedAs) ticket.release(backendWork.endedAs);
+        });
       } catch (error) {
         if (done) {
           this.logger.debug(`${method} backend failed after the call ended: ${describe(error)}`);
@@ -448,6 +475,12 @@ function healthResponse(status: HealthStatus | 'SERVICE_UNKNOWN') {
 function wellFormed<T extends object>(request: T | MalformedMessage): T {
   if (isMalformed(request)) throw new InvalidRequestError(request.message);
   return request;
+}
+
+/** What a call's end tells admission control about capacity: timeouts and backend overload say "too many at once". */
+function admissionOutcome(code: grpc.status): ReleaseOutcome {
+  if (code === grpc.status.OK) return 'ok';
+  return code === grpc.status.DEADLINE_EXCEEDED || code === grpc.status.RESOURCE_EXHAUSTED ? 'dropped' : 'ignored';
 }
 
 function describe(error: unknown): string {

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { AdmissionMetrics } from './admission/admission-metrics';
 
 export type GatewayMethod = 'Recommend' | 'SimilarItems' | 'Bundle';
 
@@ -9,8 +10,10 @@ export class GatewayMetrics {
   readonly inFlight: Gauge;
   readonly servedPublishFailures: Counter;
   readonly armFallbacks: Counter<'experiment' | 'arm'>;
+  readonly admission: AdmissionMetrics;
 
   constructor(registry: Registry) {
+    this.admission = new AdmissionMetrics(registry);
     this.requests = new Counter({
       name: 'recmesh_gateway_requests_total',
       help: 'gRPC calls answered, by method and status code name (OK, INVALID_ARGUMENT, ...).',

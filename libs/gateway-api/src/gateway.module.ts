@@ -1,11 +1,12 @@
 import { BeforeApplicationShutdown, DynamicModule, Inject, Injectable, Logger, Module, OnApplicationBootstrap } from '@nestjs/common';
-import { resolveTopicNames, Topics } from '@recmesh/contracts';
+import { GRPC_SERVER_SECURITY, GrpcServerSecurity, resolveTopicNames, Topics } from '@recmesh/contracts';
 import { METRICS_REGISTRY, ReadinessProbe } from '@recmesh/observability';
 import { Config, pseudonymizer } from '@recmesh/service-config';
 import { BUNDLE_BACKEND, BundleBackend, EXPERIMENT_SOURCE, ExperimentAssigner, ExperimentSource, RECOMMENDATION_BACKEND, RecommendationBackend, ServedBy } from '@recmesh/serving-core';
 import { BusInfrastructure, INFRASTRUCTURE } from '@recmesh/service-runtime';
 import { Registry } from 'prom-client';
 import { ExperimentRefresher } from './experiment-refresher';
+import { admissionOptions } from './admission/admission.config';
 import { GatewayConfigSchema } from './gateway.config';
 import { GatewayGrpcServer } from './gateway-grpc-server';
 import { GatewayMetrics } from './gateway-metrics';
@@ -13,7 +14,7 @@ import { GatewayMetrics } from './gateway-metrics';
 export type GatewayConfig = Config<typeof GatewayConfigSchema>;
 
 export interface GatewayModuleOptions {
-  /** Host the gRPC server binds to. Default 0.0.0.0. */
+  /** Host the gRPC server binds to. Default: the process's GrpcServerSecurity host (BIND_HOST), else 0.0.0.0. */
   readonly grpcHost?: string;
   /** How long shutdown waits for calls in flight. Default 5000 ms. */
   readonly shutdownGraceMs?: number;
@@ -65,7 +66,15 @@ export class GatewayLifecycle implements OnApplicationBootstrap, BeforeApplicati
 @Module({})
 export class GatewayModule {
   static register(config: GatewayConfig, options: GatewayModuleOptions = {}): DynamicModule {
-    const build = (infra: BusInfrastructure, registry: Registry, readiness: ReadinessProbe, backend: RecommendationBackend, bundles: BundleBackend | undefined, source: ExperimentSource | undefined): GatewayRuntime => {
+    const build = (
+      infra: BusInfrastructure,
+      registry: Registry,
+      readiness: ReadinessProbe,
+      backend: RecommendationBackend,
+      bundles: BundleBackend | undefined,
+      source: ExperimentSource | undefined,
+      security: GrpcServerSecurity | undefined,
+    ): GatewayRuntime => {
       const servedTopic = resolveTopicNames(config.RECMESH_TOPIC_PREFIX).recommendationsServed;
       // A one-item answer for a user with no history loads the arm's version in the scorer before users reach it.
       const warmUp = (servedBy: ServedBy) => backend.recommend({ userId: 'recmesh-warm-up', k: 1, cartItemIds: [], servedBy, deadlineMs: Date.now() + 15_000 }).then(() => undefined);
@@ -78,8 +87,10 @@ export class GatewayModule {
         servedTopic,
         metrics: new GatewayMetrics(registry),
         maxInFlight: config.GATEWAY_MAX_IN_FLIGHT,
+        admission: admissionOptions(config),
         defaultDeadlineMs: config.GATEWAY_DEFAULT_DEADLINE_MS,
         pseudonymize: config.RECMESH_PSEUDONYM_KEY ? pseudonymizer(config.RECMESH_PSEUDONYM_KEY) : undefined,
+        security,
       });
       readiness.register({ name: 'grpc', check: () => server.isListening() });
       readiness.register({ name: 'backend', check: () => backend.isReady() });
@@ -93,7 +104,7 @@ export class GatewayModule {
         {
           provide: GATEWAY_RUNTIME,
           useFactory: build,
-          inject: [INFRASTRUCTURE, METRICS_REGISTRY, ReadinessProbe, RECOMMENDATION_BACKEND, { token: BUNDLE_BACKEND, optional: true }, { token: EXPERIMENT_SOURCE, optional: true }],
+          inject: [INFRASTRUCTURE, METRICS_REGISTRY, ReadinessProbe, RECOMMENDATION_BACKEND, { token: BUNDLE_BACKEND, optional: true }, { token: EXPERIMENT_SOURCE, optional: true }, { token: GRPC_SERVER_SECURITY, optional: true }],
         },
         GatewayLifecycle,
       ],

@@ -7,3 +7,4 @@ export * from './remote-backends';
 export * from './experiment-refresher';
 export * from './remote-experiments';
 export * from './gateway-backends';
+export * from './admission';

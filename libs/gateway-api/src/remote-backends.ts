@@ -1,6 +1,6 @@
 import { create } from '@bufbuild/protobuf';
 import * as grpc from '@grpc/grpc-js';
-import { BundleRequestSchema, BundlerService, createGrpcClient, DescService, FiltersSchema, GrpcClient, ScorerService } from '@recmesh/contracts';
+import { BundleRequestSchema, BundlerService, createGrpcClient, DescService, FiltersSchema, GrpcClient, GrpcClientSecurity, ScorerService } from '@recmesh/contracts';
 import {
   BundleAnswer,
   bundleAnswerFromWire,
@@ -36,13 +36,18 @@ const callOptions = (deadlineMs: number | undefined): grpc.CallOptions => (deadl
  */
 export const INTERNAL_CHANNEL_OPTIONS: grpc.ChannelOptions = { 'grpc.initial_reconnect_backoff_ms': 200, 'grpc.max_reconnect_backoff_ms': 2000 };
 
+/** An internal client's channel: TLS credentials and the key-sending interceptor of the process's security, when it has one. */
+export function internalClientArgs(security: GrpcClientSecurity | undefined): [grpc.ChannelCredentials | undefined, grpc.ClientOptions] {
+  return [security?.credentials, { ...INTERNAL_CHANNEL_OPTIONS, interceptors: [...(security?.interceptors ?? [])] }];
+}
+
 /** A generated client with the channel-based readiness the gateway reports. */
 abstract class RemoteBackend<S extends DescService> {
   protected readonly client: GrpcClient<S>;
   private readonly readiness: GrpcChannelReadiness;
 
-  constructor(service: S, address: string) {
-    this.client = createGrpcClient(service, address, undefined, INTERNAL_CHANNEL_OPTIONS);
+  constructor(service: S, address: string, security?: GrpcClientSecurity) {
+    this.client = createGrpcClient(service, address, ...internalClientArgs(security));
     this.readiness = new GrpcChannelReadiness(this.client);
   }
 
@@ -57,8 +62,8 @@ abstract class RemoteBackend<S extends DescService> {
 
 /** The scorer service over gRPC (recmesh.scorer.v1.ScorerService), for separate deployments. */
 export class ScorerGrpcBackend extends RemoteBackend<typeof ScorerService> implements RecommendationBackend {
-  constructor(address: string) {
-    super(ScorerService, address);
+  constructor(address: string, security?: GrpcClientSecurity) {
+    super(ScorerService, address, security);
   }
 
   recommend(q: RecommendQuery): Promise<Recommendations> {
@@ -74,8 +79,8 @@ export class ScorerGrpcBackend extends RemoteBackend<typeof ScorerService> imple
 
 /** The bundler service over gRPC (recmesh.bundler.v1.BundlerService), for separate deployments. */
 export class BundlerGrpcBackend extends RemoteBackend<typeof BundlerService> implements BundleBackend {
-  constructor(address: string) {
-    super(BundlerService, address);
+  constructor(address: string, security?: GrpcClientSecurity) {
+    super(BundlerService, address, security);
   }
 
   bundles(q: BundleQuery): Promise<BundleAnswer> {

@@ -1,5 +1,5 @@
-import { createGrpcClient, Experiment, ExperimentService, GrpcClient } from '@recmesh/contracts';
-import { INTERNAL_CHANNEL_OPTIONS } from './remote-backends';
+import { createGrpcClient, Experiment, ExperimentService, GrpcClient, GrpcClientSecurity } from '@recmesh/contracts';
+import { internalClientArgs } from './remote-backends';
 import { ExperimentSource } from '@recmesh/serving-core';
 
 /** How long one read of the running experiments may take before the refresher keeps the last list. */
@@ -9,8 +9,8 @@ const LIST_DEADLINE_MS = 5000;
 export class ExperimentsGrpcSource implements ExperimentSource {
   private readonly client: GrpcClient<typeof ExperimentService>;
 
-  constructor(address: string) {
-    this.client = createGrpcClient(ExperimentService, address, undefined, INTERNAL_CHANNEL_OPTIONS);
+  constructor(address: string, security?: GrpcClientSecurity) {
+    this.client = createGrpcClient(ExperimentService, address, ...internalClientArgs(security));
   }
 
   async listRunning(): Promise<readonly Experiment[]> {

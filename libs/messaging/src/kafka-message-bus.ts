@@ -15,6 +15,8 @@ export interface KafkaMessageBusOptions {
   readonly brokers: readonly string[];
   readonly clientId: string;
   readonly logLevel?: 'error' | 'warn' | 'info';
+  /** TLS/SASL towards the brokers (kafkaSecurityOptions); absent = plaintext. */
+  readonly security?: Pick<KafkaConfig, 'ssl' | 'sasl'>;
 }
 
 function headersToStrings(headers: EachBatchPayload['batch']['messages'][number]['headers']): Record<string, string> {
@@ -47,6 +49,7 @@ export class KafkaMessageBus implements MessageBus {
       logLevel: { error: logLevel.ERROR, warn: logLevel.WARN, info: logLevel.INFO }[options.logLevel ?? 'warn'],
       // Backoff capped at 2 s: kafkajs's default cap (30 s) left ingest idle 9-31 s after a broker came back (the fault probe).
       retry: { retries: 12, initialRetryTime: 200, maxRetryTime: 2000 },
+      ...options.security,
     };
     this.kafka = new Kafka(config);
     this.probeClient = new Kafka({ ...config, clientId: `${options.clientId}-health`, logLevel: logLevel.NOTHING, retry: { retries: 0 }, connectionTimeout: 1000, requestTimeout: 1500 });

@@ -1,6 +1,7 @@
 export * from './model-load-error';
 export * from './model-manifest';
 export { ExecutionProvider, ModelRuntimeLogger, SessionFactory, SessionSettings } from './onnx-session';
+export { CudaProbe, cudaUnavailableReason, nvidiaGpuPresent, onnxruntimeBinDir } from './cuda-availability';
 export * from './exact-top-k';
 export * from './item-catalog';
 export * from './user-history';

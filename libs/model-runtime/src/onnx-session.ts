@@ -1,6 +1,5 @@
-import { existsSync } from 'fs';
 import * as ort from 'onnxruntime-node';
-import * as path from 'path';
+import { CudaProbe, cudaUnavailableReason, explainCudaLoadError } from './cuda-availability';
 import { errorMessage, ModelLoadError } from './model-load-error';
 
 export type ExecutionProvider = 'cuda' | 'cpu';
@@ -20,6 +19,8 @@ export interface SessionSettings {
   logger: ModelRuntimeLogger;
   /** onnxruntime intra-op threads; onnxruntime's default (all cores) when undefined. */
   intraOpNumThreads?: number;
+  /** Where to look for a GPU and the CUDA provider library (this host's by default). */
+  cudaProbe?: CudaProbe;
 }
 
 /**
@@ -28,6 +29,7 @@ export interface SessionSettings {
  */
 export class SessionFactory {
   private provider: ExecutionProvider | null = null;
+  private reason: string | null = null;
 
   constructor(private readonly settings: SessionSettings) {}
 
@@ -36,27 +38,35 @@ export class SessionFactory {
     return this.provider;
   }
 
+  /** Why that provider was chosen, for the service's start-up line (null before the first session). */
+  get executionProviderReason(): string | null {
+    return this.reason;
+  }
+
   async open(file: string): Promise<ort.InferenceSession> {
     if (this.provider !== null) return createSession(file, this.provider, this.settings.intraOpNumThreads);
     if (!this.settings.preferCuda) {
       this.provider = 'cpu';
+      this.reason = 'CUDA not requested';
       return createSession(file, 'cpu', this.settings.intraOpNumThreads);
     }
-    let reason = missingCudaBinaries();
+    let reason = cudaUnavailableReason(this.settings.cudaProbe);
     if (reason === null) {
       try {
         const session = await createSession(file, 'cuda', this.settings.intraOpNumThreads);
         this.provider = 'cuda';
+        this.reason = 'CUDA requested, GPU found and CUDA provider loaded';
         this.settings.logger.info('onnxruntime: using the CUDA execution provider');
         return session;
       } catch (e) {
-        reason = errorMessage(e instanceof ModelLoadError ? e.cause : e);
+        reason = explainCudaLoadError(errorMessage(e instanceof ModelLoadError ? e.cause : e));
       }
     }
     // If the CPU attempt fails too, the file is the problem, not CUDA: that error propagates and
     // no misleading fallback line is logged.
     const session = await createSession(file, 'cpu', this.settings.intraOpNumThreads);
     this.provider = 'cpu';
+    this.reason = `CUDA requested but unavailable: ${reason}`;
     this.settings.logger.warn(`CUDA execution provider unavailable (${reason}); running on CPU`);
     return session;
   }
@@ -76,23 +86,6 @@ async function createSession(file: string, provider: ExecutionProvider, intraOpN
   } catch (e) {
     const onProvider = provider === 'cuda' ? ' with the CUDA execution provider' : '';
     throw new ModelLoadError(file, `not a loadable ONNX model${onProvider} (${errorMessage(e)})`, { cause: e });
-  }
-}
-
-/**
- * Asking onnxruntime for CUDA when its provider library is absent makes it print a native error
- * to stderr; checking the file first keeps the log to our single fallback line.
- */
-function missingCudaBinaries(): string | null {
-  if (process.platform !== 'linux' && process.platform !== 'win32') return `no CUDA build of onnxruntime for ${process.platform}`;
-  try {
-    const pkg = path.dirname(require.resolve('onnxruntime-node/package.json'));
-    const binDir = path.join(pkg, 'bin', 'napi-v6', process.platform, process.arch);
-    if (!existsSync(binDir)) return null; // unknown package layout: let onnxruntime decide
-    const lib = process.platform === 'win32' ? 'onnxruntime_providers_cuda.dll' : 'libonnxruntime_providers_cuda.so';
-    return existsSync(path.join(binDir, lib)) ? null : `onnxruntime-node was installed without its CUDA binaries: ${lib} not found`;
-  } catch {
-    return null;
   }
 }
 

@@ -3,6 +3,7 @@ import { itemTextForEncoder } from './item-text';
 import { exactTopK } from './exact-top-k';
 import { SequentialRecommenderModel } from './sequential-recommender-model';
 import { FakeModel, writeFakeModelDir } from './testing/fake-model-dir';
+import { machineCuda } from './testing/machine-cuda';
 import { recordingLogger, tempDirs } from './testing/temp-dirs';
 import { WordPieceTokenizer } from './wordpiece-tokenizer';
 
@@ -32,15 +33,24 @@ function expectClose(actual: Float32Array, expected: Float32Array, tolerance = 1
 }
 
 describe('SequentialRecommenderModel.load', () => {
-  it('falls back to CPU with exactly one log line when CUDA is unavailable', async () => {
+  it('runs on what the machine can do (CUDA with a GPU, the provider and its libraries; else CPU) and says so in one line', async () => {
+    const machine = machineCuda();
     const logger = recordingLogger();
     const m = await SequentialRecommenderModel.load(withoutText.dir, { logger });
     try {
-      // This machine's onnxruntime-node has no CUDA binaries; on a CUDA host the provider is 'cuda'.
-      expect(m.executionProvider).toBe('cpu');
       const cudaLines = logger.lines.filter((l) => l.message.includes('CUDA'));
       expect(cudaLines).toHaveLength(1);
-      expect(cudaLines[0]).toEqual({ level: 'warn', message: expect.stringMatching(/^CUDA execution provider unavailable \(.+\); running on CPU$/) });
+      if (machine.canRunCuda) {
+        expect(m.executionProvider).toBe('cuda');
+        expect(cudaLines[0]).toEqual({ level: 'info', message: 'onnxruntime: using the CUDA execution provider' });
+        expect(m.executionProviderReason).toBe('CUDA requested, GPU found and CUDA provider loaded');
+      } else {
+        expect(m.executionProvider).toBe('cpu');
+        expect(cudaLines[0]).toEqual({ level: 'warn', message: expect.stringMatching(/^CUDA execution provider unavailable \(.+\); running on CPU$/) });
+        // The first thing the machine lacks is the reason given.
+        const cause = !machine.providerInstalled ? /^CUDA provider library not installed/ : !machine.gpu ? /^no NVIDIA GPU found/ : /Failed to load|CUDA/;
+        expect(m.executionProviderReason.replace('CUDA requested but unavailable: ', '')).toMatch(cause);
+      }
     } finally {
       await m.release();
     }
@@ -51,6 +61,7 @@ describe('SequentialRecommenderModel.load', () => {
     const m = await SequentialRecommenderModel.load(withoutText.dir, { preferCuda: false, logger });
     await m.release();
     expect(m.executionProvider).toBe('cpu');
+    expect(m.executionProviderReason).toBe('CUDA not requested');
     expect(logger.lines.filter((l) => l.message.includes('CUDA'))).toHaveLength(0);
   });
 

@@ -3,6 +3,7 @@ import { ItemScoreKernel } from './item-score-kernel';
 import { itemTextForEncoder } from './item-text';
 import * as path from 'path';
 import { exactTopK, TopKRows } from './exact-top-k';
+import type { CudaProbe } from './cuda-availability';
 import { ItemCatalog } from './item-catalog';
 import { verifyModelFiles } from './model-files';
 import { errorMessage, ModelLoadError } from './model-load-error';
@@ -38,6 +39,8 @@ export interface ModelLoadOptions {
   textEncoderDir?: string;
   /** onnxruntime intra-op threads per session (default: onnxruntime's choice). */
   intraOpNumThreads?: number;
+  /** Where to look for a GPU and the CUDA provider library (default: this host's). */
+  cudaProbe?: CudaProbe;
 }
 
 /** A brand-new item: no interactions, no trained embedding, only side information. */
@@ -115,6 +118,8 @@ export class SequentialRecommenderModel {
   private constructor(
     readonly manifest: ModelManifest,
     readonly executionProvider: ExecutionProvider,
+    /** Why it runs there, e.g. "CUDA requested but unavailable: no NVIDIA GPU found (...)". */
+    readonly executionProviderReason: string,
     private readonly catalog: ItemCatalog,
     private readonly userEncoder: ort.InferenceSession,
     private readonly itemFromSide: ort.InferenceSession,
@@ -143,7 +148,7 @@ export class SequentialRecommenderModel {
     const logger = options.logger ?? consoleLogger;
     const manifest = await readModelManifest(dir);
     await verifyModelFiles(dir, manifest, options.verifyChecksums ?? true);
-    const sessions = new SessionFactory({ preferCuda: options.preferCuda ?? true, logger, intraOpNumThreads: options.intraOpNumThreads });
+    const sessions = new SessionFactory({ preferCuda: options.preferCuda ?? true, logger, intraOpNumThreads: options.intraOpNumThreads, cudaProbe: options.cudaProbe });
     const { hidden, maxSeqLen, textDim } = manifest.dims;
     const files = {
       userEncoder: path.join(dir, manifest.files.userEncoder),
@@ -184,6 +189,7 @@ export class SequentialRecommenderModel {
       const model = new SequentialRecommenderModel(
         manifest,
         sessions.executionProvider ?? 'cpu',
+        sessions.executionProviderReason ?? 'no session opened',
         new ItemCatalog(hidden, manifest.itemIds, matrix),
         userEncoder,
         itemFromSide,

@@ -1,6 +1,6 @@
-import * as fs from 'fs';
 import { DataSource, DataSourceOptions, EntityManager } from 'typeorm';
 import { CatalogEventEntity } from './entities/catalog-event.entity';
+import { MysqlTlsSettings, mysqlSslOptions } from './mysql-tls';
 import { CatalogItemEntity } from './entities/catalog-item.entity';
 import { ClickstreamEventEntity } from './entities/clickstream-event.entity';
 import {
@@ -57,9 +57,13 @@ export const Entities = [
 export const Migrations = [InitialSchema1763800000000, FeatureTables1763900000000, ModelVersions1764000000000, ModelLifecycle1765000000000, TrainingRuns1765100000000, FeedbackTables1765200000000, Experiments1765300000000, ServedListLatency1765400000000, UserIndexes1765500000000, RetentionIndexes1765600000000];
 
 export type StoreProfile =
-  | { readonly kind: 'mysql'; readonly url: string; readonly poolSize?: number }
-  /** SQLite compiled to WebAssembly: no server, optional file persistence. */
+  /** `tls`: connect over TLS (mysqlSslOptions); absent = plain TCP, as the URL alone says. */
+  | { readonly kind: 'mysql'; readonly url: string; readonly poolSize?: number; readonly tls?: MysqlTlsSettings }
+  /** SQLite in the process (better-sqlite3): in a file, or in memory when no file is given. */
   | { readonly kind: 'embedded'; readonly file?: string };
+
+/** The embedded store's page cache (SQLite's cache_size, in KiB): a fixed share of the process's memory, whatever the data's size. */
+export const EMBEDDED_PAGE_CACHE_KIB = 32 * 1024;
 
 export function dataSourceOptions(profile: StoreProfile): DataSourceOptions {
   if (profile.kind === 'mysql') {
@@ -77,15 +81,22 @@ export function dataSourceOptions(profile: StoreProfile): DataSourceOptions {
       bigNumberStrings: false,
       charset: 'utf8mb4_bin',
       connectTimeout: 10_000,
+      ...(profile.tls ? { ssl: mysqlSslOptions(profile.tls) } : {}),
     };
   }
   return {
-    type: 'sqljs',
+    type: 'better-sqlite3',
     entities: Entities,
+    // The embedded schema follows the entities (the migrations are MySQL's); a file from an earlier run opens and is brought up to date.
     synchronize: true,
-    location: profile.file || undefined,
-    autoSave: Boolean(profile.file),
-    database: profile.file && fs.existsSync(profile.file) ? fs.readFileSync(profile.file) : undefined,
+    database: profile.file || ':memory:',
+    prepareDatabase: (db: { pragma(statement: string): unknown }) => {
+      // WAL: a commit appends its pages to the log instead of rewriting the file, and a crash leaves the last commit whole.
+      // synchronous=FULL: the log is fsynced at each commit, before the bus commits the offsets of what the transaction stored.
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = FULL');
+      db.pragma(`cache_size = -${EMBEDDED_PAGE_CACHE_KIB}`);
+    },
   };
 }
 
@@ -121,7 +132,7 @@ export async function openStore(profile: StoreProfile): Promise<DataSource> {
 }
 
 /**
- * sql.js is one connection and TypeORM gives every transaction on it the same
+ * The embedded store is one connection and TypeORM gives every transaction on it the same
  * query runner: two services' transactions at once (the standalone process
  * runs several consumers on one store) would BEGIN inside a BEGIN, or one's
  * COMMIT would take the other's half-done work with it. On the embedded store

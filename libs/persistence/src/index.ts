@@ -1,4 +1,5 @@
 export * from './data-source';
+export * from './mysql-tls';
 export * from './entities/clickstream-event.entity';
 export * from './entities/catalog-event.entity';
 export * from './entities/catalog-item.entity';

@@ -34,7 +34,7 @@ describe('scorer over gRPC', () => {
     );
 
   beforeAll(async () => {
-    const config = loadConfig(ScorerConfigSchema, { SCORER_MODEL_DIR: path.resolve(__dirname, '../../../tools/model/demo-model'), SCORER_PREFER_CUDA: 'false' });
+    const config = loadConfig(ScorerConfigSchema, { SCORER_MODEL_DIR: path.resolve(__dirname, '../../../tools/model/demo-model'), SCORER_PREFER_CUDA: 'false', RECMESH_DATA_DIR: ':memory:' });
     infra = await openInfrastructure(config, 'spec');
     const shop = generateSyntheticShop({ seed: 42, items: 2000, users: 1 });
     await new CatalogStore(infra.dataSource).applyBatch(

@@ -1,4 +1,5 @@
 export * from './infrastructure';
+export * from './embedded-data-dir';
 export * from './service-runtime.module';
 export * from './run-service';
 export * from './consumer-service';

@@ -1,14 +1,17 @@
-import { InMemoryMessageBus, KafkaMessageBus, MessageBus } from '@recmesh/messaging';
+import { describeKafkaSecurity, FileBusStorage, InMemoryMessageBus, KafkaMessageBus, kafkaSecurityOptions, MessageBus } from '@recmesh/messaging';
 import { openStore } from '@recmesh/persistence';
+import { DataPlaneTlsConfig, kafkaSecurityFromConfig, mysqlTlsFromConfig } from '@recmesh/service-config';
 import { Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { EmbeddedStorageConfig, embeddedLayout } from './embedded-data-dir';
 
-export interface InfrastructureConfig {
+export interface InfrastructureConfig extends EmbeddedStorageConfig, DataPlaneTlsConfig {
   readonly RECMESH_PROFILE: 'embedded' | 'kafka-mysql';
   readonly KAFKA_BROKERS: readonly string[];
   readonly MYSQL_URL: string;
-  readonly EMBEDDED_DB_FILE: string;
 }
+
+type BusConfig = Pick<InfrastructureConfig, 'RECMESH_PROFILE' | 'KAFKA_BROKERS'> & EmbeddedStorageConfig & DataPlaneTlsConfig;
 
 /** The bus a service runs on, chosen by RECMESH_PROFILE (a service that keeps no state needs no more). */
 export interface BusInfrastructure {
@@ -22,28 +25,44 @@ export interface Infrastructure extends BusInfrastructure {
   readonly dataSource: DataSource;
 }
 
-function createBus(config: Pick<InfrastructureConfig, 'RECMESH_PROFILE' | 'KAFKA_BROKERS'>, clientId: string, logger: Logger): MessageBus {
-  return config.RECMESH_PROFILE === 'kafka-mysql'
-    ? new KafkaMessageBus({ brokers: config.KAFKA_BROKERS, clientId })
-    : new InMemoryMessageBus((error, tp) => logger.error(`handler failed on ${tp.topic}[${tp.partition}]: ${(error as Error).message}`));
+function createBus(config: BusConfig, clientId: string, logger: Logger): MessageBus {
+  if (config.RECMESH_PROFILE === 'kafka-mysql') {
+    const security = kafkaSecurityFromConfig(config);
+    return new KafkaMessageBus({ brokers: config.KAFKA_BROKERS, clientId, security: security && kafkaSecurityOptions(security) });
+  }
+  const { busDir } = embeddedLayout(config, clientId);
+  const storage = busDir
+    ? FileBusStorage.open({
+        dir: busDir,
+        segmentBytes: (config.RECMESH_BUS_SEGMENT_MB ?? 64) * 1024 * 1024,
+        retentionMs: (config.RECMESH_BUS_RETENTION_HOURS ?? 24) * 3_600_000,
+        onRecovery: (message) => logger.warn(message),
+      })
+    : undefined;
+  return new InMemoryMessageBus((error, tp) => logger.error(`handler failed on ${tp.topic}[${tp.partition}]: ${(error as Error).message}`), storage);
 }
 
 /** Only the bus: for the gateway, which stores nothing. */
-export async function openBus(config: Pick<InfrastructureConfig, 'RECMESH_PROFILE' | 'KAFKA_BROKERS'>, clientId: string): Promise<BusInfrastructure> {
+export async function openBus(config: BusConfig, clientId: string): Promise<BusInfrastructure> {
   const bus = createBus(config, clientId, new Logger('Infrastructure'));
   return { profile: config.RECMESH_PROFILE, bus, close: () => bus.close() };
 }
 
 export async function openInfrastructure(config: InfrastructureConfig, clientId: string): Promise<Infrastructure> {
   const logger = new Logger('Infrastructure');
+  const layout = embeddedLayout(config, clientId);
   const bus = createBus(config, clientId, logger);
-  const dataSource = await openStore(
-    config.RECMESH_PROFILE === 'kafka-mysql' ? { kind: 'mysql', url: config.MYSQL_URL } : { kind: 'embedded', file: config.EMBEDDED_DB_FILE },
-  );
+  let dataSource: DataSource;
+  try {
+    dataSource = await openStore(config.RECMESH_PROFILE === 'kafka-mysql' ? { kind: 'mysql', url: config.MYSQL_URL, tls: mysqlTlsFromConfig(config) } : { kind: 'embedded', file: layout.storeFile });
+  } catch (error) {
+    await bus.close();
+    throw error;
+  }
   logger.log(
     config.RECMESH_PROFILE === 'kafka-mysql'
-      ? `profile kafka-mysql: brokers ${config.KAFKA_BROKERS.join(',')}, store ${config.MYSQL_URL.replace(/\/\/[^@]*@/, '//***@')}`
-      : `profile embedded: in-process bus, embedded SQL store${config.EMBEDDED_DB_FILE ? ` in ${config.EMBEDDED_DB_FILE}` : ' in memory'}`,
+      ? `profile kafka-mysql: brokers ${config.KAFKA_BROKERS.join(',')} (${describeKafkaSecurity(kafkaSecurityFromConfig(config))}), store ${config.MYSQL_URL.replace(/\/\/[^@]*@/, '//***@')} (${config.MYSQL_SSL ? 'TLS' : 'no TLS'})`
+      : `profile embedded: ${layout.busDir ? `durable in-process bus in ${layout.busDir}` : 'in-process bus in memory'}, embedded SQL store ${layout.storeFile ? `in ${layout.storeFile}` : 'in memory'}`,
   );
   return {
     profile: config.RECMESH_PROFILE,

@@ -2,6 +2,8 @@ import { DynamicModule, INestApplication, Logger, LogLevel } from '@nestjs/commo
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { ConfigError } from '@recmesh/service-config';
+import type { Registry } from 'prom-client';
+import { listenMetrics } from './metrics-listener';
 
 const LEVELS: Record<string, LogLevel[]> = {
   error: ['fatal', 'error'],
@@ -22,6 +24,10 @@ export interface ServiceBootstrap {
   readonly logLevel?: string;
   /** Extra HTTP setup, e.g. body parsers for binary payloads. */
   readonly configure?: (app: NestExpressApplication) => void | Promise<void>;
+  /** Address to listen on (BIND_HOST). Default 0.0.0.0. */
+  readonly host?: string;
+  /** /metrics on its own port (METRICS_PORT) instead of the service port. */
+  readonly metrics?: { readonly port: number; readonly registry: Registry };
 }
 
 /**
@@ -32,12 +38,20 @@ export interface ServiceBootstrap {
 export async function runService(options: RunServiceOptions): Promise<INestApplication | undefined> {
   const logger = new Logger(options.service);
   try {
-    const { module, port, logLevel, configure } = await options.bootstrap();
+    const { module, port, logLevel, configure, host = '0.0.0.0', metrics } = await options.bootstrap();
     const app = await NestFactory.create<NestExpressApplication>(module, { logger: LEVELS[logLevel ?? 'info'] ?? LEVELS['info'], rawBody: true });
     await configure?.(app);
+    // With its own port, /metrics is not answered on the service port: firewalling that port is then enough.
+    if (metrics) app.use('/metrics', (_req: unknown, res: { status(code: number): { json(body: unknown): void } }) => res.status(404).json({ statusCode: 404, error: 'Not Found', message: `/metrics is served on port ${metrics.port}` }));
     app.enableShutdownHooks();
-    await app.listen(port, '0.0.0.0');
-    logger.log(`${options.service} listening on :${port} (/health, /ready, /metrics)`);
+    await app.listen(port, host);
+    if (metrics) {
+      const server = await listenMetrics(metrics.registry, metrics.port, host);
+      server.unref();
+      logger.log(`${options.service} listening on ${host}:${port} (/health, /ready), /metrics on ${host}:${metrics.port}`);
+    } else {
+      logger.log(`${options.service} listening on ${host}:${port} (/health, /ready, /metrics)`);
+    }
     return app;
   } catch (error) {
     if (error instanceof ConfigError) {

@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { Logger } from '@nestjs/common';
 import type { DescService } from '@bufbuild/protobuf';
-import { addUnaryService, bindGrpcServer, shutdownGrpcServer, UnaryHandlers } from '@recmesh/contracts';
+import { addUnaryService, bindGrpcServer, GrpcServerSecurity, grpcServerOptions, PLAINTEXT_SERVER, shutdownGrpcServer, UnaryHandlers } from '@recmesh/contracts';
 import { deadlineOf } from './deadline';
 import { grpcFailure } from './serving-error';
 
@@ -12,7 +12,9 @@ import { grpcFailure } from './serving-error';
  */
 export class InternalGrpcServer {
   private readonly logger: Logger;
-  private readonly server = new grpc.Server({ 'grpc.max_receive_message_length': 1024 * 1024 });
+  // Built at start: its interceptors (the API-key check) come with the process's security.
+  private server?: grpc.Server;
+  private readonly services: ((server: grpc.Server) => void)[] = [];
   private boundPort?: number;
 
   constructor(private readonly name: string) {
@@ -20,16 +22,22 @@ export class InternalGrpcServer {
   }
 
   add<S extends DescService>(service: S, handlers: UnaryHandlers<S>): this {
-    addUnaryService(this.server, service, handlers, (error, method, call) =>
-      grpcFailure(error, this.logger, { method, internalMessage: `${this.name} failed`, deadlineMs: deadlineOf(call) }),
+    this.services.push((server) =>
+      addUnaryService(server, service, handlers, (error, method, call) =>
+        grpcFailure(error, this.logger, { method, internalMessage: `${this.name} failed`, deadlineMs: deadlineOf(call) }),
+      ),
     );
     return this;
   }
 
-  /** Listens on host:port (port 0 = any free port) and resolves with the bound port. */
-  async start(port: number, host = '0.0.0.0'): Promise<number> {
-    this.boundPort = await bindGrpcServer(this.server, port, host);
-    this.logger.log(`internal gRPC listening on :${this.boundPort}`);
+  /** Listens on port (0 = any free port) with the process's security, or plaintext on a host, and resolves with the bound port. */
+  async start(port: number, where: string | GrpcServerSecurity = PLAINTEXT_SERVER): Promise<number> {
+    const security = typeof where === 'string' ? { ...PLAINTEXT_SERVER, host: where } : where;
+    const server = new grpc.Server(grpcServerOptions(security, { 'grpc.max_receive_message_length': 1024 * 1024 }));
+    for (const add of this.services) add(server);
+    this.server = server;
+    this.boundPort = await bindGrpcServer(server, port, security.host, security.credentials);
+    this.logger.log(`internal gRPC listening on ${security.host}:${this.boundPort}`);
     return this.boundPort;
   }
 
@@ -39,7 +47,7 @@ export class InternalGrpcServer {
 
   /** Lets calls in flight finish for up to graceMs, then closes the rest. */
   async stop(graceMs = 5000): Promise<void> {
-    if (!(await shutdownGrpcServer(this.server, graceMs))) this.logger.warn(`calls still running after ${graceMs} ms were closed`);
+    if (this.server && !(await shutdownGrpcServer(this.server, graceMs))) this.logger.warn(`calls still running after ${graceMs} ms were closed`);
   }
 
 }

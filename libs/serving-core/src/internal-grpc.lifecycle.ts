@@ -1,14 +1,18 @@
-import { Abstract, BeforeApplicationShutdown, Inject, Injectable, OnApplicationBootstrap, Provider, Type } from '@nestjs/common';
+import { Abstract, BeforeApplicationShutdown, Inject, Injectable, OnApplicationBootstrap, Optional, Provider, Type } from '@nestjs/common';
+import { GRPC_SERVER_SECURITY, GrpcServerSecurity } from '@recmesh/contracts';
 import { InternalGrpcServer } from './internal-grpc-server';
 
 const INTERNAL_GRPC = Symbol('INTERNAL_GRPC');
 
 @Injectable()
 class InternalGrpcLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  constructor(@Inject(INTERNAL_GRPC) private readonly grpc: { server: InternalGrpcServer; port: number }) {}
+  constructor(
+    @Inject(INTERNAL_GRPC) private readonly grpc: { server: InternalGrpcServer; port: number },
+    @Optional() @Inject(GRPC_SERVER_SECURITY) private readonly security?: GrpcServerSecurity,
+  ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.grpc.server.start(this.grpc.port);
+    await this.grpc.server.start(this.grpc.port, this.security);
   }
 
   /** Before the served state closes: calls in flight finish first. */

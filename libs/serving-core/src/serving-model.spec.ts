@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { SequentialRecommenderModel } from '@recmesh/model-runtime';
+import { machineCuda, recordingLogger } from '@recmesh/model-runtime/testing';
 import { ModelRegistry, openStore } from '@recmesh/persistence';
 import { Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
@@ -29,6 +30,15 @@ describe('ServingModel hot reload', () => {
     serving = await ServingModel.start({ registry: new ModelRegistry(ds), load, initialDir: DEMO, metrics, releaseAfterMs: 10 });
     expect((await new ModelRegistry(ds).current())?.location).toBe(DEMO);
     expect(await metrics.metrics()).toContain(`recmesh_scorer_model_info{model_version="${serving.current().modelVersion}",execution_provider="cpu"} 1`);
+  });
+
+  it('labels the provider this machine can run when CUDA is preferred (cuda with a GPU and cuda:install, else cpu)', async () => {
+    const metrics = new Registry();
+    const preferCuda = (dir: string) => SequentialRecommenderModel.load(dir, { preferCuda: true, logger: recordingLogger() });
+    serving = await ServingModel.start({ registry: new ModelRegistry(ds), load: preferCuda, initialDir: DEMO, metrics, releaseAfterMs: 10 });
+    const provider = machineCuda().canRunCuda ? 'cuda' : 'cpu';
+    expect(serving.current().executionProvider).toBe(provider);
+    expect(await metrics.metrics()).toContain(`recmesh_scorer_model_info{model_version="${serving.current().modelVersion}",execution_provider="${provider}"} 1`);
   });
 
   it('swaps in a newly registered version while a request keeps the model it started with', async () => {

@@ -92,7 +92,9 @@ export class ServingState {
     this.loadStartedMs = Date.now();
     this.loaded = this.catalog.reload();
     const items = await this.loaded;
-    this.logger.log(`serving model ${this.model.current().modelVersion} on ${this.model.current().executionProvider}; catalog of ${items} items`);
+    const served = this.model.current();
+    // The one line that says where inference runs and why (CUDA fallbacks included).
+    this.logger.log(`serving model ${served.modelVersion} on ${served.executionProvider} (${served.executionProviderReason}); catalog of ${items} items`);
     this.scoreColdItems('at start');
     this.timer = setInterval(() => void this.refreshModel(), this.options.modelPollSeconds * 1000).unref();
   }

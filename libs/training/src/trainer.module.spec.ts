@@ -36,7 +36,7 @@ describe('trainer service', () => {
     // A stand-in for tools/model's venv: "export" copies the tiny fixture model to --out.
     const python = path.join(dir, 'python');
     await fs.writeFile(python, `#!/bin/sh\nif [ "$2" = "recmesh_model.export" ]; then while [ $# -gt 0 ]; do if [ "$1" = "--out" ]; then cp -r "${TINY}" "$2"; fi; shift; done; fi\necho "$2 done"\n`, { mode: 0o755 });
-    const config = loadConfig(TrainerConfigSchema, { TRAINER_PYTHON: python, TRAINER_WORK_DIR: path.join(dir, 'work'), TRAINER_MODELS_DIR: path.join(dir, 'models'), TRAINER_MIN_NEW_EVENTS: '5' });
+    const config = loadConfig(TrainerConfigSchema, { TRAINER_PYTHON: python, TRAINER_WORK_DIR: path.join(dir, 'work'), TRAINER_MODELS_DIR: path.join(dir, 'models'), TRAINER_MIN_NEW_EVENTS: '5', RECMESH_DATA_DIR: ':memory:' });
     const infra = await openInfrastructure(config, 'spec-trainer');
     registry = new ModelRegistry(infra.dataSource);
     await registry.register('demo', path.join(ROOT, 'tools/model/demo-model'));

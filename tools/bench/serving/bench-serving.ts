@@ -5,8 +5,11 @@
 // as the roofline. When ghz cannot be installed it falls back to the grpc-js client in load-client.ts
 // and says so in the report ("loadGenerator"). Writes reports/bench-serving.json.
 //   node tools/run-ts.js tools/bench/serving/bench-serving.ts [--sizes 10000,100000] [--requests N] [--concurrency C]
-//     [--load-generator auto|ghz|grpc-js] [--max-error-fraction 0.01]
-import { spawn, spawnSync } from 'child_process';
+//     [--load-generator auto|ghz|grpc-js] [--max-error-fraction 0.01] [--providers cpu|cuda|cpu,cuda]
+// --providers cpu,cuda runs every size on each onnxruntime execution provider in the same run and
+// reports CUDA/CPU ratios ("providerComparison"); CUDA needs `npm run cuda:install` on a GPU host
+// and fails the bench rather than measuring a CPU fallback. Default: cpu only, as before.
+import { execFileSync, spawn, spawnSync } from 'child_process';
 import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -15,7 +18,7 @@ import { Registry } from 'prom-client';
 import { Action, resolveTopicNames } from '@recmesh/contracts';
 import { GatewayGrpcServer, GatewayMetrics } from '@recmesh/gateway-api';
 import { InMemoryMessageBus } from '@recmesh/messaging';
-import { SequentialRecommenderModel } from '@recmesh/model-runtime';
+import { ExecutionProvider, SequentialRecommenderModel } from '@recmesh/model-runtime';
 import { CatalogStore, FeatureStore, openStore } from '@recmesh/persistence';
 import { RecommendationScorer } from '@recmesh/scoring';
 import { CatalogIndex } from '@recmesh/serving-core';
@@ -45,6 +48,8 @@ const loadGeneratorChoice = arg('load-generator', 'auto');
 const maxErrorFraction = Number(arg('max-error-fraction', '0.01'));
 const maxWaitMs = Number(arg('max-wait-ms', '2'));
 const reportFile = arg('out', 'reports/bench-serving.json');
+const providers = arg('providers', 'cpu').split(',').map((p) => p.trim()) as ExecutionProvider[];
+for (const p of providers) if (p !== 'cpu' && p !== 'cuda') throw new Error(`--providers takes cpu and/or cuda, not ${p}`);
 const WARMUP = concurrency * 2;
 const RECOMMEND_METHOD = 'recmesh.gateway.v1.RecommendationService.Recommend';
 /** Same workload as the grpc-js client: each call for a uniformly random seeded user (user-0 .. user-USERS-1). */
@@ -220,8 +225,9 @@ async function serve(gen: LoadGenerator, model: SequentialRecommenderModel, feat
   }
 }
 
-async function gemmRoofline(n: number, batchSizes: number[]): Promise<Array<{ batch: number; msPerMatMul: number; impliedMaxRps: number; iterations: number }>> {
-  const session = await ort.InferenceSession.create(gemmModel(n, HIDDEN), { executionProviders: ['cpu'] });
+async function gemmRoofline(n: number, batchSizes: number[], provider: ExecutionProvider): Promise<Array<{ batch: number; msPerMatMul: number; impliedMaxRps: number; iterations: number }>> {
+  // CUDA alone, without a CPU fallback: a CUDA figure must never be a CPU one.
+  const session = await ort.InferenceSession.create(gemmModel(n, HIDDEN), { executionProviders: [provider] });
   const out = [];
   try {
     for (const batch of batchSizes) {
@@ -244,12 +250,17 @@ async function gemmRoofline(n: number, batchSizes: number[]): Promise<Array<{ ba
   return out;
 }
 
-async function benchSize(gen: LoadGenerator, n: number): Promise<Record<string, unknown>> {
+async function benchSize(gen: LoadGenerator, n: number, provider: ExecutionProvider): Promise<Record<string, unknown>> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), `recmesh-bench-serving-${n}-`));
   try {
     const [, writeS] = await timed(() => writeSyntheticModel(dir, n, HIDDEN, MAX_SEQ_LEN));
     log(`n=${n}: model written in ${writeS.toFixed(1)} s`);
-    const [model, loadS] = await timed(() => SequentialRecommenderModel.load(dir, { preferCuda: false, logger: { info: () => undefined, warn: (m: string) => log(m) } }));
+    const [model, loadS] = await timed(() => SequentialRecommenderModel.load(dir, { preferCuda: provider === 'cuda', logger: { info: () => undefined, warn: (m: string) => log(m) } }));
+    log(`n=${n}: model on ${model.executionProvider} (${model.executionProviderReason})`);
+    if (model.executionProvider !== provider) {
+      await model.release();
+      throw new Error(`--providers ${provider}: the model runs on ${model.executionProvider} (${model.executionProviderReason}); on a GPU host run npm run cuda:install first`);
+    }
     const ds = await openStore({ kind: 'embedded' });
     try {
       const [, seedS] = await timed(() => seedStore(ds, n));
@@ -266,12 +277,14 @@ async function benchSize(gen: LoadGenerator, n: number): Promise<Record<string, 
       checkErrors(n, 'batching OFF', off);
       await model.release();
       const batchForGemm = Math.max(1, Math.round(on.meanBatchSize));
-      const gemm = await gemmRoofline(n, [...new Set([batchForGemm, 1])]);
+      const gemm = await gemmRoofline(n, [...new Set([batchForGemm, 1])], provider);
       for (const g of gemm) log(`n=${n}: GEMM B=${g.batch} ${g.msPerMatMul.toFixed(2)} ms -> ${g.impliedMaxRps.toFixed(0)} req/s`);
       const roofline = gemm.find((g) => g.batch === batchForGemm) ?? gemm[0];
       const roofline1 = gemm.find((g) => g.batch === 1) ?? gemm[0];
       return {
         catalogSize: n,
+        executionProvider: provider,
+        executionProviderReason: model.executionProviderReason,
         setup: { modelWriteS: writeS, modelLoadS: loadS, storeSeedS: seedS },
         batchingOn: on,
         batchingOff: off,
@@ -296,12 +309,15 @@ async function main(): Promise<void> {
   const gen = resolveLoadGenerator();
   log(`load generator: ${gen.label}${gen.kind === 'ghz' ? ` (${gen.bin})` : ` (${gen.reason})`}`);
   const progress = new BenchProgress('bench-serving');
-  const results = [];
+  const results: Array<Record<string, unknown>> = [];
   for (const n of sizes) {
-    progress.phase(`${n} items: synthetic model, store, Recommend with batching on and off, GEMM ceiling`);
-    results.push(await benchSize(gen, n));
+    for (const provider of providers) {
+      progress.phase(`${n} items on ${provider}: synthetic model, store, Recommend with batching on and off, GEMM ceiling`);
+      results.push(await benchSize(gen, n, provider));
+    }
   }
   progress.done();
+  const providerComparison = providers.includes('cpu') && providers.includes('cuda') ? compareProviders(results) : undefined;
   const report = {
     benchmark: 'gateway Recommend serving (issue 4, deliverable 5b)',
     generatedAt: new Date().toISOString(),
@@ -310,9 +326,10 @@ async function main(): Promise<void> {
       cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, totalMemGiB: os.totalmem() / 2 ** 30, platform: `${os.platform()} ${os.release()}`,
       node: process.version, onnxruntimeNode: (require(path.join(ROOT, 'node_modules/onnxruntime-node/package.json')) as { version: string }).version,
       note: 'shared machine; load generator, gateway and scorer share the same cores',
+      ...(providers.includes('cuda') ? { gpu: gpuName() } : {}),
     },
     settings: {
-      sizes, concurrency, k: K, users: USERS, historySteps: HISTORY, hidden: HIDDEN, maxSeqLen: MAX_SEQ_LEN,
+      sizes, providers, concurrency, k: K, users: USERS, historySteps: HISTORY, hidden: HIDDEN, maxSeqLen: MAX_SEQ_LEN,
       requestsPerSize: Object.fromEntries(sizes.map((n) => [n, { batchingOn: requestsFor(n), batchingOff: Math.max(100, Math.round(requestsFor(n) / 2)) }])),
       batchingOn: { maxBatchSize: 64, maxWaitMs }, batchingOff: { maxBatchSize: 1, maxWaitMs },
       loadGeneratorDetails: gen.kind === 'ghz'
@@ -322,16 +339,54 @@ async function main(): Promise<void> {
           'rps = OK calls / ghz total time, p50/p90/p99 = ghz latencyDistribution (OK calls)'
         : `closed-loop grpc-js client in a child process (tools/bench/serving/load-client.ts), random users, warm-up 2xC calls not counted; ghz not used: ${gen.reason}`,
       maxErrorFraction,
-      gemm: 'onnxruntime-node CPU InferenceSession, single MatMul [B,64]x[64,N], B = round(mean batch size with batching ON) and B = 1; implied max req/s = B / time per MatMul',
+      gemm: 'onnxruntime-node InferenceSession on the run\'s execution provider (CUDA without CPU fallback), single MatMul [B,64]x[64,N], B = round(mean batch size with batching ON) and B = 1; implied max req/s = B / time per MatMul',
       storeSeeding: 'catalog_items inserted with a bulk TypeORM insert (not CatalogStore.applyBatch, too slow at 1M on sql.js); sequences via FeatureStore.saveSequences',
     },
     results,
+    ...(providerComparison ? { providerComparison } : {}),
     totalS: (Date.now() - started) / 1000,
   };
   const file = path.resolve(ROOT, reportFile);
   await fs.mkdir(path.dirname(file), { recursive: true });
   await fs.writeFile(file, JSON.stringify(report, null, 2) + '\n');
   log(`wrote ${path.relative(ROOT, file)} in ${report.totalS.toFixed(0)} s`);
+}
+
+/** CUDA against CPU per catalog size, both measured in this run (above 1: CUDA better). */
+function compareProviders(results: Array<Record<string, unknown>>): Array<Record<string, unknown>> {
+  type Run = { catalogSize: number; executionProvider: ExecutionProvider; batchingOn: ServingRun; batchingOff: ServingRun; gemm: Array<{ batch: number; msPerMatMul: number }> };
+  const runs = results as unknown as Run[];
+  const run = (n: number, provider: ExecutionProvider) => {
+    const found = runs.find((r) => r.catalogSize === n && r.executionProvider === provider);
+    if (!found) throw new Error(`no ${provider} run for n=${n}`);
+    return found;
+  };
+  const gemmB1 = (r: Run) => {
+    const g = r.gemm.find((x) => x.batch === 1);
+    if (!g) throw new Error(`no B=1 GEMM on ${r.executionProvider} for n=${r.catalogSize}`);
+    return g.msPerMatMul;
+  };
+  return sizes.map((n) => {
+    const cpu = run(n, 'cpu');
+    const cuda = run(n, 'cuda');
+    const ratios = {
+      batchingOn_cudaRps_over_cpuRps: cuda.batchingOn.rps / cpu.batchingOn.rps,
+      batchingOn_cpuP99_over_cudaP99: cpu.batchingOn.p99Ms / cuda.batchingOn.p99Ms,
+      batchingOff_cudaRps_over_cpuRps: cuda.batchingOff.rps / cpu.batchingOff.rps,
+      batchingOff_cpuP99_over_cudaP99: cpu.batchingOff.p99Ms / cuda.batchingOff.p99Ms,
+      gemmB1_cpuMs_over_cudaMs: gemmB1(cpu) / gemmB1(cuda),
+    };
+    log(`n=${n}: CUDA/CPU requests/s ${ratios.batchingOn_cudaRps_over_cpuRps.toFixed(2)}x with batching, ${ratios.batchingOff_cudaRps_over_cpuRps.toFixed(2)}x without; GEMM B=1 ${ratios.gemmB1_cpuMs_over_cudaMs.toFixed(2)}x`);
+    return { catalogSize: n, ...ratios };
+  });
+}
+
+function gpuName(): string {
+  try {
+    return execFileSync('nvidia-smi', ['--query-gpu=name,driver_version', '--format=csv,noheader'], { encoding: 'utf8' }).trim();
+  } catch (e) {
+    return `unknown (nvidia-smi: ${(e as Error).message})`;
+  }
 }
 
 main().catch((error) => {

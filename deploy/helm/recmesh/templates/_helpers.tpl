@@ -205,7 +205,17 @@ match the Services and probes.
   "RECMESH_TOPIC_PREFIX" $root.Values.kafka.topicPrefix
   "LOG_LEVEL" $root.Values.logLevel
 }}
+{{- include "recmesh.dataPlaneTlsEnv" (dict "root" $root "spec" $spec "env" $env) }}
 {{- $_ := set $env $spec.http.env (toString $spec.http.port) }}
+{{- /* Reached on the pod's address: keys (a mounted Secret) or the explicit opt-out, never silently open. */}}
+{{- $_ := set $env "BIND_HOST" "0.0.0.0" }}
+{{- if $root.Values.accessControl.apiKeysSecret }}
+{{- $_ := set $env "RECMESH_API_KEYS_FILE" (printf "/etc/recmesh/api-keys/%s" $root.Values.accessControl.apiKeysSecretKey) }}
+{{- else if $root.Values.accessControl.allowAnonymous }}
+{{- $_ := set $env "RECMESH_ALLOW_ANONYMOUS" "true" }}
+{{- else }}
+{{- fail "accessControl: set apiKeysSecret (a Secret with the API keys file) or allowAnonymous=true (a trusted network): pods listen on 0.0.0.0" }}
+{{- end }}
 {{- if $spec.grpc }}{{ $_ := set $env $spec.grpc.env (toString $spec.grpc.port) }}{{ end }}
 {{- if $spec.adminGrpc }}{{ $_ := set $env $spec.adminGrpc.env (toString $spec.adminGrpc.port) }}{{ end }}
 {{- if $spec.popularity }}{{ $_ := set $env "POPULARITY_HALF_LIFE_HOURS" (toString $root.Values.popularityHalfLifeHours) }}{{ end }}

@@ -27,7 +27,7 @@ export function createGrpcClient<S extends DescService>(
   service: S,
   address: string,
   credentials: grpc.ChannelCredentials = grpc.credentials.createInsecure(),
-  channelOptions?: grpc.ChannelOptions,
+  channelOptions?: grpc.ClientOptions,
 ): GrpcClient<S> {
   const client = new grpc.Client(address, credentials, channelOptions);
   const control: ClientControl = { close: () => client.close(), getChannel: () => client.getChannel() };

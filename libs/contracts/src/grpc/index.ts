@@ -8,3 +8,4 @@ export * from './unary-service';
 export * from './client';
 export * from './reflection';
 export * from './server-lifecycle';
+export * from './transport-security';

@@ -7,3 +7,4 @@ export * from './reference-fixtures';
 export * from './temp-dirs';
 export * from '../onnx-graph-writer';
 export * from './model-fuzz';
+export * from './machine-cuda';

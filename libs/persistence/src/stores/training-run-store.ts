@@ -95,9 +95,9 @@ export class TrainingRunStore {
     return e ? recordOf(e) : null;
   }
 
-  /** The lock row, locked for this transaction on MySQL (sql.js runs one transaction at a time anyway). */
+  /** The lock row, locked for this transaction on MySQL (the embedded SQLite store runs one transaction at a time anyway). */
   private async lockRow(m: EntityManager): Promise<TrainerLockEntity> {
-    const lock = this.dataSource.options.type === 'sqljs' ? undefined : ({ mode: 'pessimistic_write' } as const);
+    const lock = this.dataSource.options.type === 'better-sqlite3' ? undefined : ({ mode: 'pessimistic_write' } as const);
     return (await m.getRepository(TrainerLockEntity).findOne({ where: { name: LOCK }, lock })) as TrainerLockEntity;
   }
 

@@ -21,6 +21,8 @@ const pad = (value: fc.Arbitrary<string>) => fc.tuple(fc.constantFrom('', ' ', '
 function validValue(name: string, spec: FieldSpec): fc.Arbitrary<string> | undefined {
   switch (spec.type) {
     case 'string':
+      // A file setting is valid empty or naming a readable file (this one's node binary always is).
+      if (spec.file) return fc.constantFrom('', process.execPath);
       if (!spec.pattern) return fc.string({ maxLength: 40 }).filter((s) => s.trim() === s);
       return fc.stringMatching(spec.pattern, { size: 'small' }).filter((s) => s.trim() === s && s.length <= 200);
     case 'int': {
@@ -42,6 +44,7 @@ function validValue(name: string, spec: FieldSpec): fc.Arbitrary<string> | undef
 function invalidValue(spec: FieldSpec): fc.Arbitrary<string> | undefined {
   switch (spec.type) {
     case 'string': {
+      if (spec.file) return fc.constantFrom('/nonexistent/recmesh-fuzz.pem', '/', 'relative/missing.pem');
       const pattern = spec.pattern;
       return pattern ? fc.oneof(fc.string({ maxLength: 20 }), fc.constantFrom('', ' ', 'x y', 'a:b:c', 'http://x')).filter((s) => !pattern.test(s.trim())) : undefined;
     }
@@ -78,12 +81,26 @@ export function configEnvs(schema: ConfigSchema): fc.Arbitrary<ConfigFuzzInput> 
   return fc.tuple(fc.tuple(...entries), stray).map(([vars, extra]) => {
     const env: Record<string, string> = { ...extra };
     for (const v of vars) if (v.value !== undefined) env[v.name] = v.value;
+    // A valid value left empty where another field makes it required must be refused after all.
+    const missing = new Set(vars.filter((v) => v.kind === 'valid' && requiredButEmpty(schema, v.name, env)).map((v) => v.name));
     return {
       env,
-      invalid: vars.filter((v) => v.kind === 'invalid').map((v) => v.name),
-      valid: vars.filter((v) => v.kind === 'valid').map((v) => v.name),
+      invalid: vars.filter((v) => v.kind === 'invalid' || missing.has(v.name)).map((v) => v.name),
+      valid: vars.filter((v) => v.kind === 'valid' && !missing.has(v.name)).map((v) => v.name),
     };
   });
+}
+
+/** `name` is empty in `env` while its `requiredWhen` field loads (alone, through loadConfig) to another value than `isNot`. */
+function requiredButEmpty(schema: ConfigSchema, name: string, env: Record<string, string>): boolean {
+  const spec = schema[name];
+  if (spec.type !== 'string' || !spec.requiredWhen || (env[name]?.trim() ?? spec.default ?? '') !== '') return false;
+  const { field, isNot } = spec.requiredWhen;
+  try {
+    return loadConfig({ [field]: schema[field] }, env)[field] !== isNot;
+  } catch {
+    return false;
+  }
 }
 
 function fail(problem: string): never {

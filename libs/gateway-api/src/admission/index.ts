@@ -1,0 +1,3 @@
+export * from './adaptive-limiter';
+export * from './admission-metrics';
+export * from './admission.config';
