@@ -295,3 +295,15 @@ export class FaultPipeline {
     await this.broker?.destroy();
   }
 }
+
+/**
+ * The tests' verdict on a settled pipeline: nothing acknowledged lost, nothing applied twice, every
+ * table exactly what the acknowledged records imply, every stored click attributed.
+ */
+export function expectExactOutcome(outcome: PipelineOutcome): void {
+  expect({ lost: outcome.lost, duplicates: outcome.duplicates }).toEqual({ lost: 0, duplicates: 0 });
+  expect(outcome.actual).toEqual(outcome.expected);
+  expect(outcome.actualBuckets).toEqual(outcome.expectedBuckets);
+  expect(outcome.attributed).toBe(outcome.clicks);
+  expect(outcome.stored).toBeGreaterThanOrEqual(outcome.acknowledged);
+}

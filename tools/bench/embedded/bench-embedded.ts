@@ -15,11 +15,12 @@
  */
 import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
-import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { SegmentLog } from '@recmesh/messaging';
 import { BenchProgress } from '../progress';
+/* eslint-disable-next-line @nx/enforce-module-boundaries -- a free port, as the integration-test harness (test/, type:test) finds one */
+import { freePort } from '../../../test/support/service-process';
 
 const ROOT = path.resolve(__dirname, '../../..');
 
@@ -65,17 +66,6 @@ interface App {
   readonly child: ChildProcess;
   readonly port: number;
   logs(): string;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as net.AddressInfo).port;
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
 }
 
 async function startApp(dataDir: string): Promise<App> {

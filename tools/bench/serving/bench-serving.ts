@@ -9,22 +9,23 @@
 // --providers cpu,cuda runs every size on each onnxruntime execution provider in the same run and
 // reports CUDA/CPU ratios ("providerComparison"); CUDA needs `npm run cuda:install` on a GPU host
 // and fails the bench rather than measuring a CPU fallback. Default: cpu only, as before.
-import { execFileSync, spawn, spawnSync } from 'child_process';
+import { execFileSync, spawn } from 'child_process';
 import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as ort from 'onnxruntime-node';
 import { Registry } from 'prom-client';
-import { Action, resolveTopicNames } from '@recmesh/contracts';
+import { resolveTopicNames } from '@recmesh/contracts';
 import { GatewayGrpcServer, GatewayMetrics } from '@recmesh/gateway-api';
 import { InMemoryMessageBus } from '@recmesh/messaging';
 import { ExecutionProvider, SequentialRecommenderModel } from '@recmesh/model-runtime';
 import { CatalogStore, FeatureStore, openStore } from '@recmesh/persistence';
 import { RecommendationScorer } from '@recmesh/scoring';
 import { CatalogIndex } from '@recmesh/serving-core';
-import { DataSource } from 'typeorm';
 import type { LoadResult } from './load-client';
-import { benchItemId, gemmModel, writeSyntheticModel } from './synthetic-model';
+import { gemmModel, writeSyntheticModel } from './synthetic-model';
+import { seedServingStore } from './bench-store';
+import { ghzPercentileMs, GhzReport, installGhz, RECOMMEND_METHOD, runGhz } from './ghz';
 import { BenchProgress } from '../progress';
 
 const ROOT = path.resolve(__dirname, '../../..');
@@ -51,7 +52,6 @@ const reportFile = arg('out', 'reports/bench-serving.json');
 const providers = arg('providers', 'cpu').split(',').map((p) => p.trim()) as ExecutionProvider[];
 for (const p of providers) if (p !== 'cpu' && p !== 'cuda') throw new Error(`--providers takes cpu and/or cuda, not ${p}`);
 const WARMUP = concurrency * 2;
-const RECOMMEND_METHOD = 'recmesh.gateway.v1.RecommendationService.Recommend';
 /** Same workload as the grpc-js client: each call for a uniformly random seeded user (user-0 .. user-USERS-1). */
 const GHZ_DATA = JSON.stringify({ user_id: `user-{{randomInt 0 ${USERS}}}`, k: K });
 /** Default request count per run: enough for a stable p99 without blowing the time budget on big catalogs. */
@@ -64,44 +64,15 @@ async function timed<T>(work: () => Promise<T>): Promise<[T, number]> {
   return [out, Number(process.hrtime.bigint() - t0) / 1e9];
 }
 
-async function seedStore(ds: DataSource, n: number): Promise<void> {
-  const now = Date.now();
-  await new CatalogStore(ds).insertItems(
-    Array.from({ length: n }, (_, i) => ({
-      itemId: benchItemId(i), title: `Item ${i}`, description: '', categoryPath: ['Bench', `Cat ${i % 50}`],
-      brand: 'b0', price: 10, currency: 'EUR', inStock: 1, attributes: {}, updatedTsMs: now,
-    })),
-  );
-  const features = new FeatureStore(ds);
-  let rnd = 12345;
-  const next = () => (rnd = (Math.imul(rnd, 1103515245) + 12345) >>> 0);
-  await features.transaction(async (m) => {
-    await features.saveSequences(
-      m,
-      Array.from({ length: USERS }, (_, u) => ({
-        userId: `user-${u}`,
-        steps: Array.from({ length: HISTORY }, (_, t) => ({ i: benchItemId(next() % n), a: t % 5 === 4 ? Action.ADD_TO_CART : Action.VIEW, t: now - 100_000 + t, s: 'S' })),
-        updatedTsMs: now,
-      })),
-    );
-  });
-}
-
 type LoadGenerator = { kind: 'ghz'; bin: string; version: string; label: string } | { kind: 'grpc-js'; label: string; reason: string };
 
 /** Runs install-ghz.sh (installs the pinned ghz if missing, prints its path); falls back to grpc-js unless ghz was asked for. */
 function resolveLoadGenerator(): LoadGenerator {
   if (!['auto', 'ghz', 'grpc-js'].includes(loadGeneratorChoice)) throw new Error(`--load-generator must be auto, ghz or grpc-js, not ${loadGeneratorChoice}`);
   if (loadGeneratorChoice === 'grpc-js') return { kind: 'grpc-js', label: 'grpc-js', reason: '--load-generator grpc-js' };
-  const script = path.join(__dirname, 'install-ghz.sh');
-  const install = spawnSync('bash', [script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 15 * 60_000 });
-  const bin = install.stdout?.trim().split('\n').pop() ?? '';
-  if (install.status === 0 && bin) {
-    const buildInfo = spawnSync('go', ['version', '-m', bin], { encoding: 'utf8' });
-    const version = /^\s*mod\s+github\.com\/bojand\/ghz\s+(\S+)/m.exec(buildInfo.stdout ?? '')?.[1] ?? 'unknown-version';
-    return { kind: 'ghz', bin, version, label: `ghz ${version}` };
-  }
-  const reason = `${path.relative(ROOT, script)} failed (${install.error ? install.error.message : `exit ${install.status ?? install.signal}`})`;
+  const install = installGhz();
+  if (install.ok) return { kind: 'ghz', bin: install.bin, version: install.version, label: `ghz ${install.version}` };
+  const reason = install.reason;
   if (loadGeneratorChoice === 'ghz') throw new Error(`ghz requested with --load-generator ghz but ${reason}`);
   log(`WARNING: ghz unavailable: ${reason}; falling back to the grpc-js load client (tools/bench/serving/load-client.ts); the report records "loadGenerator": "grpc-js"`);
   return { kind: 'grpc-js', label: 'grpc-js', reason };
@@ -123,45 +94,18 @@ function runGrpcJsLoad(port: number, requests: number): Promise<LoadResult> {
   });
 }
 
-/** The parts of ghz's `--format json` report used here (durations in nanoseconds). */
-interface GhzReport {
-  count: number;
-  total: number;
-  average: number;
-  slowest: number;
-  rps: number;
-  endReason?: string;
-  statusCodeDistribution?: Record<string, number>;
-  errorDistribution?: Record<string, number>;
-  latencyDistribution?: Array<{ percentage: number; latency: number }> | null;
-}
-
 // ghz reads the method from the gateway's server reflection: its own .proto parser (ghz v0.93.0's
 // protoreflect) rejects proto3 `optional` fields (Filters.min_price) in gateway.proto, so --proto is not used.
 function ghzArgs(port: number, requests: number): string[] {
   return [
     '--insecure', '--call', RECOMMEND_METHOD,
     '--data', GHZ_DATA, '--concurrency', String(concurrency), '--connections', '1', '--total', String(requests),
-    '--timeout', '60s', '--format', 'json', `127.0.0.1:${port}`,
+    '--timeout', '60s', `127.0.0.1:${port}`,
   ];
 }
 
 function runGhzOnce(bin: string, port: number, requests: number): Promise<GhzReport> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(bin, ghzArgs(port, requests), { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      try {
-        resolve(JSON.parse(out) as GhzReport);
-      } catch {
-        reject(new Error(`ghz exited ${code} without a JSON report: ${err.trim() || out.slice(0, 2000)}`));
-      }
-    });
-  });
+  return runGhz(bin, ghzArgs(port, requests));
 }
 
 /** ghz run mapped onto the grpc-js client's LoadResult: rps counts OK calls only, percentiles are ghz's (OK calls). */
@@ -174,10 +118,7 @@ async function runGhzLoad(bin: string, port: number, requests: number): Promise<
   const ok = codes.OK ?? 0;
   const errorCodes: Record<string, number> = Object.fromEntries(Object.entries(codes).filter(([code]) => code !== 'OK'));
   if (rep.count < requests) errorCodes.NOT_COMPLETED = requests - rep.count;
-  const pct = (p: number) => {
-    const hit = (rep.latencyDistribution ?? []).find((d) => d.percentage === p);
-    return hit ? hit.latency / 1e6 : NaN;
-  };
+  const pct = (p: number) => ghzPercentileMs(rep, p);
   const durationS = rep.total / 1e9;
   return {
     requests, concurrency, ok, errors: requests - ok, errorCodes, durationS, rps: ok / durationS,
@@ -263,7 +204,7 @@ async function benchSize(gen: LoadGenerator, n: number, provider: ExecutionProvi
     }
     const ds = await openStore({ kind: 'embedded' });
     try {
-      const [, seedS] = await timed(() => seedStore(ds, n));
+      const [, seedS] = await timed(() => seedServingStore(ds, n, USERS, HISTORY));
       const catalog = new CatalogIndex(new CatalogStore(ds));
       await catalog.reload();
       const features = new FeatureStore(ds);
@@ -340,7 +281,7 @@ async function main(): Promise<void> {
         : `closed-loop grpc-js client in a child process (tools/bench/serving/load-client.ts), random users, warm-up 2xC calls not counted; ghz not used: ${gen.reason}`,
       maxErrorFraction,
       gemm: 'onnxruntime-node InferenceSession on the run\'s execution provider (CUDA without CPU fallback), single MatMul [B,64]x[64,N], B = round(mean batch size with batching ON) and B = 1; implied max req/s = B / time per MatMul',
-      storeSeeding: 'catalog_items inserted with a bulk TypeORM insert (not CatalogStore.applyBatch, too slow at 1M on sql.js); sequences via FeatureStore.saveSequences',
+      storeSeeding: 'catalog_items inserted with a bulk TypeORM insert (not CatalogStore.applyBatch, too slow at 1M on the embedded store); sequences via FeatureStore.saveSequences',
     },
     results,
     ...(providerComparison ? { providerComparison } : {}),

@@ -1,6 +1,6 @@
 // The embedded store a serving bench scores against: n catalog items (benchItemId) and `users`
-// seeded shoppers (user-0 ..) with `history` steps each, deterministic. bench-overload uses it;
-// bench-serving still has its own copy (being changed by its owner: move it here next).
+// seeded shoppers (user-0 ..) with `history` steps each, deterministic. bench-serving and
+// bench-overload use it.
 import { Action } from '@recmesh/contracts';
 import { CatalogStore, FeatureStore } from '@recmesh/persistence';
 import { DataSource } from 'typeorm';

@@ -1,6 +1,6 @@
 // ghz (github.com/bojand/ghz) for the benches that drive the gateway over gRPC: installs the pinned
-// version with install-ghz.sh and runs it in its own process with `--format json`. bench-overload uses
-// it; bench-serving still has its own copy (being changed by its owner: move it here next).
+// version with install-ghz.sh and runs it in its own process with `--format json`. bench-serving and
+// bench-overload use it.
 import { spawn, spawnSync } from 'child_process';
 import * as path from 'path';
 
