@@ -1,9 +1,10 @@
-import { CommonConfigSchema, ConfigSchema, PopularityConfigSchema, PseudonymConfigSchema } from '@recmesh/service-config';
+import { CommonConfigSchema, ConfigSchema, KafkaConsumerConfigSchema, PopularityConfigSchema, PseudonymConfigSchema } from '@recmesh/service-config';
 
 export const FeedbackConfigSchema = {
   ...CommonConfigSchema,
   ...PopularityConfigSchema,
   ...PseudonymConfigSchema,
+  ...KafkaConsumerConfigSchema,
   FEEDBACK_PORT: { type: 'int', default: 3005, min: 1, max: 65535, description: 'HTTP port for /health, /ready, /metrics' },
   FEEDBACK_GROUP_ID: { type: 'string', default: 'recmesh-feedback', description: 'consumer group shared by all feedback instances' },
   FEEDBACK_MAX_BATCH: { type: 'int', default: 500, min: 1, max: 10_000, description: 'records per attribution transaction' },

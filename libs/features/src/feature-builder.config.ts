@@ -1,9 +1,10 @@
 import { builtTextEncoderDir } from '@recmesh/model-runtime';
-import { CommonConfigSchema, ConfigSchema, PopularityConfigSchema } from '@recmesh/service-config';
+import { CommonConfigSchema, ConfigSchema, KafkaConsumerConfigSchema, PopularityConfigSchema } from '@recmesh/service-config';
 
 export const FeatureBuilderConfigSchema = {
   ...CommonConfigSchema,
   ...PopularityConfigSchema,
+  ...KafkaConsumerConfigSchema,
   FEATURE_BUILDER_PORT: { type: 'int', default: 3002, min: 1, max: 65535, description: 'HTTP port for /health, /ready, /metrics' },
   FEATURE_GROUP_ID: { type: 'string', default: 'recmesh-feature-builder', description: 'consumer group shared by all feature-builder instances' },
   FEATURE_MAX_BATCH: { type: 'int', default: 500, min: 1, max: 10_000, description: 'events per feature transaction' },

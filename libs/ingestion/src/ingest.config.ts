@@ -1,8 +1,9 @@
-import { CommonConfigSchema, ConfigSchema, PseudonymConfigSchema } from '@recmesh/service-config';
+import { CommonConfigSchema, ConfigSchema, KafkaConsumerConfigSchema, PseudonymConfigSchema } from '@recmesh/service-config';
 
 export const IngestConfigSchema = {
   ...CommonConfigSchema,
   ...PseudonymConfigSchema,
+  ...KafkaConsumerConfigSchema,
   INGEST_PORT: { type: 'int', default: 3001, min: 1, max: 65535, description: 'HTTP port for /health, /ready, /metrics' },
   INGEST_GROUP_ID: { type: 'string', default: 'recmesh-ingest', description: 'consumer group shared by all ingest instances' },
   INGEST_MAX_BATCH: { type: 'int', default: 1000, min: 1, max: 10_000, description: 'messages per store transaction' },

@@ -40,6 +40,11 @@ export class BrokerHealth {
     this.consumerFailures.delete(groupId);
   }
 
+  /** What a consumer of `groupId` reported, while it is not back in its group. */
+  consumerFailure(groupId: string): string | undefined {
+    return this.consumerFailures.get(groupId);
+  }
+
   async check(): Promise<BusHealth> {
     const probed = await this.probed();
     if (!probed.ok || this.consumerFailures.size === 0) return probed;

@@ -8,3 +8,6 @@ export * from './bus-storage';
 export * from './file-bus-storage';
 export * from './segment-log';
 export * from './consumer-worker';
+export * from './with-timeout';
+export * from './stall-watchdog';
+export * from './consumer-supervisor';

@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { Admin, Consumer, Kafka, KafkaConfig, logLevel, Producer, CompressionTypes, EachBatchPayload } from 'kafkajs';
 import { BrokerHealth, BusHealth } from './broker-health';
 import {
@@ -10,6 +11,9 @@ import {
   SubscriptionOptions,
   TopicDeclaration,
 } from './message-bus';
+import { ConsumerSupervisor, SupervisedConsumer } from './consumer-supervisor';
+import { PartitionPosition } from './stall-watchdog';
+import { withTimeout } from './with-timeout';
 
 export interface KafkaMessageBusOptions {
   readonly brokers: readonly string[];
@@ -17,6 +21,16 @@ export interface KafkaMessageBusOptions {
   readonly logLevel?: 'error' | 'warn' | 'info';
   /** TLS/SASL towards the brokers (kafkaSecurityOptions); absent = plaintext. */
   readonly security?: Pick<KafkaConfig, 'ssl' | 'sasl'>;
+  /** Longest a publish, producer connect or offset commit may take before it fails (and the batch is redelivered); 0 = no limit. Default 60 s. */
+  readonly operationTimeoutMs?: number;
+  /** A partition with lag whose committed offset has not moved for this long makes the consumer restart; 0 = off. Default 120 s. */
+  readonly stallMs?: number;
+}
+
+/** A consumer of a subscription and the partitions the group gave it. */
+interface RunningConsumer extends SupervisedConsumer {
+  readonly consumer: Consumer;
+  assigned: ReadonlyMap<string, readonly number[]>;
 }
 
 function headersToStrings(headers: EachBatchPayload['batch']['messages'][number]['headers']): Record<string, string> {
@@ -37,12 +51,19 @@ export class KafkaMessageBus implements MessageBus {
   private readonly consumers = new Set<Consumer>();
   private readonly lagListeners: Array<(lag: PartitionLag) => void> = [];
   private connected = false;
+  /** close() was called: stall checks start no consumer any more. */
+  private closed = false;
   /** A client of its own for the health probe: no retries, short timeouts, silent (an outage shows on /ready, not as log lines every probe). */
   private readonly probeClient: Kafka;
   private probeAdmin?: Promise<Admin>;
   private readonly brokerHealth = new BrokerHealth({ probe: () => this.describeCluster() });
+  private readonly logger = new Logger('KafkaMessageBus');
+  private readonly operationTimeoutMs: number;
+  private readonly stallMs: number;
 
   constructor(options: KafkaMessageBusOptions) {
+    this.operationTimeoutMs = options.operationTimeoutMs ?? 60_000;
+    this.stallMs = options.stallMs ?? 120_000;
     const config: KafkaConfig = {
       brokers: [...options.brokers],
       clientId: options.clientId,
@@ -77,28 +98,93 @@ export class KafkaMessageBus implements MessageBus {
   private getProducer(): Promise<Producer> {
     if (!this.producerReady) {
       const producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
-      this.producerReady = producer.connect().then(() => {
+      const ready = withTimeout(producer.connect(), this.operationTimeoutMs, 'producer connect').then(() => {
         this.producer = producer;
         this.connected = true;
         return producer;
       });
-      this.producerReady.catch(() => (this.producerReady = undefined));
+      this.producerReady = ready;
+      ready.catch(() => this.dropProducer(producer, ready));
     }
     return this.producerReady;
   }
 
+  /**
+   * Forgets a producer whose send failed or hung, so the next publish connects a new one.
+   * kafkajs rolls an idempotent producer's sequence numbers back when a send fails, also when the
+   * broker did append it (a timeout, a connection closed by a restart); the next, different batch
+   * then reuses those numbers and the broker may drop it as a duplicate or refuse every later one
+   * (kafkajs#598). A new producer gets a new producer id and starts clean.
+   */
+  private dropProducer(producer: Producer, ready: Promise<Producer>): void {
+    if (this.producerReady !== ready) return;
+    this.producerReady = undefined;
+    if (this.producer === producer) this.producer = undefined;
+    void producer.disconnect().catch(() => undefined);
+  }
+
   async publish(topic: string, messages: readonly OutgoingMessage[]): Promise<void> {
     if (messages.length === 0) return;
-    const producer = await this.getProducer();
-    await producer.send({
-      topic,
-      acks: -1,
-      compression: CompressionTypes.None,
-      messages: messages.map((m) => ({ key: m.key ?? null, value: m.value, headers: m.headers ? { ...m.headers } : undefined })),
-    });
+    const ready = this.getProducer();
+    const producer = await ready;
+    try {
+      await withTimeout(
+        producer.send({
+          topic,
+          acks: -1,
+          compression: CompressionTypes.None,
+          messages: messages.map((m) => ({ key: m.key ?? null, value: m.value, headers: m.headers ? { ...m.headers } : undefined })),
+        }),
+        this.operationTimeoutMs,
+        `publish of ${messages.length} messages to ${topic}`,
+      );
+    } catch (error) {
+      if (this.producerReady === ready) this.logger.warn(`publish to ${topic} failed, replacing the producer: ${(error as Error).message}`);
+      this.dropProducer(producer, ready);
+      throw error;
+    }
   }
 
   async subscribe(options: SubscriptionOptions): Promise<Subscription> {
+    let stopped = false;
+    const stopping = () => stopped || this.closed;
+    const supervisor = new ConsumerSupervisor<RunningConsumer>({
+      groupId: options.groupId,
+      stallMs: this.stallMs,
+      stopTimeoutMs: this.operationTimeoutMs || 60_000,
+      start: () => this.startConsumer(options, stopping),
+      retire: (running) => this.consumers.delete(running.consumer),
+      readPositions: (assigned) => this.readPositions(options.groupId, assigned, options.fromBeginning ?? true),
+      reportedFailure: () => this.brokerHealth.consumerFailure(options.groupId),
+      markStalled: (reason) => this.brokerHealth.consumerFailed(options.groupId, reason),
+      logger: this.logger,
+    });
+    await supervisor.start();
+    let checking: Promise<void> | undefined;
+    const timer =
+      this.stallMs > 0
+        ? setInterval(() => {
+            if (stopping()) return;
+            checking ??= supervisor
+              .check()
+              .catch((error: Error) => this.logger.error(`stall check of consumer group ${options.groupId} failed: ${error.message}`))
+              .finally(() => (checking = undefined));
+          }, Math.max(1000, Math.min(15_000, this.stallMs / 4))).unref()
+        : undefined;
+    return {
+      stop: async () => {
+        stopped = true;
+        clearInterval(timer);
+        await checking;
+        // kafkajs waits for the running eachBatch to finish before leaving the group.
+        await supervisor.stop();
+        this.brokerHealth.consumerRecovered(options.groupId);
+      },
+    };
+  }
+
+  /** Connects, subscribes and runs one consumer of the subscription; `stopping` is the subscription's. */
+  private async startConsumer(options: SubscriptionOptions, stopping: () => boolean): Promise<RunningConsumer> {
     const consumer = this.kafka.consumer({
       groupId: options.groupId,
       allowAutoTopicCreation: false,
@@ -106,12 +192,27 @@ export class KafkaMessageBus implements MessageBus {
       heartbeatInterval: 3_000,
       maxBytesPerPartition: 4 * 1024 * 1024,
     });
+    const running: RunningConsumer = {
+      consumer,
+      assigned: new Map(),
+      stop: async () => {
+        await consumer.disconnect();
+        this.consumers.delete(consumer);
+      },
+    };
     const maxBatch = options.maxBatchMessages ?? DEFAULT_MAX_BATCH_MESSAGES;
-    let stopping = false;
-    this.watch(consumer, options.groupId, () => stopping);
-    await consumer.connect();
-    for (const topic of options.topics) {
-      await consumer.subscribe({ topic, fromBeginning: options.fromBeginning ?? true });
+    // A consumer replaced after a stall is retired: its events and late batches no longer count.
+    const retired = () => stopping() || !this.consumers.has(consumer);
+    this.watch(consumer, options.groupId, retired);
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => (running.assigned = new Map(Object.entries(payload.memberAssignment))));
+    try {
+      await consumer.connect();
+      for (const topic of options.topics) {
+        await consumer.subscribe({ topic, fromBeginning: options.fromBeginning ?? true });
+      }
+    } catch (error) {
+      await consumer.disconnect().catch(() => undefined);
+      throw error;
     }
     this.consumers.add(consumer);
     this.connected = true;
@@ -120,7 +221,7 @@ export class KafkaMessageBus implements MessageBus {
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: options.partitionsConcurrently ?? 1,
       eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
-        const isActive = () => !stopping && isRunning() && !isStale();
+        const isActive = () => !retired() && isRunning() && !isStale();
         for (let start = 0; start < batch.messages.length; start += maxBatch) {
           if (!isActive()) return;
           const chunk = batch.messages.slice(start, start + maxBatch);
@@ -136,8 +237,8 @@ export class KafkaMessageBus implements MessageBus {
           await options.handler({ topic: batch.topic, partition: batch.partition, messages }, { isActive, heartbeat });
           const last = chunk[chunk.length - 1].offset;
           const next = (BigInt(last) + 1n).toString();
-          // Commit only after the handler made the batch durable: at-least-once.
-          await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next }]);
+          // Commit only after the handler made the batch durable: at-least-once. A commit that hangs fails the batch (redelivered).
+          await withTimeout(consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next }]), this.operationTimeoutMs, `offset commit of ${batch.topic}[${batch.partition}]`);
           resolveOffset(last);
           const lag = Number(BigInt(batch.highWatermark) - BigInt(next));
           for (const listener of this.lagListeners) {
@@ -147,15 +248,30 @@ export class KafkaMessageBus implements MessageBus {
         }
       },
     });
-    return {
-      stop: async () => {
-        stopping = true;
-        // kafkajs waits for the running eachBatch to finish before leaving the group.
-        await consumer.disconnect();
-        this.consumers.delete(consumer);
-        this.brokerHealth.consumerRecovered(options.groupId);
-      },
-    };
+    return running;
+  }
+
+  /**
+   * The group's committed offsets against the log ends, for the partitions this consumer owns (the
+   * probe client: short timeouts, no retries). With no commit yet, a group that starts at the end
+   * has nothing to catch up on.
+   */
+  private async readPositions(groupId: string, assigned: ReadonlyMap<string, readonly number[]>, fromBeginning: boolean): Promise<PartitionPosition[]> {
+    const topics = [...assigned.keys()];
+    if (topics.length === 0) return [];
+    const [committed, ends] = await this.withProbeAdmin((admin) => Promise.all([admin.fetchOffsets({ groupId, topics }), Promise.all(topics.map((topic) => admin.fetchTopicOffsets(topic)))]));
+    const positions: PartitionPosition[] = [];
+    topics.forEach((topic, i) => {
+      const owned = new Set(assigned.get(topic));
+      const commits = new Map((committed.find((c) => c.topic === topic)?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
+      for (const end of ends[i]) {
+        if (!owned.has(end.partition)) continue;
+        const committedOffset = commits.get(end.partition) ?? -1;
+        const high = Number(end.high);
+        positions.push({ topic, partition: end.partition, committed: committedOffset < 0 && !fromBeginning ? high : committedOffset, low: Number(end.low), high });
+      }
+    });
+    return positions;
   }
 
   onLag(listener: (lag: PartitionLag) => void): void {
@@ -176,18 +292,26 @@ export class KafkaMessageBus implements MessageBus {
     consumer.on(consumer.events.DISCONNECT, () => {
       if (!stopping()) this.brokerHealth.consumerFailed(groupId, 'disconnected');
     });
-    consumer.on(consumer.events.GROUP_JOIN, () => this.brokerHealth.consumerRecovered(groupId));
+    // A retired consumer that joins late (its hung batch settled) says nothing about the new one.
+    consumer.on(consumer.events.GROUP_JOIN, () => {
+      if (!stopping()) this.brokerHealth.consumerRecovered(groupId);
+    });
   }
 
-  /** The probe: one metadata request; a failed admin is dropped so the next probe connects afresh. */
+  /** The probe: one metadata request. */
   private async describeCluster(): Promise<void> {
+    await this.withProbeAdmin((admin) => admin.describeCluster());
+  }
+
+  /** Runs `use` on the probe client's admin, connected once; after a failure the admin is dropped so the next use connects afresh. */
+  private async withProbeAdmin<T>(use: (admin: Admin) => Promise<T>): Promise<T> {
     const connecting = (this.probeAdmin ??= (async () => {
       const admin = this.probeClient.admin({ retry: { retries: 0 } });
       await admin.connect();
       return admin;
     })());
     try {
-      await (await connecting).describeCluster();
+      return await use(await connecting);
     } catch (error) {
       if (this.probeAdmin === connecting) this.probeAdmin = undefined;
       void connecting.then((admin) => admin.disconnect()).catch(() => undefined);
@@ -196,6 +320,7 @@ export class KafkaMessageBus implements MessageBus {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     const probeAdmin = this.probeAdmin;
     this.probeAdmin = undefined;
     await probeAdmin?.then((admin) => admin.disconnect()).catch(() => undefined);

@@ -8,10 +8,13 @@ import { EmbeddedStorageConfig, embeddedLayout } from './embedded-data-dir';
 export interface InfrastructureConfig extends EmbeddedStorageConfig, DataPlaneTlsConfig {
   readonly RECMESH_PROFILE: 'embedded' | 'kafka-mysql';
   readonly KAFKA_BROKERS: readonly string[];
+  /** Absent: the bus's defaults (60 s, 120 s). */
+  readonly KAFKA_OPERATION_TIMEOUT_SECONDS?: number;
+  readonly KAFKA_STALL_SECONDS?: number;
   readonly MYSQL_URL: string;
 }
 
-type BusConfig = Pick<InfrastructureConfig, 'RECMESH_PROFILE' | 'KAFKA_BROKERS'> & EmbeddedStorageConfig & DataPlaneTlsConfig;
+type BusConfig = Pick<InfrastructureConfig, 'RECMESH_PROFILE' | 'KAFKA_BROKERS' | 'KAFKA_OPERATION_TIMEOUT_SECONDS' | 'KAFKA_STALL_SECONDS'> & EmbeddedStorageConfig & DataPlaneTlsConfig;
 
 /** The bus a service runs on, chosen by RECMESH_PROFILE (a service that keeps no state needs no more). */
 export interface BusInfrastructure {
@@ -28,7 +31,13 @@ export interface Infrastructure extends BusInfrastructure {
 function createBus(config: BusConfig, clientId: string, logger: Logger): MessageBus {
   if (config.RECMESH_PROFILE === 'kafka-mysql') {
     const security = kafkaSecurityFromConfig(config);
-    return new KafkaMessageBus({ brokers: config.KAFKA_BROKERS, clientId, security: security && kafkaSecurityOptions(security) });
+    return new KafkaMessageBus({
+      brokers: config.KAFKA_BROKERS,
+      clientId,
+      security: security && kafkaSecurityOptions(security),
+      operationTimeoutMs: config.KAFKA_OPERATION_TIMEOUT_SECONDS === undefined ? undefined : config.KAFKA_OPERATION_TIMEOUT_SECONDS * 1000,
+      stallMs: config.KAFKA_STALL_SECONDS === undefined ? undefined : config.KAFKA_STALL_SECONDS * 1000,
+    });
   }
   const { busDir } = embeddedLayout(config, clientId);
   const storage = busDir
