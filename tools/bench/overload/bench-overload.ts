@@ -22,16 +22,11 @@ import { RecommendationScorer, ScorerConfigSchema } from '@recmesh/scoring';
 import { loadConfig } from '@recmesh/service-config';
 import { CatalogIndex } from '@recmesh/serving-core';
 import { BenchProgress } from '../progress';
-import { seedServingStore } from '../serving/bench-store';
+import { HIDDEN, HISTORY, K, MAX_SEQ_LEN, seedServingStore, USERS } from '../serving/bench-store';
 import { GhzReport, ghzPercentileMs, installGhz, RECOMMEND_METHOD, runGhz } from '../serving/ghz';
 import { writeSyntheticModel } from '../serving/synthetic-model';
 
 const ROOT = path.resolve(__dirname, '../../..');
-const HIDDEN = 64;
-const MAX_SEQ_LEN = 50;
-const USERS = 1000;
-const HISTORY = 20;
-const K = 10;
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);

@@ -24,16 +24,11 @@ import { RecommendationScorer } from '@recmesh/scoring';
 import { CatalogIndex } from '@recmesh/serving-core';
 import type { LoadResult } from './load-client';
 import { gemmModel, writeSyntheticModel } from './synthetic-model';
-import { seedServingStore } from './bench-store';
+import { HIDDEN, HISTORY, K, MAX_SEQ_LEN, seedServingStore, USERS } from './bench-store';
 import { ghzPercentileMs, GhzReport, installGhz, RECOMMEND_METHOD, runGhz } from './ghz';
 import { BenchProgress } from '../progress';
 
 const ROOT = path.resolve(__dirname, '../../..');
-const HIDDEN = 64;
-const MAX_SEQ_LEN = 50;
-const USERS = 1000;
-const HISTORY = 20;
-const K = 10;
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);

@@ -6,6 +6,13 @@ import { CatalogStore, FeatureStore } from '@recmesh/persistence';
 import { DataSource } from 'typeorm';
 import { benchItemId } from './synthetic-model';
 
+/** The serving benches' shared workload: model width and sequence length, seeded shoppers and their history, and k. */
+export const HIDDEN = 64;
+export const MAX_SEQ_LEN = 50;
+export const USERS = 1000;
+export const HISTORY = 20;
+export const K = 10;
+
 export async function seedServingStore(ds: DataSource, n: number, users: number, history: number): Promise<void> {
   const now = Date.now();
   await new CatalogStore(ds).insertItems(
