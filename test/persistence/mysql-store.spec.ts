@@ -23,7 +23,7 @@ describe('persistence on MariaDB (kafka-mysql profile)', () => {
   it('applies the migrations once even when several instances start together, and never synchronizes', async () => {
     stores = await Promise.all([1, 2, 3].map(() => openStore({ kind: 'mysql', url: db.url })));
     const migrations = await db.query<{ name: string }>('SELECT name FROM migrations');
-    expect(migrations.map((m) => m.name)).toEqual(['InitialSchema1763800000000', 'FeatureTables1763900000000', 'ModelVersions1764000000000', 'ModelLifecycle1765000000000', 'TrainingRuns1765100000000', 'FeedbackTables1765200000000', 'Experiments1765300000000', 'ServedListLatency1765400000000', 'UserIndexes1765500000000', 'RetentionIndexes1765600000000']);
+    expect(migrations.map((m) => m.name)).toEqual(['InitialSchema1763800000000', 'FeatureTables1763900000000', 'ModelVersions1764000000000', 'ModelLifecycle1765000000000', 'TrainingRuns1765100000000', 'FeedbackTables1765200000000', 'Experiments1765300000000', 'ServedListLatency1765400000000', 'UserIndexes1765500000000', 'RetentionIndexes1765600000000', 'IngestSourcePosition1765700000000']);
     const tables = (await db.query<Record<string, string>>('SHOW TABLES')).map((r) => Object.values(r)[0]).sort();
     expect(tables).toEqual([
       'catalog_events', 'catalog_items', 'clickstream_events', 'experiment_units', 'experiments', 'feature_applied_events', 'feedback_applied_events', 'feedback_attributed_actions',
@@ -40,19 +40,20 @@ describe('persistence on MariaDB (kafka-mysql profile)', () => {
     expect(pending.upQueries.map((q) => q.query)).toEqual([]);
   });
 
-  it('stores events once with their values intact and forwards stored-but-unpublished ones again', async () => {
+  it('stores events once with their values intact, forwards redelivered records again and skips resent copies', async () => {
     const ds = await openStore({ kind: 'mysql', url: db.url });
     stores.push(ds);
     const store = new ClickstreamEventStore(ds);
-    const first = await store.storeBatch([event('e1'), event('e2')]);
+    const at = (id: string, sourceOffset: number) => ({ ...event(id), sourcePartition: 3, sourceOffset });
+    const first = await store.storeBatch([at('e1', 100), at('e2', 101)]);
     expect([...first.inserted].sort()).toEqual(['e1', 'e2']);
-    await store.markForwarded(['e1']);
-    const again = await store.storeBatch([event('e1'), event('e2'), event('e3')]);
+    // e1 resent by the shop (another offset), e2 redelivered (same offset), e3 new.
+    const again = await store.storeBatch([at('e1', 200), at('e2', 101), at('e3', 201)]);
     expect(again.inserted).toEqual(['e3']);
     expect(again.duplicates).toEqual(['e1']);
     expect([...again.toForward].sort()).toEqual(['e2', 'e3']);
     const [row] = await db.query<Record<string, unknown>>("SELECT * FROM clickstream_events WHERE event_id = 'e1'");
-    expect(row).toMatchObject({ user_id: 'u1', action: 5, quantity: 2, price: 19.99, currency: 'EUR', ts_ms: 1_763_800_000_123, rec_id: 'rec-1', forwarded: 1 });
+    expect(row).toMatchObject({ user_id: 'u1', action: 5, quantity: 2, price: 19.99, currency: 'EUR', ts_ms: 1_763_800_000_123, rec_id: 'rec-1', source_partition: 3, source_offset: 100 });
     expect(JSON.parse(row['context'] as string)).toEqual({ page: 'cart', extra: { ab: 'b' } });
   });
 

@@ -21,7 +21,7 @@ describe('retention and erasure on MariaDB', () => {
 
   const insertEvents = async (n: number, userId: string, tsMs: number) => {
     const rows = Array.from({ length: n }, (_, i) => ({
-      eventId: `${userId}-${tsMs}-${i}`, userId, sessionId: '', itemId: 'sku-1', action: 1, quantity: 1, price: null, currency: '', rating: null, tsMs, recId: '', context: null, ingestedAtMs: tsMs, forwarded: 1,
+      eventId: `${userId}-${tsMs}-${i}`, userId, sessionId: '', itemId: 'sku-1', action: 1, quantity: 1, price: null, currency: '', rating: null, tsMs, recId: '', context: null, ingestedAtMs: tsMs,
     }));
     for (let i = 0; i < rows.length; i += 1000) await ds.getRepository(ClickstreamEventEntity).insert(rows.slice(i, i + 1000));
   };

@@ -53,6 +53,10 @@ export class ServiceProcess {
     return this.output;
   }
 
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
   /** Still running (neither exited nor killed). */
   get alive(): boolean {
     return this.child.exitCode === null && this.child.signalCode === null;

@@ -32,6 +32,8 @@ export interface IngestPipelineOptions {
   readonly pseudonymize?: Pseudonymize;
 }
 
+const sourcePosition = (m: BusMessage) => ({ sourcePartition: m.partition, sourceOffset: Number(m.offset) });
+
 interface Accepted<T> {
   readonly source: BusMessage;
   readonly eventId: string;
@@ -40,9 +42,11 @@ interface Accepted<T> {
 
 /**
  * Turns a batch of raw records into stored, forwarded events and dead letters.
- * Order of effects: store (idempotent) → publish normalized + dead letters →
- * mark forwarded; the caller commits offsets only after this resolves, so a
- * crash anywhere replays the batch without loss and without double storage.
+ * Order of effects: store (idempotent, with each record's raw-topic position) →
+ * publish normalized + dead letters; the caller commits offsets only after this
+ * resolves, so a crash anywhere replays the batch without loss and without
+ * double storage, and the replay forwards again what it finds stored from the
+ * same positions (downstream consumers deduplicate by event_id).
  */
 export class IngestPipeline {
   private readonly logger = new Logger(IngestPipeline.name);
@@ -81,7 +85,7 @@ export class IngestPipeline {
       }
     }
     const now = this.clock();
-    const rows: ClickstreamEventRow[] = accepted.map(({ event: e }) => ({
+    const rows: ClickstreamEventRow[] = accepted.map(({ source, event: e }) => ({
       eventId: e.eventId,
       userId: e.userId,
       sessionId: e.sessionId,
@@ -95,6 +99,7 @@ export class IngestPipeline {
       recId: e.recId,
       context: e.context ? storedContext(e.context) : null,
       ingestedAtMs: now,
+      ...sourcePosition(source),
     }));
     const stored = await this.timedWrite('clickstream', () => this.options.clickstreamStore.storeBatch(rows));
     const forward = accepted.filter((a) => stored.toForward.has(a.eventId));
@@ -103,7 +108,6 @@ export class IngestPipeline {
       forward.map((a) => this.normalizedRecord(a.event.userId, a.eventId, toBinary(ClickstreamEventSchema, a.event))),
       rejected,
     );
-    await this.options.clickstreamStore.markForwarded(forward.map((a) => a.eventId));
     this.count('clickstream', forward.length, stored.duplicates.length);
   }
 
@@ -111,13 +115,14 @@ export class IngestPipeline {
     const { accepted, rejected } = this.sort(batch, 'catalog', (m) => this.catalogValidator.parse(m.value, m.headers));
     const now = this.clock();
     const itemIdOf = (e: CatalogEvent) => (e.change.case === 'upsert' || e.change.case === 'delete' ? e.change.value.itemId : '');
-    const rows: CatalogEventRow[] = accepted.map(({ event: e }) => ({
+    const rows: CatalogEventRow[] = accepted.map(({ source, event: e }) => ({
       eventId: e.eventId,
       itemId: itemIdOf(e),
       kind: e.change.case ?? 'unknown',
       tsMs: Number(e.tsMs),
       payload: toJsonString(CatalogEventSchema, e),
       ingestedAtMs: now,
+      ...sourcePosition(source),
     }));
     const changes: CatalogChange[] = accepted.map(({ event: e }) => {
       const tsMs = Number(e.tsMs);
@@ -142,7 +147,6 @@ export class IngestPipeline {
       forward.map((a) => this.normalizedRecord(itemIdOf(a.event), a.eventId, toBinary(CatalogEventSchema, a.event))),
       rejected,
     );
-    await this.options.catalogStore.markForwarded(forward.map((a) => a.eventId));
     this.count('catalog', forward.length, stored.duplicates.length);
   }
 
@@ -213,9 +217,9 @@ export class IngestPipeline {
   }
 
   /**
-   * Accepted = forwarded by this call: new events, and stored ones an earlier
-   * attempt did not get to forward (it died before counting them too), so the
-   * counter matches the stored rows after a fault.
+   * Accepted = forwarded by this call: new events, and redelivered ones found
+   * stored (an earlier attempt may have died before counting them; after a
+   * rebalance mid-batch the counter can run one batch ahead of the rows).
    */
   private count(stream: Stream, forwarded: number, duplicates: number): void {
     this.options.metrics.accepted.inc({ stream }, forwarded);

@@ -21,6 +21,7 @@ import { Experiments1765300000000 } from './migrations/1765300000000-experiments
 import { ServedListLatency1765400000000 } from './migrations/1765400000000-served-list-latency';
 import { UserIndexes1765500000000 } from './migrations/1765500000000-user-indexes';
 import { RetentionIndexes1765600000000 } from './migrations/1765600000000-retention-indexes';
+import { IngestSourcePosition1765700000000 } from './migrations/1765700000000-ingest-source-position';
 import { ExperimentEntity, ExperimentUnitEntity } from './entities/experiment.entity';
 import { FeedbackTables1765200000000 } from './migrations/1765200000000-feedback-tables';
 import {
@@ -54,7 +55,7 @@ export const Entities = [
   FeedbackPendingActionEntity,
   FeedbackMetricBucketEntity,
 ];
-export const Migrations = [InitialSchema1763800000000, FeatureTables1763900000000, ModelVersions1764000000000, ModelLifecycle1765000000000, TrainingRuns1765100000000, FeedbackTables1765200000000, Experiments1765300000000, ServedListLatency1765400000000, UserIndexes1765500000000, RetentionIndexes1765600000000];
+export const Migrations = [InitialSchema1763800000000, FeatureTables1763900000000, ModelVersions1764000000000, ModelLifecycle1765000000000, TrainingRuns1765100000000, FeedbackTables1765200000000, Experiments1765300000000, ServedListLatency1765400000000, UserIndexes1765500000000, RetentionIndexes1765600000000, IngestSourcePosition1765700000000];
 
 export type StoreProfile =
   /** `tls`: connect over TLS (mysqlSslOptions); absent = plain TCP, as the URL alone says. */

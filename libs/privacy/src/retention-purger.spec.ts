@@ -16,7 +16,7 @@ describe('RetentionPurger on the embedded store', () => {
 
   async function seed(tag: string, tsMs: number): Promise<void> {
     await ds.getRepository(ClickstreamEventEntity).insert({
-      eventId: `ev-${tag}`, userId: `u-${tag}`, sessionId: '', itemId: 'sku-1', action: 1, quantity: 1, price: null, currency: '', rating: null, tsMs, recId: '', context: null, ingestedAtMs: tsMs, forwarded: 1,
+      eventId: `ev-${tag}`, userId: `u-${tag}`, sessionId: '', itemId: 'sku-1', action: 1, quantity: 1, price: null, currency: '', rating: null, tsMs, recId: '', context: null, ingestedAtMs: tsMs,
     });
     await ds.getRepository(UserSequenceEntity).insert({ userId: `u-${tag}`, steps: [] as never, updatedTsMs: tsMs });
     const feedback = new FeedbackStore(ds);
@@ -48,7 +48,7 @@ describe('RetentionPurger on the embedded store', () => {
 
   it('purges a backlog in bounded batches, the rest at later passes', async () => {
     const rows = Array.from({ length: 2500 }, (_, i) => ({
-      eventId: `ev-${i}`, userId: 'u', sessionId: '', itemId: 'sku-1', action: 1, quantity: 1, price: null, currency: '', rating: null, tsMs: NOW - 90 * DAY, recId: '', context: null, ingestedAtMs: 0, forwarded: 1,
+      eventId: `ev-${i}`, userId: 'u', sessionId: '', itemId: 'sku-1', action: 1, quantity: 1, price: null, currency: '', rating: null, tsMs: NOW - 90 * DAY, recId: '', context: null, ingestedAtMs: 0,
     }));
     for (let i = 0; i < rows.length; i += 500) await ds.getRepository(ClickstreamEventEntity).insert(rows.slice(i, i + 500));
     const store = new RetentionStore(ds);

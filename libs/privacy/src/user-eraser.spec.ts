@@ -24,7 +24,7 @@ const T0 = 1_765_000_000_000;
 /** One user's rows in every table that holds users, as the services write them. */
 async function seedUser(ds: DataSource, userId: string, tag: string): Promise<void> {
   await ds.getRepository(ClickstreamEventEntity).insert({
-    eventId: `ev-${tag}-1`, userId, sessionId: 's', itemId: 'sku-1', action: 1, quantity: 1, price: null, currency: '', rating: null, tsMs: T0, recId: '', context: null, ingestedAtMs: T0, forwarded: 1,
+    eventId: `ev-${tag}-1`, userId, sessionId: 's', itemId: 'sku-1', action: 1, quantity: 1, price: null, currency: '', rating: null, tsMs: T0, recId: '', context: null, ingestedAtMs: T0,
   });
   await ds.getRepository(UserSequenceEntity).insert({ userId, steps: [{ i: 'sku-1', a: 1, t: T0 }] as never, updatedTsMs: T0 });
   const feedback = new FeedbackStore(ds);

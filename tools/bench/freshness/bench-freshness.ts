@@ -7,7 +7,9 @@
  * background load (baseline), then under a sustained background clickstream
  * of other users at a stated rate, in the same run.
  * Writes reports/bench-freshness.json.
- * Usage: npm run bench:freshness [-- --rate 500 --probes 60 --idle-probes 20]
+ * Also: CPU seconds per background event of each process during the loaded phase, and the
+ * feature-builder's applied events/s at that load.
+ * Usage: npm run bench:freshness [-- --rate 5000 --probes 300 --idle-probes 60]
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -19,6 +21,7 @@ import { Producer } from 'kafkajs';
 import { IngestScenario } from '../../../test/ingest/ingest-scenario';
 import { publishCatalog, RecommendationStack, startRecommendationStack } from '../../../test/support/recommendation-stack';
 /* eslint-enable @nx/enforce-module-boundaries */
+import { CpuMeter, infraPid } from '../process-cpu';
 import { BenchProgress } from '../progress';
 
 
@@ -91,15 +94,20 @@ class BackgroundLoad {
     this.stoppedAt = Date.now();
   }
 
+  /** Events handed to the producer so far. */
+  get handed(): number {
+    return this.next;
+  }
+
   get achievedRate(): number {
     return this.acked / ((this.stoppedAt - this.startedAt) / 1000);
   }
 }
 
 async function main(): Promise<void> {
-  const rate = arg('rate', 500);
-  const loadedProbes = arg('probes', 60);
-  const idleProbes = arg('idle-probes', 20);
+  const rate = arg('rate', 5000);
+  const loadedProbes = arg('probes', 300);
+  const idleProbes = arg('idle-probes', 60);
   const pollMs = arg('poll-ms', 10);
   const warmupS = arg('warmup-s', 5);
   const probeTimeoutMs = 30_000;
@@ -191,6 +199,10 @@ async function main(): Promise<void> {
     load = new BackgroundLoad(producer, scenario.topics.clickstreamRaw, background, rate);
     load.start();
     await sleep(warmupS * 1000);
+    const pids = Object.fromEntries(scenario.services.map((s) => [s.name, s.pid]));
+    const cpu = new CpuMeter({ ...pids, mariadb: infraPid('mariadb'), kafka: infraPid('kafka'), 'bench (producer + probes)': process.pid });
+    const appliedBefore = await appliedCount(scenario);
+    const handedBefore = load.handed;
     const loaded: number[] = [];
     let loadedTimeouts = 0;
     const loadedStart = Date.now();
@@ -202,6 +214,9 @@ async function main(): Promise<void> {
       await sleep(100);
     }
     const measuredSeconds = (Date.now() - loadedStart) / 1000;
+    const cpuSeconds = cpu.stop();
+    const appliedDuring = (await appliedCount(scenario)) - appliedBefore;
+    const sentDuring = load.handed - handedBefore;
     await load.stop();
     const producedBackground = load.acked;
     // Did the pipeline keep up? Events of the whole run stored by ingest vs produced, right at the end and 10 s later.
@@ -241,6 +256,14 @@ async function main(): Promise<void> {
         idle: { ...idleS, timeouts: idleTimeouts },
         loaded: { ...loadedS, timeouts: loadedTimeouts, measured_seconds: measuredSeconds },
       },
+      loaded_phase_cpu: {
+        seconds: measuredSeconds,
+        cpu_seconds: cpuSeconds,
+        // Machine CPU each process spent per background event while the probes ran: the capacity model's figures.
+        cpu_microseconds_per_event: Object.fromEntries(Object.entries(cpuSeconds).map(([n, c]) => [n, c === null || sentDuring === 0 ? null : Number(((c * 1e6) / sentDuring).toFixed(1))])),
+        background_events_sent: sentDuring,
+        feature_builder_applied_events_per_second: Math.round(appliedDuring / measuredSeconds),
+      },
       ratio: { loaded_p99_over_idle_p99: idleS && loadedS ? Number((loadedS.p99 / idleS.p99).toFixed(3)) : null, loaded_p50_over_idle_p50: idleS && loadedS ? Number((loadedS.p50 / idleS.p50).toFixed(3)) : null },
       raw_ms: { idle, loaded },
       notes: `Percentiles are nearest-rank over ${idle.length} idle and ${loaded.length} loaded probes, so p99 is close to the max. Latency includes the produce round trip (acks=-1), ingest (validate, MariaDB, forward), feature-builder, the scorer and gateway, and up to one poll interval. ${probeEvents} probe events in all. The machine is shared with other work while this runs.`,
@@ -256,6 +279,12 @@ async function main(): Promise<void> {
     await scenario.close();
     progress.done();
   }
+}
+
+/** Events the feature-builder has applied (its dedup table holds one row per applied event_id). */
+async function appliedCount(scenario: IngestScenario): Promise<number> {
+  const [row] = await scenario.db.query<{ n: number }>('SELECT COUNT(*) AS n FROM feature_applied_events');
+  return Number(row.n);
 }
 
 main().catch((error) => {

@@ -447,7 +447,6 @@ export class IngestFuzzTarget {
     const clock = () => FUZZ_NOW_MS;
     const clickstreamStore = {
       storeBatch: async (rows: readonly ClickstreamEventEntity[]) => (checkRows(ClickstreamEventEntity, rows), stored(rows.map((r) => r.eventId))),
-      markForwarded: async () => undefined,
     } as unknown as ClickstreamEventStore;
     const catalogStore = {
       applyBatch: async (rows: readonly CatalogEventEntity[], changes: ReadonlyArray<{ kind: string; item?: CatalogItemEntity }>) => {
@@ -456,7 +455,6 @@ export class IngestFuzzTarget {
         checkRows(CatalogItemEntity, items);
         return stored(rows.map((r) => r.eventId));
       },
-      markForwarded: async () => undefined,
     } as unknown as CatalogStore;
     this.pipeline = new IngestPipeline({
       bus: this.bus as unknown as MessageBus,

@@ -25,6 +25,10 @@ export class CatalogEventEntity {
   @Column({ name: 'ingested_at_ms', type: 'bigint', transformer: bigintAsNumber })
   ingestedAtMs!: number;
 
-  @Column({ type: 'smallint', default: 0 })
-  forwarded!: number;
+  /** Where the event was read on the raw topic (-1: not from the topic); see storeIdempotently. */
+  @Column({ name: 'source_partition', type: 'int', default: -1 })
+  sourcePartition!: number;
+
+  @Column({ name: 'source_offset', type: 'bigint', default: -1, transformer: bigintAsNumber })
+  sourceOffset!: number;
 }

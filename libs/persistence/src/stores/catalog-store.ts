@@ -1,9 +1,10 @@
 import { DataSource, EntityManager, In, MoreThan } from 'typeorm';
 import { CatalogEventEntity } from '../entities/catalog-event.entity';
 import { CatalogItemEntity } from '../entities/catalog-item.entity';
-import { IdempotentInsertResult, insertIdempotently, markForwarded } from './idempotent-insert';
+import { IdempotentInsertResult, SourcePosition, storeIdempotently } from './idempotent-insert';
 
-export type CatalogEventRow = Omit<CatalogEventEntity, 'forwarded'>;
+/** A change to log; without a raw-topic position a copy arriving again is a duplicate. */
+export type CatalogEventRow = Omit<CatalogEventEntity, keyof SourcePosition> & Partial<SourcePosition>;
 
 /** An item as the store holds it (read-only to callers; changes go through applyBatch). */
 export type CatalogItemRecord = Readonly<CatalogItemEntity>;
@@ -23,12 +24,12 @@ export class CatalogStore {
    */
   applyBatch(events: readonly CatalogEventRow[], changes: readonly CatalogChange[]): Promise<IdempotentInsertResult> {
     if (events.length === 0) return Promise.resolve({ inserted: [], toForward: new Set(), duplicates: [] });
-    return this.dataSource.transaction(async (manager) => {
-      const result = await insertIdempotently(manager, CatalogEventEntity, events.map((e) => ({ ...e, forwarded: 0 })));
-      const fresh = new Set(result.inserted);
-      await this.applyChanges(manager, changes.filter((c) => fresh.has(c.eventId)));
-      return result;
-    });
+    return storeIdempotently(
+      this.dataSource,
+      CatalogEventEntity,
+      events.map((e) => ({ sourcePartition: -1, sourceOffset: -1, ...e })),
+      (manager, inserted) => this.applyChanges(manager, changes.filter((c) => inserted.has(c.eventId))),
+    );
   }
 
   private async applyChanges(manager: EntityManager, changes: readonly CatalogChange[]): Promise<void> {
@@ -54,11 +55,6 @@ export class CatalogStore {
       }
     }
     if (next.size > 0) await repo.save([...next.values()], { chunk: 200 });
-  }
-
-  markForwarded(eventIds: readonly string[]): Promise<void> {
-    if (eventIds.length === 0) return Promise.resolve();
-    return markForwarded(this.dataSource.manager, CatalogEventEntity, eventIds);
   }
 
   /**

@@ -1,8 +1,9 @@
 import { DataSource, MoreThanOrEqual } from 'typeorm';
 import { ClickstreamEventEntity } from '../entities/clickstream-event.entity';
-import { IdempotentInsertResult, insertIdempotently, markForwarded } from './idempotent-insert';
+import { IdempotentInsertResult, SourcePosition, storeIdempotently } from './idempotent-insert';
 
-export type ClickstreamEventRow = Omit<ClickstreamEventEntity, 'forwarded'>;
+/** An event to store; without a raw-topic position (fixtures, imports) a copy arriving again is a duplicate. */
+export type ClickstreamEventRow = Omit<ClickstreamEventEntity, keyof SourcePosition> & Partial<SourcePosition>;
 
 /** What a dataset export needs of an event; also the keyset cursor (user_id, ts_ms, event_id) of the next page. */
 export interface ClickstreamExportRow {
@@ -19,17 +20,10 @@ export type ClickstreamExportCursor = Pick<ClickstreamExportRow, 'userId' | 'tsM
 export class ClickstreamEventStore {
   constructor(private readonly dataSource: DataSource) {}
 
-  /** Stores a batch in one transaction; duplicates of stored events are skipped. */
+  /** Stores a batch in one transaction; duplicates of stored events are skipped (storeIdempotently). */
   storeBatch(rows: readonly ClickstreamEventRow[]): Promise<IdempotentInsertResult> {
     if (rows.length === 0) return Promise.resolve({ inserted: [], toForward: new Set(), duplicates: [] });
-    return this.dataSource.transaction((manager) =>
-      insertIdempotently(manager, ClickstreamEventEntity, rows.map((r) => ({ ...r, forwarded: 0 }))),
-    );
-  }
-
-  markForwarded(eventIds: readonly string[]): Promise<void> {
-    if (eventIds.length === 0) return Promise.resolve();
-    return markForwarded(this.dataSource.manager, ClickstreamEventEntity, eventIds);
+    return storeIdempotently(this.dataSource, ClickstreamEventEntity, rows.map((r) => ({ sourcePartition: -1, sourceOffset: -1, ...r })));
   }
 
   count(): Promise<number> {

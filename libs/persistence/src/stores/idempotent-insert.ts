@@ -1,13 +1,21 @@
-import { EntityManager, EntityTarget, In, ObjectLiteral } from 'typeorm';
+import { DataSource, EntityManager, EntityTarget, In, ObjectLiteral } from 'typeorm';
 
 export interface IdempotentInsertResult {
   /** Ids stored by this call. */
   readonly inserted: readonly string[];
-  /** Ids that must (still) go to the downstream topic: new ones plus earlier, unforwarded ones. */
+  /** Ids that must (still) go to the downstream topic: new ones plus redelivered records already stored. */
   readonly toForward: ReadonlySet<string>;
-  /** Ids that were already stored and forwarded: redelivery with no effect. */
+  /** Ids stored before from another record (a resent event): no effect. */
   readonly duplicates: readonly string[];
 }
+
+/** Where a record was read on its raw topic; -1 when it did not come from one. */
+export interface SourcePosition {
+  readonly sourcePartition: number;
+  readonly sourceOffset: number;
+}
+
+export type SourcedEventRow = ObjectLiteral & { eventId: string } & SourcePosition;
 
 const CHUNK = 1000;
 
@@ -19,72 +27,105 @@ function quote(manager: EntityManager, name: string): string {
   return manager.connection.driver.escape(name);
 }
 
+/** Runs a write statement and returns the rows it changed (typeorm's structured result, both drivers). */
+async function execute(manager: EntityManager, sql: string, params: unknown[]): Promise<number> {
+  const runner = manager.queryRunner ?? manager.connection.createQueryRunner();
+  try {
+    const result = await runner.query(sql, params, true);
+    return result.affected ?? 0;
+  } finally {
+    if (!manager.queryRunner) await runner.release();
+  }
+}
+
 /**
  * Multi-row INSERT of plain rows, hand-built because typeorm's `insert` costs
  * more in JavaScript than the statement does in the database on hot paths.
  * `ignoreExisting` skips rows whose key is taken instead of failing.
+ * Returns the number of rows inserted.
  */
-export async function insertRows<T extends ObjectLiteral>(manager: EntityManager, entity: EntityTarget<T>, rows: readonly T[], options: { ignoreExisting?: boolean } = {}): Promise<void> {
-  if (rows.length === 0) return;
+export async function insertRows<T extends ObjectLiteral>(manager: EntityManager, entity: EntityTarget<T>, rows: readonly T[], options: { ignoreExisting?: boolean } = {}): Promise<number> {
+  if (rows.length === 0) return 0;
   const metadata = manager.connection.getMetadata(entity);
   const driver = manager.connection.driver;
   const columns = metadata.columns;
   const verb = !options.ignoreExisting ? 'INSERT INTO' : isMysql(manager) ? 'INSERT IGNORE INTO' : 'INSERT OR IGNORE INTO';
   const head = `${verb} ${quote(manager, metadata.tableName)} (${columns.map((c) => quote(manager, c.databaseName)).join(', ')}) VALUES `;
   const tuple = `(${columns.map(() => '?').join(', ')})`;
+  let inserted = 0;
   for (let i = 0; i < rows.length; i += CHUNK) {
     const chunk = rows.slice(i, i + CHUNK);
     const params: unknown[] = [];
     for (const row of chunk) {
       for (const column of columns) params.push(driver.preparePersistentValue(column.getEntityValue(row, true), column) ?? null);
     }
-    await manager.query(head + chunk.map(() => tuple).join(', '), params);
+    inserted += await execute(manager, head + chunk.map(() => tuple).join(', '), params);
   }
+  return inserted;
 }
 
-async function forwardedState(manager: EntityManager, table: string, ids: readonly string[]): Promise<Map<string, number>> {
-  const state = new Map<string, number>();
+async function storedPositions(manager: EntityManager, table: string, ids: readonly string[]): Promise<Map<string, SourcePosition>> {
+  const stored = new Map<string, SourcePosition>();
   for (let i = 0; i < ids.length; i += CHUNK) {
     const chunk = ids.slice(i, i + CHUNK);
-    const rows: Array<{ event_id: string; forwarded: number | string }> = await manager.query(
-      `SELECT event_id, forwarded FROM ${quote(manager, table)} WHERE event_id IN (${chunk.map(() => '?').join(', ')})`,
+    const rows: Array<{ event_id: string; source_partition: number | string; source_offset: number | string }> = await manager.query(
+      `SELECT event_id, source_partition, source_offset FROM ${quote(manager, table)} WHERE event_id IN (${chunk.map(() => '?').join(', ')})`,
       [...chunk],
     );
-    for (const row of rows) state.set(row.event_id, Number(row.forwarded));
+    for (const row of rows) stored.set(row.event_id, { sourcePartition: Number(row.source_partition), sourceOffset: Number(row.source_offset) });
   }
-  return state;
+  return stored;
 }
+
+const samePosition = (a: SourcePosition, b: SourcePosition) => a.sourcePartition >= 0 && a.sourcePartition === b.sourcePartition && a.sourceOffset === b.sourceOffset;
+
+/** Thrown inside the optimistic transaction to roll it back when some ids were stored already. */
+class SomeStoredBefore extends Error {}
 
 /**
- * Inserts rows keyed by event_id unless present, inside the caller's transaction.
- * A stored-but-unforwarded row means an earlier attempt crashed between the
- * write and the publish; it is forwarded again rather than lost.
+ * Stores rows keyed by event_id unless present, in one transaction with `alsoApply`
+ * (given the ids this call inserted). A stored row read again from the same raw-topic
+ * position is a redelivery: an earlier attempt stored it and may have died before
+ * forwarding it, so it is forwarded again (consumers deduplicate by event_id); the
+ * same id from another position is a duplicate and has no effect.
+ *
+ * The common batch has no stored ids: one INSERT and the commit. Only when the insert
+ * skips a row is the transaction rolled back and redone reading the stored positions first.
  */
-export async function insertIdempotently<T extends ObjectLiteral & { eventId: string }>(
-  manager: EntityManager,
+export async function storeIdempotently<T extends SourcedEventRow>(
+  dataSource: DataSource,
   entity: EntityTarget<T>,
   rows: readonly T[],
+  alsoApply: (manager: EntityManager, inserted: ReadonlySet<string>) => Promise<void> = async () => undefined,
 ): Promise<IdempotentInsertResult> {
-  const table = manager.connection.getMetadata(entity).tableName;
-  const existing = await forwardedState(manager, table, rows.map((r) => r.eventId));
-  const fresh = rows.filter((r) => !existing.has(r.eventId));
-  // IGNORE covers a concurrent instance inserting the same id meanwhile.
-  await insertRows(manager, entity, fresh, { ignoreExisting: true });
-  const toForward = new Set<string>(fresh.map((r) => r.eventId));
-  const duplicates: string[] = [];
-  for (const [id, forwarded] of existing) {
-    if (forwarded) duplicates.push(id);
-    else toForward.add(id);
+  const ids = rows.map((r) => r.eventId);
+  try {
+    return await dataSource.transaction(async (manager) => {
+      if ((await insertRows(manager, entity, rows, { ignoreExisting: true })) !== rows.length) throw new SomeStoredBefore();
+      const all = new Set(ids);
+      await alsoApply(manager, all);
+      return { inserted: ids, toForward: all, duplicates: [] };
+    });
+  } catch (error) {
+    if (!(error instanceof SomeStoredBefore)) throw error;
   }
-  return { inserted: fresh.map((r) => r.eventId), toForward, duplicates };
-}
-
-export async function markForwarded<T extends ObjectLiteral>(manager: EntityManager, entity: EntityTarget<T>, ids: readonly string[]): Promise<void> {
-  const table = manager.connection.getMetadata(entity).tableName;
-  for (let i = 0; i < ids.length; i += CHUNK) {
-    const chunk = ids.slice(i, i + CHUNK);
-    await manager.query(`UPDATE ${quote(manager, table)} SET forwarded = 1 WHERE event_id IN (${chunk.map(() => '?').join(', ')})`, [...chunk]);
-  }
+  return dataSource.transaction(async (manager) => {
+    const stored = await storedPositions(manager, manager.connection.getMetadata(entity).tableName, ids);
+    const fresh = rows.filter((r) => !stored.has(r.eventId));
+    // IGNORE covers a concurrent instance inserting the same id meanwhile (both forward it).
+    await insertRows(manager, entity, fresh, { ignoreExisting: true });
+    const inserted = new Set(fresh.map((r) => r.eventId));
+    const toForward = new Set(inserted);
+    const duplicates: string[] = [];
+    for (const row of rows) {
+      const position = stored.get(row.eventId);
+      if (position === undefined) continue;
+      if (samePosition(position, row)) toForward.add(row.eventId);
+      else duplicates.push(row.eventId);
+    }
+    await alsoApply(manager, inserted);
+    return { inserted: [...inserted], toForward, duplicates };
+  });
 }
 
 /** A consumer's table of the event ids it has applied (event_id primary key). */

@@ -3,7 +3,7 @@ import { openStore } from '../data-source';
 import { CatalogStore } from './catalog-store';
 import { ClickstreamEventRow, ClickstreamEventStore } from './clickstream-event-store';
 
-const event = (id: string, user = 'u1'): ClickstreamEventRow => ({
+const event = (id: string, user = 'u1', sourceOffset = -1): ClickstreamEventRow => ({
   eventId: id,
   userId: user,
   sessionId: 's1',
@@ -17,6 +17,7 @@ const event = (id: string, user = 'u1'): ClickstreamEventRow => ({
   recId: '',
   context: { page: 'product' },
   ingestedAtMs: 1_763_800_000_100,
+  ...(sourceOffset >= 0 ? { sourcePartition: 2, sourceOffset } : {}),
 });
 
 describe('stores on the embedded profile', () => {
@@ -26,25 +27,41 @@ describe('stores on the embedded profile', () => {
   });
   afterEach(() => ds.destroy());
 
-  it('stores a batch once: redelivery is a no-op and reports duplicates', async () => {
+  it('stores an event once: a copy from another raw-topic position is a duplicate with no effect', async () => {
     const store = new ClickstreamEventStore(ds);
-    const first = await store.storeBatch([event('e1'), event('e2')]);
+    const first = await store.storeBatch([event('e1', 'u1', 10), event('e2', 'u1', 11)]);
     expect([...first.inserted].sort()).toEqual(['e1', 'e2']);
-    await store.markForwarded(['e1', 'e2']);
-    const again = await store.storeBatch([event('e1'), event('e2'), event('e3')]);
+    expect([...first.toForward].sort()).toEqual(['e1', 'e2']);
+    const again = await store.storeBatch([event('e1', 'u1', 20), event('e2'), event('e3', 'u1', 21)]);
     expect(again.inserted).toEqual(['e3']);
     expect([...again.duplicates].sort()).toEqual(['e1', 'e2']);
     expect([...again.toForward]).toEqual(['e3']);
     expect(await store.count()).toBe(3);
   });
 
-  it('forwards again an event stored by a crashed attempt that never published it', async () => {
+  it('forwards again an event redelivered from the same raw-topic position (the attempt that stored it may have died before publishing)', async () => {
     const store = new ClickstreamEventStore(ds);
-    await store.storeBatch([event('e1')]);
-    const retry = await store.storeBatch([event('e1')]);
-    expect(retry.inserted).toEqual([]);
-    expect([...retry.toForward]).toEqual(['e1']);
+    await store.storeBatch([event('e1', 'u1', 10)]);
+    const retry = await store.storeBatch([event('e1', 'u1', 10), event('e2', 'u1', 11)]);
+    expect(retry.inserted).toEqual(['e2']);
+    expect([...retry.toForward].sort()).toEqual(['e1', 'e2']);
     expect(retry.duplicates).toEqual([]);
+    expect(await store.count()).toBe(2);
+  });
+
+  it('applies a catalog change once even when its record is redelivered', async () => {
+    const store = new CatalogStore(ds);
+    const item = (title: string) => ({
+      itemId: 'p1', title, description: '', categoryPath: ['Phones'], brand: 'Acme', price: 100, currency: 'EUR', inStock: 1, attributes: {},
+    });
+    const log = (eventId: string, tsMs: number, sourceOffset: number) => ({ eventId, itemId: 'p1', kind: 'upsert', tsMs, payload: '{}', ingestedAtMs: tsMs, sourcePartition: 0, sourceOffset });
+    await store.applyBatch([log('c1', 1000, 5)], [{ kind: 'upsert', eventId: 'c1', tsMs: 1000, item: item('first') }]);
+    await store.applyBatch([log('c2', 2000, 6)], [{ kind: 'upsert', eventId: 'c2', tsMs: 2000, item: item('second') }]);
+    const retry = await store.applyBatch([log('c1', 1000, 5)], [{ kind: 'upsert', eventId: 'c1', tsMs: 1000, item: item('first') }]);
+    expect([...retry.toForward]).toEqual(['c1']);
+    expect(retry.inserted).toEqual([]);
+    expect((await store.findItem('p1'))?.title).toBe('second');
+    expect(await store.countEvents()).toBe(2);
   });
 
   it('keeps the newest catalog state whatever the delivery order', async () => {
