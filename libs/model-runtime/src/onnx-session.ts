@@ -77,11 +77,20 @@ export class SessionFactory {
   }
 }
 
+/**
+ * onnxruntime's intra-op threads spin after each run by default. A serving process shares its cores
+ * with its own JavaScript thread (gRPC, stores) and, here, other processes: spinning threads took
+ * those cores, and at 100k items (2 cores, under load) turning it off made both the MatMul and
+ * Recommend several times faster (issue 15, reports/bench-serving.json).
+ */
+export const NO_SPINNING: Pick<ort.InferenceSession.SessionOptions, 'extra'> = { extra: { session: { intra_op: { allow_spinning: '0' } } } };
+
 async function createSession(file: string, provider: ExecutionProvider, intraOpNumThreads?: number): Promise<ort.InferenceSession> {
   try {
     return await ort.InferenceSession.create(file, {
       executionProviders: provider === 'cuda' ? ['cuda', 'cpu'] : ['cpu'],
       ...(intraOpNumThreads ? { intraOpNumThreads } : {}),
+      ...NO_SPINNING,
     });
   } catch (e) {
     const onProvider = provider === 'cuda' ? ' with the CUDA execution provider' : '';

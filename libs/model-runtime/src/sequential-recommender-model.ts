@@ -282,7 +282,9 @@ export class SequentialRecommenderModel {
     const excludeRows = options.exclude?.map((items) => (items === undefined ? undefined : this.rowSet(items)));
     this.scoreKernel ??= ItemScoreKernel.open(this.hidden, this.executionProvider);
     const kernel = await this.scoreKernel;
-    return this.scoredItems(await kernel.topK(this.catalog.matrix, this.catalog.rowCount, this.hidden, userVecs, k, { excludeRows, mask: options.mask }));
+    // Trained rows (and padding row 0) never change; cold rows after them may be added or replaced.
+    const immutableRows = this.catalog.trainedItemCount + 1;
+    return this.scoredItems(await kernel.topK(this.catalog.matrix, this.catalog.rowCount, this.hidden, userVecs, k, { excludeRows, mask: options.mask, immutableRows }));
   }
 
   private scoredItems(results: TopKRows[]): ScoredItem[][] {

@@ -2,10 +2,15 @@
 // synthetic model + embedded store, an in-process GatewayGrpcServer over the RecommendationScorer, driven
 // by ghz (github.com/bojand/ghz, pinned and installed by install-ghz.sh; closed loop, C workers) in its
 // own process, with micro-batching ON and OFF, plus an onnxruntime MatMul [B,64]x[64,N] microbenchmark
-// as the roofline. When ghz cannot be installed it falls back to the grpc-js client in load-client.ts
+// as the roofline (roofline.ts). When ghz cannot be installed it falls back to the grpc-js client in load-client.ts
 // and says so in the report ("loadGenerator"). Writes reports/bench-serving.json.
-//   node tools/run-ts.js tools/bench/serving/bench-serving.ts [--sizes 10000,100000] [--requests N] [--concurrency C]
-//     [--load-generator auto|ghz|grpc-js] [--max-error-fraction 0.01] [--providers cpu|cuda|cpu,cuda]
+//   node tools/run-ts.js tools/bench/serving/bench-serving.ts [--sizes 10000,100000] [--duration S] [--runs N] [--concurrency C]
+//     [--roofline-seconds S] [--quick] [--load-generator auto|ghz|grpc-js] [--max-error-fraction 0.01] [--providers cpu|cuda|cpu,cuda]
+// Each load phase runs --duration seconds (default 15) and the roofline is timed call by call for
+// --roofline-seconds per batch size (default 2.5); --runs N (default 3) repeats load phases and roofline
+// N times per size on the same model and store, and the report gives each ratio's median, min and max
+// over the runs. Throughput figures are ratios within a run: the machine is shared (os.loadavg is
+// recorded at the start and end of each phase). --quick (CI): 10k items, 3 s phases, 0.5 s roofline, 1 run.
 // --providers cpu,cuda runs every size on each onnxruntime execution provider in the same run and
 // reports CUDA/CPU ratios ("providerComparison"); CUDA needs `npm run cuda:install` on a GPU host
 // and fails the bench rather than measuring a CPU fallback. Default: cpu only, as before.
@@ -13,7 +18,6 @@ import { execFileSync, spawn } from 'child_process';
 import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import * as ort from 'onnxruntime-node';
 import { Registry } from 'prom-client';
 import { resolveTopicNames } from '@recmesh/contracts';
 import { GatewayGrpcServer, GatewayMetrics } from '@recmesh/gateway-api';
@@ -23,9 +27,10 @@ import { CatalogStore, FeatureStore, openStore } from '@recmesh/persistence';
 import { RecommendationScorer } from '@recmesh/scoring';
 import { CatalogIndex } from '@recmesh/serving-core';
 import type { LoadResult } from './load-client';
-import { gemmModel, writeSyntheticModel } from './synthetic-model';
+import { writeSyntheticModel } from './synthetic-model';
 import { HIDDEN, HISTORY, K, MAX_SEQ_LEN, seedServingStore, USERS } from './bench-store';
-import { ghzPercentileMs, GhzReport, installGhz, RECOMMEND_METHOD, runGhz } from './ghz';
+import { ghzPercentileMs, installGhz, RECOMMEND_METHOD, runGhz } from './ghz';
+import { measureRoofline, RooflinePoint } from './roofline';
 import { BenchProgress } from '../progress';
 
 const ROOT = path.resolve(__dirname, '../../..');
@@ -35,8 +40,17 @@ function arg(name: string, fallback: string): string {
   return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1] : fallback;
 }
 
-const sizes = arg('sizes', '10000,100000,1000000').split(',').map(Number);
-const requestsArg = arg('requests', '');
+const quick = process.argv.includes('--quick');
+const sizes = arg('sizes', quick ? '10000' : '10000,100000,1000000').split(',').map(Number);
+/** Seconds per load phase (ghz --duration): long enough that a few slow batches do not swing the rate. */
+const phaseSeconds = Number(arg('duration', quick ? '3' : '15'));
+/** Seconds of timed MatMul calls per batch size. */
+const rooflineSeconds = Number(arg('roofline-seconds', quick ? '0.5' : '2.5'));
+const runs = Number(arg('runs', quick ? '1' : '3'));
+for (const [name, v] of Object.entries({ duration: phaseSeconds, 'roofline-seconds': rooflineSeconds, runs })) {
+  if (!(v > 0) || (name === 'runs' && !Number.isInteger(v))) throw new Error(`--${name} must be a positive ${name === 'runs' ? 'integer' : 'number'}, not ${v}`);
+}
+for (const n of sizes) if (!Number.isInteger(n) || n < 2) throw new Error(`--sizes takes item counts of at least 2, not ${n}`);
 const concurrency = Number(arg('concurrency', '32'));
 /** auto: ghz if install-ghz.sh succeeds, else the grpc-js client; ghz: fail without ghz; grpc-js: never try ghz. */
 const loadGeneratorChoice = arg('load-generator', 'auto');
@@ -49,8 +63,6 @@ for (const p of providers) if (p !== 'cpu' && p !== 'cuda') throw new Error(`--p
 const WARMUP = concurrency * 2;
 /** Same workload as the grpc-js client: each call for a uniformly random seeded user (user-0 .. user-USERS-1). */
 const GHZ_DATA = JSON.stringify({ user_id: `user-{{randomInt 0 ${USERS}}}`, k: K });
-/** Default request count per run: enough for a stable p99 without blowing the time budget on big catalogs. */
-const requestsFor = (n: number) => (requestsArg ? Number(requestsArg) : n >= 1_000_000 ? 300 : n >= 100_000 ? 1000 : 2000);
 const log = (msg: string) => console.log(`[bench-serving ${new Date().toISOString()}] ${msg}`);
 
 async function timed<T>(work: () => Promise<T>): Promise<[T, number]> {
@@ -73,10 +85,10 @@ function resolveLoadGenerator(): LoadGenerator {
   return { kind: 'grpc-js', label: 'grpc-js', reason };
 }
 
-function runGrpcJsLoad(port: number, requests: number): Promise<LoadResult> {
+function runGrpcJsLoad(port: number): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [path.join(ROOT, 'tools/run-ts.js'), path.join(__dirname, 'load-client.ts'),
-      '--target', `127.0.0.1:${port}`, '--requests', String(requests), '--concurrency', String(concurrency), '--users', String(USERS), '--k', String(K), '--warmup', String(WARMUP)],
+      '--target', `127.0.0.1:${port}`, '--duration', String(phaseSeconds), '--concurrency', String(concurrency), '--users', String(USERS), '--k', String(K), '--warmup', String(WARMUP)],
     { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -91,28 +103,27 @@ function runGrpcJsLoad(port: number, requests: number): Promise<LoadResult> {
 
 // ghz reads the method from the gateway's server reflection: its own .proto parser (ghz v0.93.0's
 // protoreflect) rejects proto3 `optional` fields (Filters.min_price) in gateway.proto, so --proto is not used.
-function ghzArgs(port: number, requests: number): string[] {
+// A timed phase ends with --duration-stop ignore: calls still in flight at the end are neither
+// counted nor reported as errors (ghz's default, close, cancels them and reports them as failures).
+function ghzArgs(port: number, length: { total: number } | { seconds: number }): string[] {
   return [
     '--insecure', '--call', RECOMMEND_METHOD,
-    '--data', GHZ_DATA, '--concurrency', String(concurrency), '--connections', '1', '--total', String(requests),
+    '--data', GHZ_DATA, '--concurrency', String(concurrency), '--connections', '1',
+    ...('total' in length ? ['--total', String(length.total)] : ['--duration', `${length.seconds}s`, '--duration-stop', 'ignore']),
     '--timeout', '60s', `127.0.0.1:${port}`,
   ];
 }
 
-function runGhzOnce(bin: string, port: number, requests: number): Promise<GhzReport> {
-  return runGhz(bin, ghzArgs(port, requests));
-}
-
 /** ghz run mapped onto the grpc-js client's LoadResult: rps counts OK calls only, percentiles are ghz's (OK calls). */
-async function runGhzLoad(bin: string, port: number, requests: number): Promise<LoadResult & { ghz: Record<string, unknown> }> {
-  const warm = await runGhzOnce(bin, port, WARMUP); // warm-up, not counted (the grpc-js client does the same in-process)
+async function runGhzLoad(bin: string, port: number): Promise<LoadResult & { ghz: Record<string, unknown> }> {
+  const warm = await runGhz(bin, ghzArgs(port, { total: WARMUP })); // warm-up, not counted (the grpc-js client does the same in-process)
   const warmOk = warm.statusCodeDistribution?.OK ?? 0;
   if (warmOk < WARMUP) log(`warm-up: ${WARMUP - warmOk} of ${WARMUP} calls failed: ${JSON.stringify(warm.statusCodeDistribution)}`);
-  const rep = await runGhzOnce(bin, port, requests);
+  const rep = await runGhz(bin, ghzArgs(port, { seconds: phaseSeconds }));
   const codes = rep.statusCodeDistribution ?? {};
   const ok = codes.OK ?? 0;
+  const requests = rep.count;
   const errorCodes: Record<string, number> = Object.fromEntries(Object.entries(codes).filter(([code]) => code !== 'OK'));
-  if (rep.count < requests) errorCodes.NOT_COMPLETED = requests - rep.count;
   const pct = (p: number) => ghzPercentileMs(rep, p);
   const durationS = rep.total / 1e9;
   return {
@@ -122,8 +133,8 @@ async function runGhzLoad(bin: string, port: number, requests: number): Promise<
   };
 }
 
-function runLoad(gen: LoadGenerator, port: number, requests: number): Promise<LoadResult> {
-  return gen.kind === 'ghz' ? runGhzLoad(gen.bin, port, requests) : runGrpcJsLoad(port, requests);
+function runLoad(gen: LoadGenerator, port: number): Promise<LoadResult> {
+  return gen.kind === 'ghz' ? runGhzLoad(gen.bin, port) : runGrpcJsLoad(port);
 }
 
 function checkErrors(n: number, label: string, run: LoadResult): void {
@@ -137,9 +148,10 @@ interface ServingRun extends LoadResult {
   batching: { maxBatchSize: number; maxWaitMs: number; maxQueue: number };
   meanBatchSize: number;
   maxBatchSizeSeen: number;
+  loadavg: { start: number[]; end: number[] };
 }
 
-async function serve(gen: LoadGenerator, model: SequentialRecommenderModel, features: FeatureStore, catalog: CatalogIndex, maxBatchSize: number, requests: number): Promise<ServingRun> {
+async function serve(gen: LoadGenerator, model: SequentialRecommenderModel, features: FeatureStore, catalog: CatalogIndex, maxBatchSize: number): Promise<ServingRun> {
   const batching = { maxBatchSize, maxWaitMs, maxQueue: 10_000 };
   const scorer = new RecommendationScorer({ model: () => model, features, catalog, batching, popularityHalfLifeMs: 72 * 3_600_000 });
   const bus = new InMemoryMessageBus();
@@ -151,39 +163,36 @@ async function serve(gen: LoadGenerator, model: SequentialRecommenderModel, feat
   });
   const port = await server.start(0, '127.0.0.1');
   try {
-    const result = await runLoad(gen, port, requests);
+    const start = os.loadavg();
+    const result = await runLoad(gen, port);
+    const loadavg = { start, end: os.loadavg() };
     const sizesSeen = scorer.batchSizes();
     const meanBatchSize = sizesSeen.length ? sizesSeen.reduce((a, b) => a + b, 0) / sizesSeen.length : 1;
-    return { ...result, batching, meanBatchSize, maxBatchSizeSeen: sizesSeen.length ? Math.max(...sizesSeen) : 0 };
+    return { ...result, batching, meanBatchSize, maxBatchSizeSeen: sizesSeen.length ? Math.max(...sizesSeen) : 0, loadavg };
   } finally {
     await server.stop(500);
     await bus.close();
   }
 }
 
-async function gemmRoofline(n: number, batchSizes: number[], provider: ExecutionProvider): Promise<Array<{ batch: number; msPerMatMul: number; impliedMaxRps: number; iterations: number }>> {
-  // CUDA alone, without a CPU fallback: a CUDA figure must never be a CPU one.
-  const session = await ort.InferenceSession.create(gemmModel(n, HIDDEN), { executionProviders: [provider] });
-  const out = [];
-  try {
-    for (const batch of batchSizes) {
-      const users = new ort.Tensor('float32', Float32Array.from({ length: batch * HIDDEN }, () => Math.random() * 2 - 1), [batch, HIDDEN]);
-      for (let i = 0; i < 3; i++) await session.run({ users });
-      let iterations = 0;
-      const t0 = process.hrtime.bigint();
-      let elapsed = 0;
-      while (iterations < 5 || (elapsed < 1.5 && iterations < 2000)) {
-        await session.run({ users });
-        iterations++;
-        elapsed = Number(process.hrtime.bigint() - t0) / 1e9;
-      }
-      const msPerMatMul = (elapsed * 1000) / iterations;
-      out.push({ batch, msPerMatMul, impliedMaxRps: batch / (msPerMatMul / 1000), iterations });
-    }
-  } finally {
-    await session.release();
-  }
-  return out;
+interface RunResult {
+  run: number;
+  batchingOn: ServingRun;
+  batchingOff: ServingRun;
+  gemm: RooflinePoint[];
+  ratios: Record<string, number>;
+}
+
+/** Each ratio's (and batching ON p99's) median, min and max over the runs of one size. */
+function spread(measured: readonly RunResult[]): Record<string, { median: number; min: number; max: number; values: number[] }> {
+  const series: Record<string, number[]> = { batchingOnP99Ms: measured.map((r) => r.batchingOn.p99Ms), batchingOnRps: measured.map((r) => r.batchingOn.rps) };
+  for (const key of Object.keys(measured[0].ratios)) series[key] = measured.map((r) => r.ratios[key]);
+  return Object.fromEntries(Object.entries(series).map(([key, values]) => {
+    const sorted = [...values].sort((a, b) => a - b);
+    const mid = sorted.length >> 1;
+    const median = sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+    return [key, { median, min: sorted[0], max: sorted[sorted.length - 1], values }];
+  }));
 }
 
 async function benchSize(gen: LoadGenerator, n: number, provider: ExecutionProvider): Promise<Record<string, unknown>> {
@@ -204,33 +213,44 @@ async function benchSize(gen: LoadGenerator, n: number, provider: ExecutionProvi
       await catalog.reload();
       const features = new FeatureStore(ds);
       log(`n=${n}: model loaded in ${loadS.toFixed(1)} s, store seeded in ${seedS.toFixed(1)} s (${catalog.size} items)`);
-      const requests = requestsFor(n);
-      const on = await serve(gen, model, features, catalog, 64, requests);
-      log(`n=${n}: batching ON  ${on.rps.toFixed(1)} req/s p50 ${on.p50Ms.toFixed(1)} ms p99 ${on.p99Ms.toFixed(1)} ms errors ${on.errors} ${JSON.stringify(on.errorCodes)} mean batch ${on.meanBatchSize.toFixed(1)}`);
-      checkErrors(n, 'batching ON', on);
-      const off = await serve(gen, model, features, catalog, 1, Math.max(100, Math.round(requests / 2)));
-      log(`n=${n}: batching OFF ${off.rps.toFixed(1)} req/s p50 ${off.p50Ms.toFixed(1)} ms p99 ${off.p99Ms.toFixed(1)} ms errors ${off.errors} ${JSON.stringify(off.errorCodes)}`);
-      checkErrors(n, 'batching OFF', off);
+      const measured: RunResult[] = [];
+      for (let run = 1; run <= runs; run++) {
+        const on = await serve(gen, model, features, catalog, 64);
+        log(`n=${n} run ${run}/${runs}: batching ON  ${on.rps.toFixed(1)} req/s p50 ${on.p50Ms.toFixed(1)} ms p99 ${on.p99Ms.toFixed(1)} ms errors ${on.errors} ${JSON.stringify(on.errorCodes)} mean batch ${on.meanBatchSize.toFixed(1)}`);
+        checkErrors(n, 'batching ON', on);
+        const off = await serve(gen, model, features, catalog, 1);
+        log(`n=${n} run ${run}/${runs}: batching OFF ${off.rps.toFixed(1)} req/s p50 ${off.p50Ms.toFixed(1)} ms p99 ${off.p99Ms.toFixed(1)} ms errors ${off.errors} ${JSON.stringify(off.errorCodes)}`);
+        checkErrors(n, 'batching OFF', off);
+        const batchForGemm = Math.max(1, Math.round(on.meanBatchSize));
+        const gemm = await measureRoofline(n, HIDDEN, [...new Set([batchForGemm, 1])], provider, rooflineSeconds);
+        for (const g of gemm) log(`n=${n} run ${run}/${runs}: MatMul B=${g.batch} median ${g.msPerCall.median.toFixed(2)} ms (p10 ${g.msPerCall.p10.toFixed(2)}, p90 ${g.msPerCall.p90.toFixed(2)}, ${g.calls} calls) -> ${g.impliedMaxRps.toFixed(0)} req/s`);
+        const roofline = gemm.find((g) => g.batch === batchForGemm) ?? gemm[0];
+        const roofline1 = gemm.find((g) => g.batch === 1) ?? gemm[0];
+        const ratios = {
+          batchingOnRps_over_batchingOffRps: on.rps / off.rps,
+          batchingOnRps_over_gemmRooflineRps_atMeanBatch: on.rps / roofline.impliedMaxRps,
+          // Against the fastest tenth of MatMul calls: other processes on a shared machine only ever slow calls down.
+          batchingOnRps_over_gemmRooflineRps_atMeanBatch_p10: on.rps / (roofline.batch / (roofline.msPerCall.p10 / 1000)),
+          batchingOffRps_over_gemmRooflineRps_atB1: off.rps / roofline1.impliedMaxRps,
+          batchingOnP99_over_batchingOffP99: on.p99Ms / off.p99Ms,
+        };
+        log(`n=${n} run ${run}/${runs}: serving/roofline ${ratios.batchingOnRps_over_gemmRooflineRps_atMeanBatch.toFixed(3)}, batching on/off ${ratios.batchingOnRps_over_batchingOffRps.toFixed(2)}x`);
+        measured.push({ run, batchingOn: on, batchingOff: off, gemm, ratios });
+      }
       await model.release();
-      const batchForGemm = Math.max(1, Math.round(on.meanBatchSize));
-      const gemm = await gemmRoofline(n, [...new Set([batchForGemm, 1])], provider);
-      for (const g of gemm) log(`n=${n}: GEMM B=${g.batch} ${g.msPerMatMul.toFixed(2)} ms -> ${g.impliedMaxRps.toFixed(0)} req/s`);
-      const roofline = gemm.find((g) => g.batch === batchForGemm) ?? gemm[0];
-      const roofline1 = gemm.find((g) => g.batch === 1) ?? gemm[0];
+      const last = measured[measured.length - 1];
       return {
         catalogSize: n,
         executionProvider: provider,
         executionProviderReason: model.executionProviderReason,
         setup: { modelWriteS: writeS, modelLoadS: loadS, storeSeedS: seedS },
-        batchingOn: on,
-        batchingOff: off,
-        gemm,
-        ratios: {
-          batchingOnRps_over_batchingOffRps: on.rps / off.rps,
-          batchingOnRps_over_gemmRooflineRps_atMeanBatch: on.rps / roofline.impliedMaxRps,
-          batchingOffRps_over_gemmRooflineRps_atB1: off.rps / roofline1.impliedMaxRps,
-          batchingOnP99_over_batchingOffP99: on.p99Ms / off.p99Ms,
-        },
+        // The last run's figures at the top level (the shape earlier reports had), every run under `runs`.
+        batchingOn: last.batchingOn,
+        batchingOff: last.batchingOff,
+        gemm: last.gemm,
+        ratios: last.ratios,
+        overRuns: spread(measured),
+        runs: measured,
       };
     } finally {
       await ds.destroy();
@@ -266,16 +286,19 @@ async function main(): Promise<void> {
     },
     settings: {
       sizes, providers, concurrency, k: K, users: USERS, historySteps: HISTORY, hidden: HIDDEN, maxSeqLen: MAX_SEQ_LEN,
-      requestsPerSize: Object.fromEntries(sizes.map((n) => [n, { batchingOn: requestsFor(n), batchingOff: Math.max(100, Math.round(requestsFor(n) / 2)) }])),
+      quick, phaseSeconds, rooflineSeconds, runs,
+      runsNote: 'each size: model and store set up once, then `runs` x (batching ON phase, batching OFF phase, MatMul roofline); overRuns gives median/min/max over the runs',
       batchingOn: { maxBatchSize: 64, maxWaitMs }, batchingOff: { maxBatchSize: 1, maxWaitMs },
       loadGeneratorDetails: gen.kind === 'ghz'
         ? `ghz ${gen.version} (github.com/bojand/ghz, go install via tools/bench/serving/install-ghz.sh) in its own process: closed loop, ` +
           `${concurrency} workers on 1 connection, --insecure, method from the gateway's server reflection, --call ${RECOMMEND_METHOD} --data '${GHZ_DATA}' ` +
-          `(uniformly random seeded user per call) --timeout 60s --format json; a separate ${WARMUP}-call ghz run first as warm-up, not counted; ` +
+          `(uniformly random seeded user per call) --duration ${phaseSeconds}s --duration-stop ignore --timeout 60s --format json; a separate ${WARMUP}-call ghz run first as warm-up, not counted; ` +
           'rps = OK calls / ghz total time, p50/p90/p99 = ghz latencyDistribution (OK calls)'
         : `closed-loop grpc-js client in a child process (tools/bench/serving/load-client.ts), random users, warm-up 2xC calls not counted; ghz not used: ${gen.reason}`,
       maxErrorFraction,
-      gemm: 'onnxruntime-node InferenceSession on the run\'s execution provider (CUDA without CPU fallback), single MatMul [B,64]x[64,N], B = round(mean batch size with batching ON) and B = 1; implied max req/s = B / time per MatMul',
+      gemm: `onnxruntime-node InferenceSession with the serving kernel's session options (scoreSessionOptions: same threads) on the run's execution provider (CUDA without CPU fallback), ` +
+        `single MatMul [B,64]x[64,N] with the item matrix as an initializer, B = round(mean batch size with batching ON) and B = 1, each timed call by call for ${rooflineSeconds} s (at least 20 calls) after 5 warm-up calls; ` +
+        'implied max req/s = B / median time per call (p10/p90 reported)',
       storeSeeding: 'catalog_items inserted with a bulk TypeORM insert (not CatalogStore.applyBatch, too slow at 1M on the embedded store); sequences via FeatureStore.saveSequences',
     },
     results,

@@ -1,5 +1,6 @@
 // Closed-loop gRPC load generator (grpc-js, its own process): C callers each send Recommend, wait
-// for the answer, send the next, until `requests` calls are done. Prints one JSON line of results.
+// for the answer, send the next, until `requests` calls are done (or, with --duration S, until S seconds
+// have passed; calls still in flight then are not counted). Prints one JSON line of results.
 // bench-serving.ts drives the gateway with ghz (install-ghz.sh); this client is its fallback when ghz
 // cannot be installed (or with --load-generator grpc-js), and LoadResult is the shape both report in.
 //   node tools/run-ts.js tools/bench/serving/load-client.ts --target 127.0.0.1:PORT --requests N --concurrency C --users U --k 10
@@ -30,7 +31,8 @@ const quantile = (sorted: number[], q: number): number => (sorted.length === 0 ?
 
 async function main(): Promise<void> {
   const target = arg('target', '127.0.0.1:50051');
-  const requests = Number(arg('requests', '1000'));
+  const requestLimit = Number(arg('requests', '1000'));
+  const durationLimitS = Number(arg('duration', '0'));
   const concurrency = Number(arg('concurrency', '32'));
   const users = Number(arg('users', '1000'));
   const k = Number(arg('k', '10'));
@@ -52,24 +54,27 @@ async function main(): Promise<void> {
   const errorCodes: Record<string, number> = {};
   let issued = 0;
   const started = process.hrtime.bigint();
+  const endsAt = started + BigInt(Math.round(durationLimitS * 1e9));
+  const more = () => (durationLimitS > 0 ? process.hrtime.bigint() < endsAt : issued < requestLimit);
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
-      while (issued < requests) {
+      while (more()) {
         issued++;
         const t0 = process.hrtime.bigint();
         const code = await call(user());
+        if (durationLimitS > 0 && process.hrtime.bigint() > endsAt) break; // ended after the phase: not counted
         const ms = Number(process.hrtime.bigint() - t0) / 1e6;
         if (code === grpc.status.OK) latencies.push(ms);
         else errorCodes[grpc.status[code]] = (errorCodes[grpc.status[code]] ?? 0) + 1;
       }
     }),
   );
-  const durationS = Number(process.hrtime.bigint() - started) / 1e9;
+  const durationS = durationLimitS > 0 ? durationLimitS : Number(process.hrtime.bigint() - started) / 1e9;
   client.close();
   const sorted = [...latencies].sort((a, b) => a - b);
   const errors = Object.values(errorCodes).reduce((a, b) => a + b, 0);
   const result: LoadResult = {
-    requests,
+    requests: latencies.length + errors,
     concurrency,
     ok: latencies.length,
     errors,
