@@ -13,7 +13,9 @@ const libScopes = {
   'service-runtime': ['service-config', 'observability', 'messaging', 'persistence'],
   // The serving row: scorer, bundler and gateway sit side by side on serving-core and never import each other.
   'serving-core': ['contracts', 'messaging', 'model-runtime', 'persistence', 'observability', 'service-config'],
-  scoring: ['contracts', 'serving-core', 'model-runtime', 'persistence', 'observability', 'service-config', 'service-runtime'],
+  // Item retrieval behind one interface: exact (the model-runtime kernel) or approximate (HNSW), chosen by config.
+  'vector-retrieval': ['model-runtime', 'numerics', 'service-config'],
+  scoring: ['contracts', 'serving-core', 'model-runtime', 'persistence', 'observability', 'service-config', 'service-runtime', 'vector-retrieval'],
   features: ['contracts', 'messaging', 'persistence', 'observability', 'service-config', 'service-runtime', 'model-runtime'],
   ingestion: ['contracts', 'messaging', 'persistence', 'observability', 'service-config', 'service-runtime'],
   bundling: ['numerics'],
@@ -42,7 +44,7 @@ const libScopes = {
   'bundle-eval': ['bundling', 'numerics', 'model-runtime', 'synthetic-shop', 'training'],
   // bench-fuzz loads every service's config schema, hence the service libs.
   bench: ['contracts', 'synthetic-shop', 'bundling', 'numerics', 'gateway-api', 'messaging', 'model-runtime', 'persistence', 'scoring', 'serving-core', 'training', 'dataset-export',
-    'ingestion', 'service-config', 'attribution', 'bundle-service', 'experiments', 'features', 'privacy', 'storefront'],
+    'ingestion', 'service-config', 'attribution', 'bundle-service', 'experiments', 'features', 'privacy', 'storefront', 'vector-retrieval'],
   'export-cli': ['dataset-export', 'persistence', 'service-config'],
   // API keys with scopes, gRPC TLS/mTLS and the bind policy (every app with a port wires it; the keys CLI mints keys).
   'access-control': ['contracts', 'service-config'],

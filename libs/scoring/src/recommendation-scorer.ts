@@ -17,6 +17,7 @@ import {
   SimilarQuery,
   UnknownItemError,
 } from '@recmesh/serving-core';
+import type { ModelRetrieval } from '@recmesh/vector-retrieval';
 import { MicroBatcher, MicroBatcherOptions } from './micro-batcher';
 import { historyItems, HistoryItem, personalReason, relatedCosine, unit } from './reason-attribution';
 
@@ -31,6 +32,8 @@ export interface RecommendationScorerOptions {
   readonly popularityHalfLifeMs: number;
   readonly clock?: () => number;
   readonly ready?: () => boolean;
+  /** How top-K is found (exact or an HNSW graph, by SCORER_RETRIEVAL); absent: the model's exact kernel. */
+  readonly retrieval?: ModelRetrieval;
 }
 
 interface ScoreJob {
@@ -95,10 +98,15 @@ export class RecommendationScorer implements RecommendationBackend {
     for (const [model, indices] of byModel) {
       const users = await model.encodeUsers(indices.map((i) => jobs[i].history));
       const fetch = Math.max(...indices.map((i) => jobs[i].fetch));
-      const top = await model.topKBatch(users, fetch, { exclude: indices.map((i) => jobs[i].excludeRows) });
+      const top = await this.topK(model, users, fetch, indices.map((i) => jobs[i].excludeRows));
       indices.forEach((jobIndex, j) => (out[jobIndex] = top[j].map((s) => ({ itemId: s.itemId, score: s.score }))));
     }
     return out;
+  }
+
+  /** Recommend and SimilarItems both find candidates here: the configured retrieval, else the exact kernel. */
+  private topK(model: SequentialRecommenderModel, users: Float32Array, k: number, exclude: ReadonlyArray<readonly number[]>) {
+    return this.options.retrieval ? this.options.retrieval.topK(model, users, k, { exclude }) : model.topKBatch(users, k, { exclude });
   }
 
   async recommend(request: RecommendQuery): Promise<Recommendations> {
@@ -174,7 +182,7 @@ export class RecommendationScorer implements RecommendationBackend {
     }
     const excluded = new Set([...(request.excludeItemIds ?? []), request.itemId]);
     const own = model.rowOf(request.itemId);
-    const [candidates] = await model.topKBatch(vector, Math.min(model.itemIds.length, request.k * OVERFETCH + excluded.size), { exclude: [own !== undefined ? [own] : []] });
+    const [candidates] = await this.topK(model, vector, Math.min(model.itemIds.length, request.k * OVERFETCH + excluded.size), [own !== undefined ? [own] : []]);
     const boughtWith = await this.partnersOf([request.itemId], { ordersOnly: true });
     const title = entry?.title ?? request.itemId;
     const items: RecommendedItem[] = [];
