@@ -1,6 +1,6 @@
 // Approximate nearest-neighbour retrieval bench (issue 15, part 5): at 1M+ synthetic items, how much
 // of the exact top 10 does the HNSW retriever (libs/vector-retrieval) find, how fast does it answer
-// against the exact kernel serving uses today (onnxruntime MatMul + selection, same queries, same
+// against the exact kernel serving uses today (onnxruntime Gemm + TopK, same queries, same
 // run), what does the graph cost in memory, and how long do a build and 10k incremental inserts take.
 // Clustered vectors (hidden 64) so that recall means something; queries are drawn near the centres.
 // Other processes share the cores: speeds are reported as ANN/exact ratios measured back to back,
@@ -207,7 +207,7 @@ async function writeReport(results: unknown[], partial: boolean): Promise<void> 
       vectors: 'clustered synthetic item vectors (syntheticVectors: max(100, items/1000) centres, spread 0.35, norms 0.6-1.4), hidden 64; queries near the centres',
       k: K,
       hnsw: settings.hnsw,
-      exact: 'ItemScoreKernel (onnxruntime MatMul over the whole matrix + JavaScript selection), CPU, the kernel serving uses today',
+      exact: 'ItemScoreKernel (onnxruntime Gemm + TopK over the whole matrix), CPU, the kernel serving uses today',
       ann: 'HnswItemRetriever: hnswlib inner-product graph, fetch 2k (+ exclusions), ef = max(efSearch, fetch), exact float64 re-score',
       recall: 'recall@10 of ANN against the exact kernel on the first exactQueries queries',
       latency: 'queries one at a time (p50/p99 of a lone request), then batches of 16',
