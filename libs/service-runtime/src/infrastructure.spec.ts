@@ -26,7 +26,7 @@ describe('openInfrastructure', () => {
       const first = await openInfrastructure(config, 'spec');
       await first.bus.ensureTopics([{ name: 't', partitions: 2 }]);
       await first.bus.publish('t', [{ key: 'a', value: 'one' }, { key: 'b', value: 'two' }]);
-      await first.dataSource.query("INSERT INTO catalog_events (event_id, item_id, kind, ts_ms, payload, ingested_at_ms, forwarded) VALUES ('c1', 'i1', 'upsert', 1, '{}', 1, 1)");
+      await first.dataSource.query("INSERT INTO catalog_events (event_id, item_id, kind, ts_ms, payload, ingested_at_ms, source_partition, source_offset) VALUES ('c1', 'i1', 'upsert', 1, '{}', 1, 0, 7)");
       await first.close();
       expect(fs.readdirSync(`${dir}/spec`).sort()).toEqual(expect.arrayContaining(['bus', 'store.sqlite']));
 
@@ -50,7 +50,7 @@ describe('openInfrastructure', () => {
     const file = `${require('os').tmpdir()}/recmesh-spec-${process.pid}.sqlite`;
     const config = { RECMESH_PROFILE: 'embedded' as const, KAFKA_BROKERS: [], MYSQL_URL: 'mysql://unused', EMBEDDED_DB_FILE: file };
     const first = await openInfrastructure(config, 'spec');
-    await first.dataSource.query("INSERT INTO catalog_events (event_id, item_id, kind, ts_ms, payload, ingested_at_ms, forwarded) VALUES ('c1', 'i1', 'upsert', 1, '{}', 1, 1)");
+    await first.dataSource.query("INSERT INTO catalog_events (event_id, item_id, kind, ts_ms, payload, ingested_at_ms, source_partition, source_offset) VALUES ('c1', 'i1', 'upsert', 1, '{}', 1, 0, 7)");
     await first.close();
     const second = await openInfrastructure(config, 'spec');
     try {
