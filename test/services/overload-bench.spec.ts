@@ -14,7 +14,7 @@ interface Step {
 
 /**
  * CI's short run of `npm run bench:overload` (10k items; 32, 256 and 1,024 ghz workers; 2 s + 3 s
- * a step; about a minute): the bench works end to end against the gateway's real gRPC server and
+ * a step; about a minute; bounds of 32 calls in flight and 64 queued): the bench works end to end against the gateway's real gRPC server and
  * scorer, both admission modes serve at low load and refuse at 1,024 workers, and a refusal costs
  * the gateway under a millisecond. Throughput under overload is not asserted here: 3 s steps on a
  * shared CI machine are too noisy for it (libs/gateway-api/src/admission/gateway-overload.spec.ts
@@ -39,7 +39,7 @@ describe('bench:overload, short', () => {
       }
       const fixedTop = report.curves.fixed[2];
       const adaptiveTop = report.curves.adaptive[2];
-      // 1,024 workers against a 256 bound: both refuse, and every refusal is cheap.
+      // 1,024 workers against --short's bounds (32 in flight, 64 queued): both refuse, and every refusal is cheap.
       for (const s of [fixedTop, adaptiveTop]) {
         expect(s.rejection.count).toBeGreaterThan(0);
         expect(s.rejection.meanMs).toBeLessThan(1);

@@ -34,6 +34,9 @@ function arg(name: string, fallback: string): string {
 }
 
 const SHORT = process.argv.includes('--short');
+// --short (CI) serves a 10k catalog fast enough that 1,024 workers may never hold 256 calls plus a
+// 1,024-deep queue at once; small bounds make 1,024 workers an overload whatever the machine's speed.
+const SHORT_BOUNDS: Record<string, string> = SHORT ? { GATEWAY_MAX_IN_FLIGHT: '32', GATEWAY_ADMISSION_MAX_QUEUE: '64' } : {};
 const items = Number(arg('items', SHORT ? '10000' : '100000'));
 const levels = arg('levels', SHORT ? '32,256,1024' : '16,32,64,128,256,512,1024').split(',').map(Number);
 const warmupS = Number(arg('warmup-s', SHORT ? '2' : '3'));
@@ -85,7 +88,7 @@ async function step(mode: Mode, concurrency: number, ghz: string, model: Sequent
   const scorerConfig = loadConfig(ScorerConfigSchema, {});
   const batching = { maxBatchSize: scorerConfig.SCORER_MAX_BATCH, maxWaitMs: scorerConfig.SCORER_MAX_WAIT_MS, maxQueue: scorerConfig.SCORER_MAX_QUEUE };
   const scorer = new RecommendationScorer({ model: () => model, features, catalog, batching, popularityHalfLifeMs: 72 * 3_600_000 });
-  const gatewayConfig = loadConfig(GatewayConfigSchema, { GATEWAY_ADMISSION: mode });
+  const gatewayConfig = loadConfig(GatewayConfigSchema, { GATEWAY_ADMISSION: mode, ...SHORT_BOUNDS });
   const bus = new InMemoryMessageBus();
   const topics = resolveTopicNames('');
   await bus.ensureTopics([{ name: topics.recommendationsServed, partitions: 6 }]);
@@ -197,8 +200,8 @@ async function main(): Promise<void> {
       items, levels, warmupS, measureS, k: K, users: USERS,
       ghz: `closed loop, C workers on 1 connection, --timeout 2s (the default deadline), --duration ${measureS}s after a ${warmupS}s warm-up run on the same server; ` +
         'a refused worker retries at once (no backoff); latency percentiles are of OK calls (admitted and answered)',
-      fixed: 'GATEWAY_ADMISSION=fixed, GATEWAY_MAX_IN_FLIGHT=256 (the old behaviour)',
-      adaptive: 'GATEWAY_ADMISSION=adaptive with every GATEWAY_ADMISSION_* default; hard ceiling GATEWAY_MAX_IN_FLIGHT=256',
+      fixed: `GATEWAY_ADMISSION=fixed, GATEWAY_MAX_IN_FLIGHT=${SHORT_BOUNDS.GATEWAY_MAX_IN_FLIGHT ?? 256} (the old behaviour)`,
+      adaptive: SHORT ? 'GATEWAY_ADMISSION=adaptive, GATEWAY_ADMISSION_MAX_QUEUE=64, other GATEWAY_ADMISSION_* defaults; hard ceiling GATEWAY_MAX_IN_FLIGHT=32' : 'GATEWAY_ADMISSION=adaptive with every GATEWAY_ADMISSION_* default; hard ceiling GATEWAY_MAX_IN_FLIGHT=256',
       scorer: 'ScorerConfigSchema defaults (SCORER_MAX_BATCH, SCORER_MAX_WAIT_MS, SCORER_MAX_QUEUE), CPU onnxruntime, a fresh gateway and scorer per step',
       sustainableConcurrency: 'the concurrency at which the fixed curve peaks; 2x and 4x ratios read the curve at 2x and 4x that concurrency (null if not run)',
       rejectionCost: 'server side: recmesh_gateway_admission_rejection_seconds (receipt of the call to the refusal), mean and share under 1 ms',
