@@ -2,7 +2,8 @@
 
 Item representation (row r):
     side_r = has_text_r * W_t text_r + E_cat[cat_r] + E_brand[brand_r] + mean(E_attr[attrs_r])
-    g_r    = sigmoid( a * log1p(train_count_r) + u . side_r + b )
+    g_r    = sigmoid( a * log1p(train_count_r) + u . side_r + b )   (--gate count; "side" drops the count
+                                                                    term, "none" is g_r = 1)
     v_r    = side_r + g_r * E_id[r]
 The gate is driven by the item's training history size, so items with little history lean on their
 side information; a brand-new item (no id embedding, no history) is represented by ``side`` alone
@@ -21,6 +22,10 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 NEG = -1e9
+# Fusion gate g of v = side + g * id: driven by the training count and the side vector ("count"), by the
+# side vector alone ("side"), g = 1 ("none"), or a fixed shrinkage n / (n + k) of an item's id vector by its
+# training count n ("shrink": an item seen rarely leans on its side vector, a new item, n = 0, is side only).
+GATES = ("count", "side", "none", "shrink")
 
 
 class CausalSelfAttention(nn.Module):
@@ -65,15 +70,19 @@ class SeqRec(nn.Module):
                  dropout: float = 0.5, attn_dropout: float = 0.5, num_actions: int = 6,
                  use_text: bool = False, text_dim: int = 384, num_categories: int = 0, num_brands: int = 0,
                  num_attrs: int = 0, max_attrs: int = 0, side_dropout: float | None = None,
-                 score: str = "dot", temperature: float = 0.1, id_dropout: float = 0.0):
+                 score: str = "dot", temperature: float = 0.1, id_dropout: float = 0.0, gate: str = "count",
+                 shrink_k: float = 5.0):
         super().__init__()
         self.cfg = dict(num_items=num_items, hidden=hidden, max_len=max_len, blocks=blocks, heads=heads,
                         dropout=dropout, attn_dropout=attn_dropout, num_actions=num_actions, use_text=use_text,
                         text_dim=text_dim, num_categories=num_categories, num_brands=num_brands,
                         num_attrs=num_attrs, max_attrs=max_attrs, side_dropout=side_dropout, score=score,
-                        temperature=temperature, id_dropout=id_dropout)
+                        temperature=temperature, id_dropout=id_dropout, gate=gate, shrink_k=shrink_k)
         if score not in ("dot", "cosine"):
             raise ValueError(f"score must be 'dot' or 'cosine', got {score!r}")
+        if gate not in GATES:
+            raise ValueError(f"gate must be one of {GATES}, got {gate!r}")
+        self.gate, self.shrink_k = gate, shrink_k
         self.score, self.temperature, self.id_dropout = score, temperature, id_dropout
         d = hidden
         self.num_items, self.hidden, self.max_len = num_items, hidden, max_len
@@ -149,9 +158,17 @@ class SeqRec(nn.Module):
             s = add(s, e.sum(1) / cnt)
         return s
 
+    def gate_value(self, side, log_count):
+        if self.gate == "none":
+            return torch.ones_like(log_count)
+        if self.gate == "shrink":
+            n = torch.expm1(log_count)
+            return n / (n + self.shrink_k)
+        z = self.gate_u(side)
+        return torch.sigmoid(self.gate_a * log_count + z if self.gate == "count" else z)
+
     def fuse(self, side, id_vec, log_count):
-        g = torch.sigmoid(self.gate_a * log_count + self.gate_u(side))
-        return side + g * id_vec
+        return side + self.gate_value(side, log_count) * id_vec
 
     def item_vectors(self, rows: torch.Tensor | None = None) -> torch.Tensor:
         """Fused representation of the given rows (all rows if None); row 0 (padding) is all zeros."""

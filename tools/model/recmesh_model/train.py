@@ -16,7 +16,7 @@ import torch
 import torch.nn.functional as F
 
 from .data import Dataset, Split, history, leave_one_out, load_dataset
-from .model import SeqRec
+from .model import GATES, SeqRec
 from .progress import eta, fmt_seconds, phase, steps
 from .ranking import evaluate
 
@@ -41,6 +41,10 @@ def add_args(p: argparse.ArgumentParser):
     p.add_argument("--side-dropout", type=float, default=None)
     p.add_argument("--id-dropout", type=float, default=0.0,
                    help="probability that an item is represented by its side information alone in a step")
+    p.add_argument("--gate", choices=list(GATES), default="count",
+                   help="fusion gate of side + g * id: from the training count and side vector, side only, none, "
+                        "or shrink (n / (n + SHRINK_K) for an item with n training interactions)")
+    p.add_argument("--shrink-k", type=float, default=5.0, help="training count at which --gate shrink gives g = 0.5")
     p.add_argument("--max-len", type=int, default=50)
     p.add_argument("--score", choices=["dot", "cosine"], default="dot",
                    help="user-item score: dot product, or cosine / temperature")
@@ -78,7 +82,7 @@ def build_model(ds: Dataset, split: Split, args) -> SeqRec:
                    num_brands=len(brand_vocab) if use_side else 0,
                    num_attrs=ds.num_attrs if use_side else 0, max_attrs=max_attrs,
                    side_dropout=args.side_dropout, score=args.score, temperature=args.temperature,
-                   id_dropout=args.id_dropout if not args.no_side else 0.0)
+                   id_dropout=args.id_dropout if not args.no_side else 0.0, gate=args.gate, shrink_k=args.shrink_k)
     kw = {"train_count": split.item_train_count}
     if use_text:
         from .text import item_text_matrix

@@ -89,3 +89,49 @@ def test_logit_adjustment_lowers_the_popularity_bias_of_served_scores(tiny, tmp_
             mean_score = T.model_scorer(r["model"], ds, sp)(sp.eval_users, "test")[:, 1:].mean(0)
         return float(torch.corrcoef(torch.stack([mean_score, torch.log1p(count)]))[0, 1])
     assert popularity_corr(2.0) < popularity_corr(0.0)
+
+
+def test_unknown_gate_is_rejected():
+    with pytest.raises(ValueError, match="gate must be"):
+        SeqRec(num_items=3, gate="sometimes")
+
+
+def test_gate_side_ignores_training_counts_and_gate_none_adds_the_whole_id_vector():
+    rows = torch.arange(7)
+    for gate in ("side", "none"):
+        m = side_model(gate=gate).eval()
+        with torch.no_grad():
+            before = m.item_vectors()
+            m.log_count.mul_(3.0)  # other training counts
+            torch.testing.assert_close(m.item_vectors(), before)
+            if gate == "none":
+                side = m.side_vector(None, m.has_text[rows], m.cat_id[rows], m.brand_id[rows], m.attr_ids[rows])
+                torch.testing.assert_close(before[1:], side[1:] + m.item_emb(rows)[1:])
+    m = side_model().eval()  # the default gate does follow the counts
+    with torch.no_grad():
+        before = m.item_vectors()
+        m.log_count.mul_(3.0)
+        assert not torch.allclose(m.item_vectors(), before)
+
+
+def test_gate_side_model_trains_exports_and_matches_onnx(tiny, tmp_path):  # noqa: F811
+    ds, sp = tiny
+    r = T.train(ds, sp, tiny_args(seed=1, epochs=2, gate="side"), tmp_path / "run")
+    model, ck = load_checkpoint(tmp_path / "run" / "checkpoint_best.pt")
+    assert r["best_epoch"] >= 1 and model.gate == "side"
+    export_model(model, ck, tmp_path / "export", None, {})
+    diffs = check_parity(model, tmp_path / "export")
+    assert max(diffs.values()) <= 1e-4, diffs
+
+
+def test_gate_shrink_weighs_the_id_vector_by_training_count():
+    m = side_model(gate="shrink", shrink_k=3.0).eval()
+    rows = torch.arange(7)
+    with torch.no_grad():
+        side = m.side_vector(None, m.has_text[rows], m.cat_id[rows], m.brand_id[rows], m.attr_ids[rows])
+        g = m.gate_value(side, m.log_count).view(-1)
+        n = torch.tensor([0, 50, 9, 3, 1, 0, 7], dtype=torch.float32)
+        torch.testing.assert_close(g, n / (n + 3.0))
+        v = m.item_vectors()
+        torch.testing.assert_close(v[5], side[5])  # never seen in training: the side vector alone
+        torch.testing.assert_close(v[3], side[3] + 0.5 * m.item_emb.weight[3])
