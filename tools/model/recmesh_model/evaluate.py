@@ -258,7 +258,8 @@ def run_model(name, p, argv, args, ds, split, dataset, ddir, base, seeds, report
                                                 "max_len", "lr", "batch_size", "epochs", "patience",
                                                 "max_minutes", "no_text", "no_side", "id_dropout",
                                                 "score", "temperature", "weight_decay", "valid_users",
-                                                "logit_adjust", "horizon", "horizon_decay", "gate", "shrink_k")}
+                                                "logit_adjust", "horizon", "horizon_decay", "gate", "shrink_k", "align",
+                                                "align_temperature")}
         params["loss"] = ("full softmax CE" if ds.num_items <= targs.sampled_softmax_above
                           else f"sampled softmax ({targs.num_negatives} uniform negatives)")
         params["uses_text"] = bool(res["model"].use_text)

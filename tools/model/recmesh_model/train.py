@@ -65,6 +65,10 @@ def add_args(p: argparse.ArgumentParser):
                    help="each position also predicts the next HORIZON items (full softmax only)")
     p.add_argument("--horizon-decay", type=float, default=0.5,
                    help="loss weight of the item h steps ahead = decay^(h-1)")
+    p.add_argument("--align", type=float, default=0.0,
+                   help="weight of a contrastive loss that pulls each item's id vector to its own side vector "
+                        "(batch targets plus as many uniformly drawn items, so rarely seen ones take part)")
+    p.add_argument("--align-temperature", type=float, default=0.1)
     p.add_argument("--threads", type=int, default=int(os.environ.get("RECMESH_THREADS", "2")))
     p.add_argument("--valid-users", type=int, default=None, help="cap validation users (speed)")
     p.add_argument("--quiet", action="store_true")
@@ -132,6 +136,19 @@ def length_bucketed_batches(lengths: np.ndarray, batch_size: int, gen: np.random
         out.extend(chunk[i:i + batch_size] for i in range(0, len(chunk), batch_size))
     order = gen.permutation(len(out))
     return [out[i] for i in order]
+
+
+def alignment_loss(model: SeqRec, targets: torch.Tensor, num_items: int, temperature: float) -> torch.Tensor:
+    """InfoNCE between id and side vectors (both directions) over the batch's target items and as many
+    uniform draws: each item's id vector is to be nearer its own side vector than other items' (S3-Rec's
+    item-attribute association, as a contrastive loss), so the id vectors of items with little history sit
+    next to items with the same attributes instead of in a region of their own."""
+    rows = torch.unique(torch.cat([targets, torch.randint(1, num_items + 1, (len(targets),))]))
+    side = model.side_vector(model.text_vec[rows] if model.use_text else None, model.has_text[rows],
+                             model.cat_id[rows], model.brand_id[rows], model.attr_ids[rows])
+    logits = F.normalize(model.item_emb(rows), dim=-1) @ F.normalize(side, dim=-1).T / temperature
+    labels = torch.arange(len(rows))
+    return 0.5 * (F.cross_entropy(logits, labels) + F.cross_entropy(logits.T, labels))
 
 
 def model_scorer(model: SeqRec, ds: Dataset, split: Split):
@@ -218,6 +235,8 @@ def train(ds: Dataset, split: Split, args, out: Path, log=print) -> dict:
                 neg_l = hs @ out_table[neg].T + prior[neg]
                 neg_l = neg_l.masked_fill(neg.unsqueeze(0) == ys.unsqueeze(1), float("-inf"))
                 loss = F.cross_entropy(torch.cat([pos_l, neg_l], 1), torch.zeros(len(ys), dtype=torch.long))
+            if args.align > 0 and model.has_side:
+                loss = loss + args.align * alignment_loss(model, ys, ds.num_items, args.align_temperature)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()

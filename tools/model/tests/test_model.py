@@ -135,3 +135,28 @@ def test_gate_shrink_weighs_the_id_vector_by_training_count():
         v = m.item_vectors()
         torch.testing.assert_close(v[5], side[5])  # never seen in training: the side vector alone
         torch.testing.assert_close(v[3], side[3] + 0.5 * m.item_emb.weight[3])
+
+
+def test_alignment_loss_pulls_each_id_vector_to_its_own_side_vector():
+    m = side_model(dropout=0.0)
+    rows = torch.arange(1, 7)
+
+    def own_cosine():
+        with torch.no_grad():
+            side = m.side_vector(None, m.has_text[rows], m.cat_id[rows], m.brand_id[rows], m.attr_ids[rows])
+            return float(torch.nn.functional.cosine_similarity(m.item_emb(rows), side, dim=-1).mean())
+    before = own_cosine()
+    opt = torch.optim.Adam(m.parameters(), lr=1e-2)
+    for _ in range(50):
+        loss = T.alignment_loss(m, torch.tensor([1, 2, 3]), 6, temperature=0.1)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    assert torch.isfinite(loss) and own_cosine() > before + 0.5
+
+
+def test_aligned_model_trains_and_records_the_option(tiny, tmp_path):  # noqa: F811
+    ds, sp = tiny
+    r = T.train(ds, sp, tiny_args(seed=3, epochs=2, align=0.5), tmp_path / "run")
+    _, ck = load_checkpoint(tmp_path / "run" / "checkpoint_best.pt")
+    assert r["best_epoch"] >= 1 and ck["args"]["align"] == 0.5
