@@ -26,7 +26,7 @@ import torch.nn.functional as F
 
 from .data import history, leave_one_out, load_dataset
 from .metrics import POPULARITY_BUCKETS, mask_rows
-from .train import load_checkpoint
+from .train import load_checkpoint, model_scorer
 
 
 def popularity_deciles(counts: np.ndarray) -> np.ndarray:
@@ -54,21 +54,6 @@ def bucket_label(b: int) -> str:
 
 def mean_by(values: np.ndarray, groups: np.ndarray, n: int) -> list[float | None]:
     return [float(values[groups == g].mean()) if (groups == g).any() else None for g in range(n)]
-
-
-def user_scores(model, ds, split, users: np.ndarray, table: torch.Tensor, out_table: torch.Tensor):
-    L = model.max_len
-    X = np.zeros((len(users), L), dtype=np.int64)
-    A = np.zeros_like(X)
-    for j, u in enumerate(users):
-        s, a = history(ds, split, int(u), "test")
-        s, a = s[-L:], a[-L:]
-        X[j, L - len(s):] = s
-        A[j, L - len(s):] = a
-    uv = model.user_vectors(torch.from_numpy(X), torch.from_numpy(A), table)
-    scores = uv @ out_table.T
-    mask_rows(scores, [history(ds, split, int(u), "test")[0] for u in users])
-    return scores
 
 
 def item_parts(model):
@@ -120,11 +105,14 @@ def diagnose(label: str, path: Path, ds, split, users: np.ndarray, seed: int = 0
     gen = np.random.default_rng(seed)
     with torch.no_grad():
         parts = item_parts(model)
-        table, scored = parts["fused"], parts["scored"]
+        scored = parts["scored"]
+        score = model_scorer(model, ds, split)
         mass = np.zeros(10)
         slots = np.zeros(10)
         for s in range(0, len(users), 1024):
-            sc = user_scores(model, ds, split, users[s:s + 1024], table, scored)
+            ub = users[s:s + 1024]
+            sc = score(ub, "test")
+            mask_rows(sc, [history(ds, split, int(u), "test")[0] for u in ub])
             p = torch.softmax(sc, dim=1).numpy()
             for d in range(10):
                 mass[d] += p[:, dec == d].sum()

@@ -61,7 +61,7 @@ def main(argv=None):
         _append(args.out, ds, split, name, ck["args"], model, run, path, 0.0)
     for spec in args.config:
         name, _, opts = spec.partition("=")
-        targs = p.parse_args(_without(shared, ("--config", "--out", "--dataset-dir", "--runs")) + shlex.split(opts))
+        targs = p.parse_args(shared + shlex.split(opts))  # the config's own options come last and win
         out = Path(args.runs) / ds.name / name / f"seed{targs.seed}"
         t0 = time.time()
         res = T.train(ds, split, targs, out)
@@ -83,22 +83,6 @@ def _append(path, ds, split, name: str, targs: dict, model, run: dict, checkpoin
     print(json.dumps({k: row[k] for k in ("dataset", "config", "best_epoch", "train_seconds")}
                      | {m: round(v[m], 4) for m in ("ndcg@10", "tail_recall@20", "cold_recall@20", "coverage@10")}),
           flush=True)
-
-
-def _without(argv: list[str], flags: tuple[str, ...]) -> list[str]:
-    """argv minus the sweep's own options (each with its value, in both `--f v` and `--f=v` forms)."""
-    out, skip = [], False
-    for a in argv:
-        if skip:
-            skip = False
-            continue
-        if a in flags:
-            skip = True
-            continue
-        if any(a.startswith(f + "=") for f in flags):
-            continue
-        out.append(a)
-    return out
 
 
 if __name__ == "__main__":
