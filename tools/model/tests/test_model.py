@@ -160,3 +160,17 @@ def test_aligned_model_trains_and_records_the_option(tiny, tmp_path):  # noqa: F
     r = T.train(ds, sp, tiny_args(seed=3, epochs=2, align=0.5), tmp_path / "run")
     _, ck = load_checkpoint(tmp_path / "run" / "checkpoint_best.pt")
     assert r["best_epoch"] >= 1 and ck["args"]["align"] == 0.5
+
+
+def test_attribute_mean_in_training_equals_the_exported_gather(monkeypatch):
+    torch.manual_seed(0)
+    m = SeqRec(num_items=5, hidden=8, max_len=4, blocks=1, heads=2, num_attrs=7, max_attrs=4)
+    attrs = np.array([[0, 0, 0, 0], [1, 2, 0, 0], [3, 0, 0, 0], [4, 5, 6, 7], [0, 0, 0, 0], [2, 2, 1, 0]])
+    m.set_side_info(attr_ids=attrs, train_count=np.zeros(6))
+    rows = torch.arange(6)
+    bag = m.side_vector(None, m.has_text[rows], m.cat_id[rows], m.brand_id[rows], m.attr_ids[rows])
+    monkeypatch.setattr(torch.onnx, "is_in_onnx_export", lambda: True)
+    gather = m.side_vector(None, m.has_text[rows], m.cat_id[rows], m.brand_id[rows], m.attr_ids[rows])
+    torch.testing.assert_close(bag, gather)
+    torch.testing.assert_close(bag[1], m.attr_emb.weight[[1, 2]].mean(0))  # the mean of the non-zero ids
+    assert torch.count_nonzero(bag[0]) == 0 and torch.count_nonzero(bag[4]) == 0  # no attributes: zero
