@@ -15,6 +15,9 @@ export interface SourcePosition {
   readonly sourceOffset: number;
 }
 
+/** The position of a row that did not come from a raw topic (also the columns' default). */
+export const NO_SOURCE_POSITION: SourcePosition = { sourcePartition: -1, sourceOffset: -1 };
+
 export type SourcedEventRow = ObjectLiteral & { eventId: string } & SourcePosition;
 
 const CHUNK = 1000;
