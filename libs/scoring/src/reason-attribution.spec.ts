@@ -52,6 +52,15 @@ describe('supportOf and personalReason', () => {
     expect(personalReason(v(0, 1, 0), history, 0.7, new Map([['shoe', 5]]))).toMatchObject({ kind: 'similar', item: { itemId: 'phone' } });
   });
 
+  it('prefers a related history item of the same leaf category to a nearer one of another category', () => {
+    const bought = [h('earbuds', v(1, 0.2, 0)), h('charger', v(0.8, 0.6, 0), 'bought')];
+    const otherCharger = v(1, 0.3, 0);
+    expect(supportOf(otherCharger, bought, 0.7)?.item.itemId).toBe('earbuds');
+    expect(personalReason(otherCharger, bought, 0.7, new Map(), new Set(['charger']))).toMatchObject({ kind: 'similar', item: { itemId: 'charger', did: 'bought' } });
+    // ...but only when it is related enough itself: below the bar the nearer item is named.
+    expect(personalReason(otherCharger, bought, 0.99, new Map(), new Set(['charger']))).toMatchObject({ kind: 'similar', item: { itemId: 'earbuds' } });
+  });
+
   it('names the nearest history item of the same leaf category when nothing clears the bar and no orders link them', () => {
     const shoes = [h('shoe', v(1, 0, 0)), h('phone', v(0, 1, 0)), h('boot', v(0.6, 0, 0.8))];
     expect(personalReason(v(0.5, 0.5, 0.5), shoes, 0.9, new Map(), new Set(['shoe', 'boot']))).toEqual({ kind: 'same_category', item: { itemId: 'boot', did: 'viewed' } });

@@ -85,7 +85,8 @@ export type PersonalReason =
 /**
  * The attribution rule. First the history item nearest to the candidate in
  * the model's item space, when it clears `minCosine` ("Because you bought X"):
- * the model's own notion of related. Else the history item bought in most
+ * the model's own notion of related; one of the candidate's leaf category
+ * that clears the bar goes before a nearer one of another category. Else the history item bought in most
  * orders with the candidate (on a tie the more recent one): a phone case
  * is far from the phone in an item space that clusters categories, but
  * orders with both say they go together ("Often bought with X"). Else the
@@ -103,7 +104,10 @@ export function personalReason(
   ordersWith: ReadonlyMap<string, number> = new Map(),
   sameCategory: ReadonlySet<string> = new Set(),
 ): PersonalReason {
-  const support = candidate && supportOf(candidate, history, minCosine);
+  const kin = history.filter((h) => sameCategory.has(h.item.itemId));
+  // Among related history items one of the candidate's own kind is the truer reason: a charger is told
+  // against the charger bought, not against earbuds the item space happens to put a little nearer.
+  const support = candidate && (supportOf(candidate, kin, minCosine) ?? supportOf(candidate, history, minCosine));
   if (support) return { kind: 'similar', ...support };
   let best: { item: HistoryItem; orders: number } | undefined;
   for (const h of history) {
@@ -111,7 +115,6 @@ export function personalReason(
     if (orders > 0 && (!best || orders > best.orders)) best = { item: h.item, orders };
   }
   if (best) return { kind: 'bought_with', ...best };
-  const kin = history.filter((h) => sameCategory.has(h.item.itemId));
   const nearest = candidate ? supportOf(candidate, kin, -Infinity) : undefined;
   const item = nearest?.item ?? kin[0]?.item;
   return item ? { kind: 'same_category', item } : { kind: 'none' };

@@ -34,7 +34,7 @@ export interface ReasonAudit {
   readonly answersNaming: number;
   /** Of those, answers where most (over half) of the named reasons are related. */
   readonly answersMostlyRelated: number;
-  /** Answers whose history has several distinct items and whose items span several categories. */
+  /** Answers whose history and whose items each span several categories. */
   readonly diverseAnswers: number;
   /** Of those, answers with at least two items where every item names the same history item. */
   readonly diverseAnswersOneReason: number;
@@ -79,9 +79,10 @@ export function auditReasons(answers: readonly AuditedAnswer[], related: (histor
       answersNaming++;
       if (relatedHere * 2 > namedHere) answersMostlyRelated++;
     }
-    const distinctHistory = new Set(answer.history.map((h) => h.itemId)).size;
+    // Two items of one kind (two hair dryers) may rightly carry the whole list: the history must span kinds.
+    const historyCategories = new Set(answer.history.map((h) => categoryOf(h.itemId)));
     const categories = new Set(answer.items.map((i) => categoryOf(i.itemId)));
-    if (distinctHistory >= 2 && categories.size >= 2 && answer.items.length >= 2) {
+    if (historyCategories.size >= 2 && categories.size >= 2 && answer.items.length >= 2) {
       diverseAnswers++;
       const reason = answer.items[0].reason;
       if (answer.items.every((i) => i.reason === reason) && (byText.has(reason) || boughtWith.has(reason))) diverseAnswersOneReason++;
