@@ -104,10 +104,20 @@ export function personalReason(
   ordersWith: ReadonlyMap<string, number> = new Map(),
   sameCategory: ReadonlySet<string> = new Set(),
 ): PersonalReason {
-  const kin = history.filter((h) => sameCategory.has(h.item.itemId));
-  // Among related history items one of the candidate's own kind is the truer reason: a charger is told
-  // against the charger bought, not against earbuds the item space happens to put a little nearer.
-  const support = candidate && (supportOf(candidate, kin, minCosine) ?? supportOf(candidate, history, minCosine));
+  // One pass: the nearest history item overall and the nearest of the candidate's own kind. Among related
+  // ones the own kind is the truer reason: a charger is told against the charger bought, not against earbuds
+  // the item space happens to put a little nearer.
+  let nearest: Support | undefined;
+  let nearestKin: Support | undefined;
+  if (candidate) {
+    const c = unit(candidate);
+    for (const h of history) {
+      const cosine = dot(c, h.unit);
+      if (!nearest || cosine > nearest.cosine) nearest = { item: h.item, cosine };
+      if (sameCategory.has(h.item.itemId) && (!nearestKin || cosine > nearestKin.cosine)) nearestKin = { item: h.item, cosine };
+    }
+  }
+  const support = nearestKin && nearestKin.cosine >= minCosine ? nearestKin : nearest && nearest.cosine >= minCosine ? nearest : undefined;
   if (support) return { kind: 'similar', ...support };
   let best: { item: HistoryItem; orders: number } | undefined;
   for (const h of history) {
@@ -115,8 +125,7 @@ export function personalReason(
     if (orders > 0 && (!best || orders > best.orders)) best = { item: h.item, orders };
   }
   if (best) return { kind: 'bought_with', ...best };
-  const nearest = candidate ? supportOf(candidate, kin, -Infinity) : undefined;
-  const item = nearest?.item ?? kin[0]?.item;
+  const item = nearestKin?.item ?? history.find((h) => sameCategory.has(h.item.itemId))?.item;
   return item ? { kind: 'same_category', item } : { kind: 'none' };
 }
 
