@@ -1,17 +1,11 @@
 import { resolveTopicNames, topicDeclarations } from '@recmesh/contracts';
-import { execFile } from 'child_process';
-import * as fs from 'fs';
 import { Kafka, logLevel, Producer } from 'kafkajs';
-import * as os from 'os';
-import * as path from 'path';
-import { promisify } from 'util';
 import { infraEnv, uniqueSuffix } from '../support/infra-env';
+import { PrivateKafka } from '../support/private-kafka';
 import { ScratchDatabase } from '../support/scratch-database';
 import { freePort, ServiceProcess } from '../support/service-process';
 import { until } from '../support/until';
 
-const run = promisify(execFile);
-const KAFKA_SH = path.resolve(__dirname, '../../tools/infra/kafka.sh');
 const RATE_PER_SECOND = 200;
 const OUTAGE_MS = 8000;
 
@@ -26,7 +20,7 @@ const OUTAGE_MS = 8000;
 describe('a broker restart mid-stream', () => {
   let db: ScratchDatabase | undefined;
   const services: ServiceProcess[] = [];
-  let env: NodeJS.ProcessEnv;
+  let broker: PrivateKafka | undefined;
   let producer: Producer | undefined;
   let producing = false;
 
@@ -34,8 +28,7 @@ describe('a broker restart mid-stream', () => {
     producing = false;
     await producer?.disconnect().catch(() => undefined);
     await Promise.all(services.map((s) => s.stop()));
-    if (env) await run('bash', [KAFKA_SH, 'stop'], { env }).catch(() => undefined);
-    if (env?.RECMESH_RUN) fs.rmSync(env.RECMESH_RUN, { recursive: true, force: true });
+    await broker?.destroy();
     await db?.drop();
   });
 
@@ -45,10 +38,8 @@ describe('a broker restart mid-stream', () => {
   };
 
   it('loses no acknowledged event, applies none twice, reports not ready while the broker is away, and resumes within seconds', async () => {
-    const [kafkaPort, controllerPort] = await Promise.all([freePort(), freePort()]);
-    env = { ...process.env, RECMESH_RUN: fs.mkdtempSync(path.join(os.tmpdir(), 'recmesh-fault-')), KAFKA_PORT: String(kafkaPort), KAFKA_CONTROLLER_PORT: String(controllerPort), KAFKA_HEAP_OPTS: '-Xmx384m -Xms128m' };
-    await run('bash', [KAFKA_SH, 'start'], { env, timeout: 120_000 });
-    const brokers = [`127.0.0.1:${kafkaPort}`];
+    broker = await PrivateKafka.start();
+    const brokers = broker.brokers;
     const kafka = new Kafka({ brokers, clientId: 'fault-test', logLevel: logLevel.NOTHING, retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 500 } });
     const suffix = uniqueSuffix();
     const topics = resolveTopicNames(`fault-${suffix}.`);
@@ -97,7 +88,7 @@ describe('a broker restart mid-stream', () => {
     const stored = async () => Number((await db!.query<{ n: number }>('SELECT COUNT(*) AS n FROM clickstream_events'))[0].n);
 
     await until('ingest storing', async () => ((await stored()) > 500 ? true : undefined), 60_000);
-    await run('bash', [KAFKA_SH, 'stop'], { env, timeout: 60_000 });
+    await broker.stop();
     const down = Date.now();
     // Readiness follows the broker (probed every few seconds).
     const notReady = await until('both not ready on bus', async () => {
@@ -107,7 +98,7 @@ describe('a broker restart mid-stream', () => {
     expect(notReady).toHaveLength(2);
     await new Promise((r) => setTimeout(r, Math.max(0, OUTAGE_MS - (Date.now() - down))));
     const storedBeforeRestart = await stored();
-    await run('bash', [KAFKA_SH, 'start'], { env, timeout: 120_000 });
+    await broker.up();
     const up = Date.now();
     await until('ingest storing again', async () => ((await stored()) > storedBeforeRestart ? true : undefined), 60_000);
     const resumedAfterMs = Date.now() - up;

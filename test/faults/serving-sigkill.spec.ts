@@ -4,11 +4,10 @@ import * as path from 'path';
 import { IngestScenario } from '../ingest/ingest-scenario';
 import { gatewayClient, publishCatalog, RecommendationStack } from '../support/recommendation-stack';
 import { freePort, ServiceProcess } from '../support/service-process';
+import { FAULT_CODES, StorefrontCalls } from '../support/storefront-calls';
 import { until } from '../support/until';
 
 const DEMO_MODEL = path.resolve(__dirname, '../../tools/model/demo-model');
-/** What a storefront may see while a serving process is down: never INTERNAL, never a hang. */
-const FAULT_CODES = new Set([status.UNAVAILABLE, status.DEADLINE_EXCEEDED]);
 
 /**
  * SIGKILL of the scorer, then of the bundler, then of the gateway, under a steady stream of
@@ -20,9 +19,9 @@ const FAULT_CODES = new Set([status.UNAVAILABLE, status.DEADLINE_EXCEEDED]);
 describe('SIGKILL of serving processes under load', () => {
   let scenario: IngestScenario;
   let client: RecommendationStack | undefined;
-  let calling = false;
+  let calls: StorefrontCalls | undefined;
   afterAll(async () => {
-    calling = false;
+    await calls?.stop();
     client?.close();
     await scenario?.close();
   });
@@ -44,23 +43,11 @@ describe('SIGKILL of serving processes under load', () => {
     const anchor = shop.items.find((i) => i.categoryPath.join('/').toLowerCase().includes('phone'))?.itemId ?? shop.items[0].itemId;
 
     // A storefront's steady calls: recommendations and bundles, one every 50 ms.
-    const outcomes: Array<{ at: number; method: string; code: number }> = [];
-    calling = true;
-    const loop = (async () => {
-      for (let i = 0; calling; i++) {
-        const at = Date.now();
-        const call = i % 2 === 0 ? client!.call('recommend', { userId: `u-${i % 7}`, k: 5 }) : client!.bundle({ userId: `u-${i % 7}`, anchorItemIds: [anchor], size: 3, count: 2 });
-        const code = await call.then(() => status.OK, (error: { code?: number }) => error.code ?? -1);
-        outcomes.push({ at, method: i % 2 === 0 ? 'recommend' : 'bundle', code });
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    })();
-    const okSince = (t: number, method?: string) => outcomes.filter((o) => o.at >= t && (!method || o.method === method));
-    await until('both kinds of call succeed', async () => {
-      const ok = okSince(0).filter((o) => o.code === status.OK);
-      return ok.filter((o) => o.method === 'recommend').length >= 5 && ok.filter((o) => o.method === 'bundle').length >= 5 ? true : undefined;
-    }, 60_000).catch((error: Error) => {
-      throw new Error(`${error.message}: ${outcomes.map((o) => `${o.method}:${status[o.code] ?? o.code}`).slice(-8).join(' ')}`);
+    calls = new StorefrontCalls(client, anchor);
+    calls.start();
+    const log = (since: number) => calls!.since(since).map((o) => `${o.method}:${status[o.code] ?? o.code}`).slice(-12).join(' ');
+    await until('both kinds of call succeed', async () => (calls!.succeedingSince(0, 5) ? true : undefined), 60_000).catch((error: Error) => {
+      throw new Error(`${error.message}: ${log(0)}`);
     });
 
     for (const victim of ['scorer', 'bundler', 'gateway'] as const) {
@@ -68,7 +55,7 @@ describe('SIGKILL of serving processes under load', () => {
       running[victim].kill('SIGKILL');
       await running[victim].exited;
       await new Promise((r) => setTimeout(r, 3000));
-      const during = okSince(killedAt).filter((o) => victim === 'gateway' || (victim === 'scorer' ? o.method === 'recommend' : o.method === 'bundle'));
+      const during = calls.since(killedAt).filter((o) => victim === 'gateway' || (victim === 'scorer' ? o.method === 'recommend' : o.method === 'bundle'));
       expect(during.length).toBeGreaterThan(0);
       // While it is down, its calls fail as an outage, never as a bug (INTERNAL) and never by hanging.
       expect(during.filter((o) => o.code !== status.OK && !FAULT_CODES.has(o.code)).map((o) => `${o.method} ${status[o.code] ?? o.code}`)).toEqual([]);
@@ -77,15 +64,10 @@ describe('SIGKILL of serving processes under load', () => {
       for (const [name, s] of Object.entries(running)) if (name !== victim) expect(s.alive).toBe(true);
       running[victim] = await start(victim);
       const back = Date.now();
-      await until(`${victim} back: every kind of call succeeds again`, async () => {
-        const after = okSince(back);
-        return after.filter((o) => o.method === 'recommend' && o.code === status.OK).length >= 3 && after.filter((o) => o.method === 'bundle' && o.code === status.OK).length >= 3 ? true : undefined;
-      }, 60_000).catch((error: Error) => {
-        const after = okSince(back);
-        throw new Error(`${error.message}: since restart ${after.map((o) => `${o.method}:${status[o.code] ?? o.code}`).slice(-12).join(' ')}`);
+      await until(`${victim} back: every kind of call succeeds again`, async () => (calls!.succeedingSince(back) ? true : undefined), 60_000).catch((error: Error) => {
+        throw new Error(`${error.message}: since restart ${log(back)}`);
       });
     }
-    calling = false;
-    await loop;
+    await calls.stop();
   }, 420_000);
 });

@@ -63,8 +63,10 @@ function stop(child: ChildProcess): Promise<void> {
 
 async function startOnce(app: string, mode: Mode): Promise<Sample> {
   const port = await freePort();
+  // A fresh data directory per start: the embedded default's own (durable) start, never the repo's .recmesh-data.
+  const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'recmesh-startup-'));
   // The admin gRPC APIs on any free port, as test/support/service-process.ts starts them.
-  const env: Record<string, string> = { RECMESH_PROFILE: 'embedded', RECMESH_DEMO_SEED: 'false', EXPERIMENTS_GRPC_PORT: '0', PRIVACY_GRPC_PORT: '0', [APPS[app].httpPort]: String(port) };
+  const env: Record<string, string> = { RECMESH_PROFILE: 'embedded', RECMESH_DEMO_SEED: 'false', RECMESH_DATA_DIR: dataDir, EXPERIMENTS_GRPC_PORT: '0', PRIVACY_GRPC_PORT: '0', [APPS[app].httpPort]: String(port) };
   for (const variable of APPS[app].grpcPorts) env[variable] = String(await freePort());
   const entry = mode === 'built' ? [`dist/apps/${app}/main.js`] : ['tools/run-ts.js', `apps/${app}/src/main.ts`];
   const endpoint = app === 'gateway' ? '/health' : '/ready';
@@ -86,6 +88,7 @@ async function startOnce(app: string, mode: Mode): Promise<Sample> {
     return { readyMs, cpuMs: procCpuMs(pid), rssBytes: procStatusBytes(pid, 'VmRSS'), peakRssBytes: procStatusBytes(pid, 'VmHWM') };
   } finally {
     await stop(child);
+    await fs.rm(dataDir, { recursive: true, force: true });
   }
 }
 

@@ -10,6 +10,7 @@ import {
 import { CatalogItemEntity } from '../entities/catalog-item.entity';
 import { ItemPopularityEntity } from '../entities/feature-entities';
 import { FeatureStore } from './feature-store';
+import { isMysqlSource } from './batched-delete';
 import { claimEventIds, insertRows } from './idempotent-insert';
 
 /** What identifies a served list for the metrics: where, by which model, in which experiment arm, and when. */
@@ -114,7 +115,7 @@ export class FeedbackStore {
   constructor(private readonly dataSource: DataSource) {}
 
   private get isMysql(): boolean {
-    return ['mysql', 'mariadb'].includes(this.dataSource.options.type);
+    return isMysqlSource(this.dataSource);
   }
 
   /** Row locks where the database has them: concurrent instances then take pending actions one at a time. */

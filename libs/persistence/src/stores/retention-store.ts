@@ -1,4 +1,5 @@
 import { DataSource } from 'typeorm';
+import { deleteInBatches } from './batched-delete';
 
 /**
  * The tables whose rows age out, with the time column that dates them. Not
@@ -19,16 +20,9 @@ export const RetainedTables = [
 
 export type RetainedTable = (typeof RetainedTables)[number]['table'];
 
-/** Rows one DELETE removes at most: writers are never locked out for long. */
-const PURGE_BATCH = 1000;
-
 /** Deletes rows older than a cutoff from every retained table, in bounded batches. */
 export class RetentionStore {
   constructor(private readonly dataSource: DataSource) {}
-
-  private get isMysql(): boolean {
-    return ['mysql', 'mariadb'].includes(this.dataSource.options.type);
-  }
 
   /** Rows removed per table; `maxBatches` bounds one pass per table (the next pass goes on). */
   async purgeOlderThan(cutoffMs: number, maxBatches = Number.MAX_SAFE_INTEGER): Promise<Array<{ table: RetainedTable; rows: number }>> {
@@ -37,23 +31,7 @@ export class RetentionStore {
     return out;
   }
 
-  private async purge(table: string, column: string, cutoffMs: number, maxBatches: number): Promise<number> {
-    let purged = 0;
-    for (let batch = 0; batch < maxBatches; batch++) {
-      const n = this.isMysql
-        ? Number(((await this.dataSource.query(`DELETE FROM ${table} WHERE ${column} < ? LIMIT ${PURGE_BATCH}`, [cutoffMs])) as { affectedRows?: number }).affectedRows ?? 0)
-        : await this.purgeEmbedded(table, column, cutoffMs);
-      purged += n;
-      if (n < PURGE_BATCH) break;
-    }
-    return purged;
-  }
-
-  /** SQLite has no DELETE ... LIMIT by default: delete a batch of rowids. */
-  private async purgeEmbedded(table: string, column: string, cutoffMs: number): Promise<number> {
-    const [before]: Array<{ n: number }> = await this.dataSource.query(`SELECT COUNT(*) AS n FROM ${table} WHERE ${column} < ?`, [cutoffMs]);
-    if (Number(before.n) === 0) return 0;
-    await this.dataSource.query(`DELETE FROM ${table} WHERE rowid IN (SELECT rowid FROM ${table} WHERE ${column} < ? LIMIT ${PURGE_BATCH})`, [cutoffMs]);
-    return Math.min(Number(before.n), PURGE_BATCH);
+  private purge(table: string, column: string, cutoffMs: number, maxBatches: number): Promise<number> {
+    return deleteInBatches(this.dataSource, table, `${column} < ?`, [cutoffMs], { maxBatches });
   }
 }

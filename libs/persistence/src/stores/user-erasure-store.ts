@@ -1,4 +1,5 @@
 import { DataSource } from 'typeorm';
+import { deleteInBatches } from './batched-delete';
 
 /**
  * Every table that holds rows about one user, with the column naming them.
@@ -22,9 +23,6 @@ export interface ErasedRowCount {
   readonly rows: number;
 }
 
-/** Rows one DELETE removes at most: other writers are never locked out for long. */
-const DELETE_BATCH = 1000;
-
 /**
  * Removes a user's rows from every table, in bounded batches, each its own
  * transaction. Deleting is idempotent, so an erasure cut short (a crash, a
@@ -33,10 +31,6 @@ const DELETE_BATCH = 1000;
  */
 export class UserErasureStore {
   constructor(private readonly dataSource: DataSource) {}
-
-  private get isMysql(): boolean {
-    return ['mysql', 'mariadb'].includes(this.dataSource.options.type);
-  }
 
   async erase(userId: string): Promise<ErasedRowCount[]> {
     const out: ErasedRowCount[] = [];
@@ -51,20 +45,8 @@ export class UserErasureStore {
     return out;
   }
 
-  private async eraseFrom(table: string, column: string, userId: string): Promise<number> {
-    if (!this.isMysql) {
-      // The embedded store: one process, one writer at a time; one statement is fine.
-      const rows = await this.count(table, column, userId);
-      if (rows > 0) await this.dataSource.query(`DELETE FROM ${table} WHERE ${column} = ?`, [userId]);
-      return rows;
-    }
-    let erased = 0;
-    for (;;) {
-      const result: { affectedRows?: number } = await this.dataSource.query(`DELETE FROM ${table} WHERE ${column} = ? LIMIT ${DELETE_BATCH}`, [userId]);
-      const n = Number(result.affectedRows ?? 0);
-      erased += n;
-      if (n < DELETE_BATCH) return erased;
-    }
+  private eraseFrom(table: string, column: string, userId: string): Promise<number> {
+    return deleteInBatches(this.dataSource, table, `${column} = ?`, [userId]);
   }
 
   private async count(table: string, column: string, userId: string): Promise<number> {
