@@ -370,6 +370,8 @@ describe('GatewayGrpcServer', () => {
       expect(refused.error?.code).toBe(grpc.status.RESOURCE_EXHAUSTED);
       expect(refused.error?.details).toContain(`limit of ${MAX_IN_FLIGHT} calls`);
       expect(Date.now() - started).toBeLessThan(1000);
+      // With no latency measured (fixed mode) the retry pushback is its floor.
+      expect(refused.error?.metadata.get('grpc-retry-pushback-ms')).toEqual(['20']);
 
       releases.forEach((release) => release());
       const answers = await Promise.all(slow);
@@ -380,6 +382,34 @@ describe('GatewayGrpcServer', () => {
     expect(h.server.callsInFlight).toBe(0);
     expect(await metricValue(h.registry, 'recmesh_gateway_in_flight')).toBe(0);
     expect((await unary(h.client, 'SimilarItems', { itemId: 'sku-1' })).error).toBeNull();
+  });
+
+  it("a client with a gRPC retry policy waits out the refusal's pushback and gets through", async () => {
+    const original = h.backend.onRecommend;
+    const releases: Array<() => void> = [];
+    h.backend.onRecommend = (q) => new Promise<void>((resolve) => releases.push(resolve)).then(() => original(q));
+    // A backoff of 100 s: a retry within seconds can only come from the server's pushback.
+    const serviceConfig = { methodConfig: [{ name: [{ service: 'recmesh.gateway.v1.RecommendationService' }], retryPolicy: { maxAttempts: 5, initialBackoff: '100s', maxBackoff: '100s', backoffMultiplier: 1, retryableStatusCodes: ['RESOURCE_EXHAUSTED'] } }] };
+    const loaded = grpc.loadPackageDefinition(loadGatewayPackageDefinition()) as unknown as { recmesh: { gateway: { v1: { RecommendationService: grpc.ServiceClientConstructor } } } };
+    const retrying = new loaded.recmesh.gateway.v1.RecommendationService(`127.0.0.1:${h.server.port}`, grpc.credentials.createInsecure(), { 'grpc.service_config': JSON.stringify(serviceConfig) });
+    const refusedBefore = await metricValue(h.registry, 'recmesh_gateway_requests_total', { method: 'SimilarItems', code: 'RESOURCE_EXHAUSTED' });
+    try {
+      const slow = Array.from({ length: MAX_IN_FLIGHT }, (_, i) => unary(h.client, 'Recommend', { userId: `u-slow-${i}` }));
+      await waitFor(() => releases.length === MAX_IN_FLIGHT);
+      const started = Date.now();
+      const call = unary(retrying, 'SimilarItems', { itemId: 'sku-1' }, 10_000);
+      // Refused once (the slots are held), then the slots free up before the pushback ends.
+      for (let i = 0; i < 200 && (await metricValue(h.registry, 'recmesh_gateway_requests_total', { method: 'SimilarItems', code: 'RESOURCE_EXHAUSTED' })) === refusedBefore; i++) await sleep(2);
+      releases.forEach((release) => release());
+      const answer = await call;
+      expect(answer.error).toBeNull();
+      expect(Date.now() - started).toBeLessThan(5000);
+      expect(await metricValue(h.registry, 'recmesh_gateway_requests_total', { method: 'SimilarItems', code: 'RESOURCE_EXHAUSTED' })).toBeGreaterThan(refusedBefore);
+      await Promise.all(slow);
+    } finally {
+      h.backend.onRecommend = original;
+      retrying.close();
+    }
   });
 
   it('answers DEADLINE_EXCEEDED when the backend outlives the client deadline, frees the slot and keeps serving', async () => {

@@ -87,7 +87,7 @@ interface UnaryCall<Request> {
   on(event: 'cancelled', listener: () => void): unknown;
 }
 
-type Reply = (error: { code?: grpc.status; details?: string } | null, value?: unknown) => void;
+type Reply = (error: { code?: grpc.status; details?: string; metadata?: grpc.Metadata } | null, value?: unknown) => void;
 
 /** Failures of an arm's own version (not of the request): the serving version answers instead. */
 const ARM_FALLBACK_CODES: ReadonlySet<ServingErrorCode> = new Set([ServingErrorCode.NotFound, ServingErrorCode.Unavailable, ServingErrorCode.FailedPrecondition]);
@@ -122,7 +122,16 @@ class Outcome {
     readonly details: string,
     /** False when the call is already over on the wire (cancelled, or ended by grpc-js at its deadline). */
     readonly reply = true,
+    /** Trailers of the error, e.g. the retry pushback of an admission refusal. */
+    readonly metadata?: grpc.Metadata,
   ) {}
+}
+
+/** An admission refusal on the wire: RESOURCE_EXHAUSTED with gRPC's retry pushback trailer. */
+function refusal(rejection: Rejection): Outcome {
+  const metadata = new grpc.Metadata();
+  if (rejection.retryAfterMs > 0) metadata.set('grpc-retry-pushback-ms', String(rejection.retryAfterMs));
+  return new Outcome(grpc.status.RESOURCE_EXHAUSTED, rejection.message, true, metadata);
 }
 
 /**
@@ -309,7 +318,8 @@ export class GatewayGrpcServer {
     // Admission control (admission/adaptive-limiter.ts): runs now, waits for a slot, or is refused at once.
     const ticket = this.admission.admit(Math.min(deadlineToMs(call.getDeadline()), Date.now() + this.options.defaultDeadlineMs));
     if (ticket instanceof Rejection) {
-      callback({ code: grpc.status.RESOURCE_EXHAUSTED, details: ticket.message });
+      const { code, details, metadata } = refusal(ticket);
+      callback({ code, details, metadata });
       this.options.metrics.admission.rejectionSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
       this.record(method, grpc.status.RESOURCE_EXHAUSTED, started);
       return;
@@ -331,7 +341,7 @@ export class GatewayGrpcServer {
       else ticket.release(releaseAs);
       this.options.metrics.inFlight.set(this.inFlight);
       if (outcome instanceof Outcome) {
-        if (outcome.reply) callback({ code: outcome.code, details: outcome.details });
+        if (outcome.reply) callback({ code: outcome.code, details: outcome.details, metadata: outcome.metadata });
         this.record(method, outcome.code, started);
       } else {
         callback(null, outcome.value);
@@ -354,7 +364,7 @@ export class GatewayGrpcServer {
 
     void (async () => {
       const refused = await ticket.ready;
-      if (refused) finish(new Outcome(grpc.status.RESOURCE_EXHAUSTED, refused.message));
+      if (refused) finish(refusal(refused));
       if (done) return; // refused after waiting, or ended (deadline, cancel) while waiting
       let prepared: Awaited<ReturnType<typeof prepare>>;
       try {

@@ -57,6 +57,30 @@ describe('AdmissionLimiter', () => {
     expect(limiter.limit).toBe(3);
   });
 
+  it("tells a refused caller when to retry: the queue's drain time plus one call, jittered ±50 %, within 20 ms to 2 s", async () => {
+    const fixed = new AdmissionLimiter(fixedAdmission(1));
+    ticketOf(fixed.admit(Date.now() + 1000));
+    expect((fixed.admit(Date.now() + 1000) as Rejection).retryAfterMs).toBe(20); // nothing measured: the floor
+
+    const limiter = new AdmissionLimiter(adaptive({ initialLimit: 4, maxLimit: 4, maxQueue: 8 }), undefined, () => Date.now());
+    await drive(limiter, 20, 3000, () => 100);
+    const service = limiter.latency.expectedServiceMs;
+    expect(service).toBeCloseTo(100, -1);
+    const held = Array.from({ length: limiter.limit + 8 }, () => ticketOf(limiter.admit(Date.now() + 10_000)));
+    expect(limiter.waiting).toBe(8);
+    const pushbacks: number[] = [];
+    for (let i = 0; i < 50; i++) {
+      const refused = limiter.admit(Date.now() + 10_000) as Rejection;
+      expect(refused.reason).toBe('queue_full');
+      pushbacks.push(refused.retryAfterMs);
+    }
+    const drainMs = (9 * service) / limiter.limit + service;
+    expect(Math.min(...pushbacks)).toBeGreaterThanOrEqual(Math.floor(0.5 * drainMs));
+    expect(Math.max(...pushbacks)).toBeLessThanOrEqual(Math.ceil(1.5 * drainMs));
+    expect(new Set(pushbacks).size).toBeGreaterThan(10); // spread, so refused callers do not return together
+    held.forEach((t) => t.release('ignored'));
+  });
+
   it('shrinks the limit when latency rises well past the no-load latency, and grows it back when latency recovers', async () => {
     const limiter = new AdmissionLimiter(adaptive({ initialLimit: 8, maxLimit: 100 }), undefined, () => Date.now());
     let latency = 10;

@@ -13,6 +13,12 @@ export class Rejection {
   constructor(
     readonly reason: RejectionReason,
     readonly message: string,
+    /**
+     * When a retry could find a slot (ms; 0: no advice), sent as gRPC's `grpc-retry-pushback-ms`
+     * trailer, which clients with a retry policy (grpc-js, grpc-go, grpc-java) wait out before
+     * retrying: refused callers spread out instead of coming straight back.
+     */
+    readonly retryAfterMs = 0,
   ) {}
 }
 
@@ -73,6 +79,9 @@ const SMOOTHING = 0.2;
 const PROBE_SAMPLES = 10;
 const PROBE_GIVE_UP_MS = 2000;
 const SERVICE_MARGIN = 2;
+/** Bounds of the retry pushback: never an instant retry, never a caller parked for long. */
+const MIN_PUSHBACK_MS = 20;
+const MAX_PUSHBACK_MS = 2000;
 /** Limit multiplier for a window in which calls were dropped (AIMD's multiplicative decrease). */
 const DROP_BACKOFF = 0.9;
 const DROP_SHARE = 0.05;
@@ -236,7 +245,7 @@ export class AdmissionLimiter {
     this.removeFromQueue(waiter);
     const waited = this.clock() - waiter.enqueuedMs;
     this.metrics?.rejections.inc({ reason: 'queue_timeout' });
-    waiter.resolve(new Rejection('queue_timeout', `gateway is overloaded: waited ${Math.round(waited)} ms and no slot of its ${this.limit} freed in time for the call's deadline; retry with backoff`));
+    waiter.resolve(new Rejection('queue_timeout', `gateway is overloaded: waited ${Math.round(waited)} ms and no slot of its ${this.limit} freed in time for the call's deadline; retry with backoff`, this.pushbackMs()));
     this.publish();
   }
 
@@ -248,7 +257,7 @@ export class AdmissionLimiter {
       if (head.deadlineMs - now < this.serviceAllowanceMs()) {
         head.state = 'over';
         this.metrics?.rejections.inc({ reason: 'queue_timeout' });
-        head.resolve(new Rejection('queue_timeout', `gateway is overloaded: waited ${Math.round(now - head.enqueuedMs)} ms and too little of the call's deadline is left to serve it; retry with backoff`));
+        head.resolve(new Rejection('queue_timeout', `gateway is overloaded: waited ${Math.round(now - head.enqueuedMs)} ms and too little of the call's deadline is left to serve it; retry with backoff`, this.pushbackMs()));
         continue;
       }
       this.start(head, now);
@@ -312,7 +321,17 @@ export class AdmissionLimiter {
 
   private reject(reason: RejectionReason, message: string): Rejection {
     this.metrics?.rejections.inc({ reason });
-    return new Rejection(reason, message);
+    return new Rejection(reason, message, this.pushbackMs());
+  }
+
+  /**
+   * How long a refused caller should wait: until the queue as it stands has drained and one call
+   * has run (the measured service time; the bound's floor without one), jittered by ±50 % so
+   * callers refused together do not come back together.
+   */
+  private pushbackMs(): number {
+    const drainMs = this.expectedWaitMs(this.queue.length + 1) + this.expectedServiceMs;
+    return Math.round(clamp(drainMs * (0.5 + Math.random()), MIN_PUSHBACK_MS, MAX_PUSHBACK_MS));
   }
 
   private publish(): void {
