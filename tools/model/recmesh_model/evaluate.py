@@ -110,6 +110,16 @@ def published_tables(dataset_readme: Path) -> list[tuple[str, list[str], list[li
     return out
 
 
+def machines_line(reps: list) -> str:
+    """The machine every model ran on; per model when runs were made apart (train seconds compare only within one machine)."""
+    machines = {}
+    for r in reps:
+        machines.setdefault(r["machine"], []).append(f"`{r['model']}`")
+    if len(machines) == 1:
+        return f"Machine: {next(iter(machines))}."
+    return "Machines: " + "; ".join(f"{', '.join(models)} on {m}" for m, models in machines.items()) + "."
+
+
 def write_readme(report_dir: Path, dataset: str, dataset_dir: Path):
     reps = []
     for m in MODELS:
@@ -125,7 +135,7 @@ def write_readme(report_dir: Path, dataset: str, dataset_dir: Path):
     r0 = reps[0]
     L.append(f"Test users: {r0['users_evaluated']}; tail-target users: {r0['metrics'].get('tail_users')}; "
              f"cold-target users (<= 5 training interactions): {r0['metrics'].get('cold_users')}; "
-             f"catalog: {r0['num_items']} items. Machine: {r0['machine']}.")
+             f"catalog: {r0['num_items']} items. " + machines_line(reps))
     L.append("")
     cols = ["ndcg@10", "recall@10", "mrr@10", "ndcg@20", "recall@20", "coverage@20", "tail_recall@20",
             "cold_recall@20"]

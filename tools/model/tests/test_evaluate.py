@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from recmesh_model.evaluate import merge_seeds
+from recmesh_model.evaluate import machines_line, merge_seeds
 
 
 def report(path, params, seeds):
@@ -48,3 +48,10 @@ def test_evaluate_takes_a_dataset_path_and_writes_under_reports(tmp_path, monkey
         assert (reports / "my_shop" / "README.md").exists()
     with pytest.raises(SystemExit, match="neither a folder"):
         ev.main(["--dataset", str(tmp_path / "missing"), "--models", "most_popular", "--reports", str(tmp_path)])
+
+
+def test_machines_line_names_each_models_machine_when_runs_were_made_apart():
+    one = [{"model": "item_knn", "machine": "A"}, {"model": "transformer_id", "machine": "A"}]
+    assert machines_line(one) == "Machine: A."
+    apart = one + [{"model": "transformer_side", "machine": "B"}]
+    assert machines_line(apart) == "Machines: `item_knn`, `transformer_id` on A; `transformer_side` on B."
