@@ -1,3 +1,7 @@
+/**
+ * @jest-environment <rootDir>/../libs/model-runtime/onnx-jest-environment.js
+ */
+// (The reason audit loads the promoted model in this process: onnxruntime-node's typed arrays must pass the test realm's instanceof checks.)
 import { existsSync } from 'fs';
 import * as path from 'path';
 import { builtTextEncoderDir } from '@recmesh/model-runtime';
@@ -8,6 +12,7 @@ import { produce } from '../support/kafka-io';
 import { gatewayClient, RecommendationStack } from '../support/recommendation-stack';
 import { freePort, ServiceProcess } from '../support/service-process';
 import { until } from '../support/until';
+import { auditServedReasons, ShopCatalogView } from './served-reasons';
 
 // A real shop's own data through the whole learning loop: Amazon Industrial & Scientific (titles,
 // categories, brands) replayed as a shop's catalog and clickstream, the trainer retraining on it
@@ -34,6 +39,7 @@ interface ShopData {
   readonly users: string[];
   /** An item with its title, and a new item titled like it, published after training. */
   readonly probe: { itemId: string; newItem: Record<string, unknown> };
+  readonly view: ShopCatalogView;
 }
 
 /** The dataset as a shop would send it: catalog upserts, then events spread over the last three weeks. */
@@ -46,6 +52,8 @@ async function shopData(): Promise<ShopData> {
   }));
   // Scientific's ts is each user's position; positions become hours, users are spread over a day.
   const userIndex = new Map<string, number>();
+  const histories = new Map<string, string[]>();
+  for (const e of [...events].sort((a, b) => a.ts - b.ts)) histories.set(e.userId, [...(histories.get(e.userId) ?? []), e.itemId]);
   const clickstream = events.map((e, n) => {
     const u = userIndex.get(e.userId) ?? userIndex.set(e.userId, userIndex.size).get(e.userId)!;
     const tsMs = now - 21 * DAY + Math.min(e.ts, 400) * 3_600_000 + (u % 1440) * 60_000;
@@ -53,7 +61,8 @@ async function shopData(): Promise<ShopData> {
   });
   const titled = items.find((i) => i.title && i.title.length > 20)!;
   const newItem = { item_id: 'brand-new-titled-item', title: `${titled.title} (new edition)`, category_path: titled.category ? [titled.category] : [], brand: titled.brand ?? '', in_stock: true };
-  return { catalog, clickstream, users: [...userIndex.keys()], probe: { itemId: titled.itemId, newItem } };
+  const view = { title: new Map(items.map((i) => [i.itemId, i.title ?? ''])), category: new Map(items.map((i) => [i.itemId, i.category])), histories };
+  return { catalog, clickstream, users: [...userIndex.keys()], probe: { itemId: titled.itemId, newItem }, view };
 }
 
 /** Mean Jaccard overlap of the top-10 lists of random pairs of users: near 1 when everyone gets the same list. */
@@ -90,7 +99,7 @@ async function retrain(adminUrl: string): Promise<TrainingRun> {
 }
 
 /** The loop's checks, whichever profile carries the shop. */
-async function checkLearningLoop(gateway: RecommendationStack, adminUrl: string, data: ShopData, publishCatalog: (records: ShopData['catalog']) => Promise<void>): Promise<TrainingRun> {
+async function checkLearningLoop(gateway: RecommendationStack, adminUrl: string, modelsDir: string, data: ShopData, publishCatalog: (records: ShopData['catalog']) => Promise<void>): Promise<TrainingRun> {
   const demoOverlap = await meanPairOverlap(gateway, data.users);
   const run = await retrain(adminUrl);
   console.info(`real shop: run ${JSON.stringify({ status: run.status, reason: run.reason, candidate: run.details.candidate, current: run.details.current, bundles: run.details.bundles })}`);
@@ -107,6 +116,17 @@ async function checkLearningLoop(gateway: RecommendationStack, adminUrl: string,
   console.info(`real shop: mean top-10 Jaccard overlap of random user pairs: demo model ${demoOverlap.toFixed(3)}, shop model ${shopOverlap.toFixed(3)}`);
   expect(shopOverlap).toBeLessThan(0.2);
   expect(shopOverlap).toBeLessThan(demoOverlap);
+
+  // Reasons true for each item on the shop's own data (issue 14): most name a history item related to
+  // the recommended one, and more of them than the old rule's "Because you viewed <last item>" would.
+  const { audit, oldRule } = await auditServedReasons(gateway, path.join(modelsDir, run.candidateVersion!), data.view, 60);
+  const share = (a: number, b: number) => a / Math.max(1, b);
+  console.info(`real shop: reasons ${JSON.stringify(audit)}; named ${share(audit.named, audit.personalItems).toFixed(3)} of personal items, related ${share(audit.related, audit.named).toFixed(3)} of named (old rule ${share(oldRule.related, oldRule.named).toFixed(3)}), answers mostly related ${share(audit.answersMostlyRelated, audit.answersNaming).toFixed(3)}`);
+  expect(audit.answers).toBeGreaterThanOrEqual(50);
+  expect(share(audit.named, audit.personalItems)).toBeGreaterThan(0.5);
+  expect(share(audit.answersMostlyRelated, audit.answersNaming)).toBeGreaterThan(0.5);
+  expect(share(audit.related, audit.named)).toBeGreaterThan(share(oldRule.related, oldRule.named));
+  expect(audit.diverseAnswersOneReason).toBeLessThan(oldRule.diverseAnswersOneReason);
 
   // A brand-new titled item is answerable from its text alone, next to the item it resembles, without retraining.
   await publishCatalog([{ key: String(data.probe.newItem.item_id), value: Buffer.from(JSON.stringify({ event_id: 'cat-new', ts_ms: Date.now(), upsert: data.probe.newItem })) }]);
@@ -144,9 +164,10 @@ describe('a real shop learns its own model (Amazon Industrial & Scientific)', ()
       // On the demo model the whole real catalog is new: wait for its text pass, so the demo's figures are its own, not a busy scorer's.
       await until('cold catalog scored', async () => (/scored from their text and category at start/.test(scorer.logs) ? true : undefined), 600_000);
       await scenario.startService('gateway', 'GATEWAY_HTTP_PORT', { GATEWAY_GRPC_PORT: String(gatewayGrpc), SCORER_ADDRESS: `127.0.0.1:${scorerGrpc}`, BUNDLER_ADDRESS: '' });
-      const trainer = await scenario.startService('trainer', 'TRAINER_PORT', { ...TRAINER_ENV, TRAINER_WORK_DIR: path.join(ROOT, 'tmp', `trainer-${gatewayGrpc}`), TRAINER_MODELS_DIR: path.join(ROOT, 'tmp', `models-${gatewayGrpc}`) });
+      const modelsDir = path.join(ROOT, 'tmp', `models-${gatewayGrpc}`);
+      const trainer = await scenario.startService('trainer', 'TRAINER_PORT', { ...TRAINER_ENV, TRAINER_WORK_DIR: path.join(ROOT, 'tmp', `trainer-${gatewayGrpc}`), TRAINER_MODELS_DIR: modelsDir });
       gateway = gatewayClient(`127.0.0.1:${gatewayGrpc}`);
-      await checkLearningLoop(gateway, `http://127.0.0.1:${trainer.port}`, data, (records) => produce(scenario.kafka, scenario.topics.catalogRaw, records));
+      await checkLearningLoop(gateway, `http://127.0.0.1:${trainer.port}`, modelsDir, data, (records) => produce(scenario.kafka, scenario.topics.catalogRaw, records));
     } finally {
       gateway?.close();
       await scenario.close();
@@ -157,9 +178,10 @@ describe('a real shop learns its own model (Amazon Industrial & Scientific)', ()
     const data = await shopData();
     const port = await freePort();
     const grpcPort = await freePort();
+    const modelsDir = path.join(ROOT, 'tmp', `models-${port}`);
     const app = ServiceProcess.start('standalone', port, {
       ...TRAINER_ENV, PORT: String(port), GATEWAY_GRPC_PORT: String(grpcPort), RECMESH_PROFILE: 'embedded', RECMESH_DEMO_SEED: 'false',
-      SCORER_PREFER_CUDA: 'false', SCORER_MODEL_POLL_SECONDS: '1', BUNDLER_REFRESH_SECONDS: '1', TRAINER_WORK_DIR: path.join(ROOT, 'tmp', `trainer-${port}`), TRAINER_MODELS_DIR: path.join(ROOT, 'tmp', `models-${port}`),
+      SCORER_PREFER_CUDA: 'false', SCORER_MODEL_POLL_SECONDS: '1', BUNDLER_REFRESH_SECONDS: '1', TRAINER_WORK_DIR: path.join(ROOT, 'tmp', `trainer-${port}`), TRAINER_MODELS_DIR: modelsDir,
     });
     const gateway = gatewayClient(`127.0.0.1:${grpcPort}`);
     try {
@@ -178,7 +200,7 @@ describe('a real shop learns its own model (Amazon Industrial & Scientific)', ()
       const accepted = async () => Number(/recmesh_ingest_events_accepted_total\{stream="clickstream"[^}]*\} (\d+)/.exec(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text())?.[1] ?? 0);
       await until('shop taken in', async () => ((await accepted()) >= data.clickstream.length ? true : undefined), 300_000);
       await until('cold catalog scored', async () => (/scored from their text and category/.test(app.logs) ? true : undefined), 600_000);
-      const run = await checkLearningLoop(gateway, `http://127.0.0.1:${port}`, data, (records) => post('catalog', records));
+      const run = await checkLearningLoop(gateway, `http://127.0.0.1:${port}`, modelsDir, data, (records) => post('catalog', records));
       // The bundler follows the promoted version's own bundle weights, and bundles the shop's items with them.
       const refit = new RegExp(`recmesh_bundler_model_info\\{bundle_model_version="bundles-${run.candidateVersion}"[^}]*\\} 1`);
       await until('bundler on the refit weights', async () => (refit.test(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()) ? true : undefined), 30_000);
