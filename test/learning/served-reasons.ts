@@ -38,8 +38,8 @@ export async function auditServedReasons(gateway: RecommendationStack, modelDir:
       const served = (await gateway.call('recommend', { userId, k: 10 })).items.map(fromWire);
       const history = [...new Set(items)].filter((id) => shop.title.get(id)).map((itemId) => ({ itemId, title: shop.title.get(itemId)! }));
       answers.push({ history, items: served });
-      const last = history.find((h) => h.itemId === [...items].reverse().find((i) => shop.title.get(i)));
-      oldRule.push({ history, items: served.map((i) => (i.reasonCode !== 'trending' && last ? { ...i, reasonCode: 'sequence', reason: Reasons.becauseYou('viewed', last.title) } : i)) });
+      const lastTitle = shop.title.get([...items].reverse().find((i) => shop.title.get(i)) ?? '');
+      oldRule.push({ history, items: served.map((i) => (i.reasonCode !== 'trending' && lastTitle ? { ...i, reasonCode: 'sequence', reason: Reasons.becauseYou('viewed', lastTitle) } : i)) });
     }
     const neighbours = itemNeighbours(model.itemMatrix, model.rowCount, model.hidden, (id) => model.rowOf(id), Math.max(10, Math.round(model.itemIds.length / 100)));
     const categoryOf = (id: string) => shop.category.get(id);

@@ -1,4 +1,5 @@
 import { DataSource, EntityManager, EntityTarget, In, ObjectLiteral } from 'typeorm';
+import { isMysqlSource } from './batched-delete';
 
 export interface IdempotentInsertResult {
   /** Ids stored by this call. */
@@ -21,10 +22,6 @@ export const NO_SOURCE_POSITION: SourcePosition = { sourcePartition: -1, sourceO
 export type SourcedEventRow = ObjectLiteral & { eventId: string } & SourcePosition;
 
 const CHUNK = 1000;
-
-function isMysql(manager: EntityManager): boolean {
-  return ['mysql', 'mariadb'].includes(manager.connection.options.type);
-}
 
 function quote(manager: EntityManager, name: string): string {
   return manager.connection.driver.escape(name);
@@ -52,7 +49,7 @@ export async function insertRows<T extends ObjectLiteral>(manager: EntityManager
   const metadata = manager.connection.getMetadata(entity);
   const driver = manager.connection.driver;
   const columns = metadata.columns;
-  const verb = !options.ignoreExisting ? 'INSERT INTO' : isMysql(manager) ? 'INSERT IGNORE INTO' : 'INSERT OR IGNORE INTO';
+  const verb = !options.ignoreExisting ? 'INSERT INTO' : isMysqlSource(manager.connection) ? 'INSERT IGNORE INTO' : 'INSERT OR IGNORE INTO';
   const head = `${verb} ${quote(manager, metadata.tableName)} (${columns.map((c) => quote(manager, c.databaseName)).join(', ')}) VALUES `;
   const tuple = `(${columns.map(() => '?').join(', ')})`;
   let inserted = 0;

@@ -27,11 +27,7 @@ export class RetentionStore {
   /** Rows removed per table; `maxBatches` bounds one pass per table (the next pass goes on). */
   async purgeOlderThan(cutoffMs: number, maxBatches = Number.MAX_SAFE_INTEGER): Promise<Array<{ table: RetainedTable; rows: number }>> {
     const out: Array<{ table: RetainedTable; rows: number }> = [];
-    for (const { table, column } of RetainedTables) out.push({ table, rows: await this.purge(table, column, Math.floor(cutoffMs), maxBatches) });
+    for (const { table, column } of RetainedTables) out.push({ table, rows: await deleteInBatches(this.dataSource, table, `${column} < ?`, [Math.floor(cutoffMs)], { maxBatches }) });
     return out;
-  }
-
-  private purge(table: string, column: string, cutoffMs: number, maxBatches: number): Promise<number> {
-    return deleteInBatches(this.dataSource, table, `${column} < ?`, [cutoffMs], { maxBatches });
   }
 }
