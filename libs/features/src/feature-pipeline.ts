@@ -11,10 +11,10 @@ import {
   TopicNames,
 } from '@recmesh/contracts';
 import { MessageBatch, MessageBus, OutgoingMessage } from '@recmesh/messaging';
-import { CatalogStore, FeatureStore, PairIncrement, PopularityRow, SequenceStep } from '@recmesh/persistence';
+import { CatalogStore, FeatureStore, PairIncrement, PopularityChange, SequenceStep } from '@recmesh/persistence';
 import { categoryLabel, itemTextForEncoder } from '@recmesh/model-runtime';
 import { createHash } from 'crypto';
-import { ActionWeight, addDecayed, appendStep, mergePairs, sessionPairs } from './feature-rules';
+import { ActionWeight, appendStep, mergePairs, sessionPairs, sumDecayed } from './feature-rules';
 import { FeatureMetrics } from './feature-metrics';
 
 /** Turns item text into a vector; backed by the ONNX sentence encoder when one is configured. */
@@ -106,6 +106,8 @@ export class FeaturePipeline {
     const changedItems: Changed = new Map();
     const sequences = new Map<string, SequenceStep[]>();
 
+    // Read before the transaction: it holds row locks from its first write to its commit.
+    const categories = await catalog.leafCategories([...new Set(events.map((e) => e.itemId))]);
     const applied = await features.transaction(async (manager) => {
       const fresh = await features.claimEvents(manager, events.map((e) => e.eventId), this.clock());
       const todo = events.filter((e) => fresh.has(e.eventId));
@@ -125,20 +127,14 @@ export class FeaturePipeline {
       }
       const merged = mergePairs(pairs);
       for (const p of merged) touch(changedItems, p.itemA, 'co_occurrence', changedItems.get(p.itemA)?.tsMs ?? 0);
-
-      const current = await features.loadPopularityForUpdate(manager, [...weights.keys()]);
-      const categories = await catalog.leafCategories([...weights.keys()]);
-      const rows: PopularityRow[] = [];
-      for (const [itemId, adds] of weights) {
-        let row = current.get(itemId);
-        let state = row ? { score: row.score, referenceTsMs: row.referenceTsMs } : undefined;
-        for (const add of adds) state = addDecayed(state, add.weight, add.tsMs, popularityHalfLifeMs);
-        row = { itemId, score: state!.score, referenceTsMs: state!.referenceTsMs, interactions: (row?.interactions ?? 0) + adds.length, leafCategory: categories.get(itemId) ?? row?.leafCategory ?? '' };
-        rows.push(row);
-      }
+      const popularity: PopularityChange[] = [...weights].map(([itemId, adds]) => ({
+        itemId, ...sumDecayed(adds, popularityHalfLifeMs), interactions: adds.length, leafCategory: categories.get(itemId) ?? '',
+      }));
+      // Sequences are this partition's own rows; pair counts and popularity are shared by every
+      // partition, so they go last, where their row locks are held for the shortest time.
       await features.saveSequences(manager, [...sequences].map(([userId, steps]) => ({ userId, steps, updatedTsMs: steps[steps.length - 1]?.t ?? 0 })));
-      await features.savePopularity(manager, rows);
       await features.incrementPairs(manager, merged);
+      await features.addPopularity(manager, popularity, popularityHalfLifeMs);
       return todo.length;
     });
 

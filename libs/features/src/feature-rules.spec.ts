@@ -1,26 +1,25 @@
 import { Action } from '@recmesh/contracts';
-import { addDecayed, appendStep, mergePairs, scoreAt, sessionPairs } from './feature-rules';
+import { appendStep, mergePairs, scoreAt, sessionPairs, sumDecayed } from './feature-rules';
 
 const H = 3_600_000;
 
-describe('addDecayed', () => {
-  it('halves a score after one half-life', () => {
-    const s = addDecayed(undefined, 4, 0, H);
-    expect(scoreAt(s, H, H)).toBeCloseTo(2, 10);
-    expect(addDecayed(s, 1, H, H)).toEqual({ score: 3, referenceTsMs: H });
+describe('sumDecayed', () => {
+  it('halves an add one half-life older than the newest', () => {
+    expect(sumDecayed([{ weight: 4, tsMs: 0 }, { weight: 1, tsMs: H }], H)).toEqual({ score: 3, referenceTsMs: H });
+    expect(scoreAt({ score: 4, referenceTsMs: 0 }, H, H)).toBeCloseTo(2, 10);
   });
 
   it('gives the same result whatever the delivery order', () => {
-    const events = [{ w: 1, t: 0 }, { w: 5, t: 2 * H }, { w: 3, t: H }];
-    const inOrder = [...events].sort((a, b) => a.t - b.t).reduce<ReturnType<typeof addDecayed> | undefined>((s, e) => addDecayed(s, e.w, e.t, H), undefined)!;
-    const shuffled = events.reduce<ReturnType<typeof addDecayed> | undefined>((s, e) => addDecayed(s, e.w, e.t, H), undefined)!;
+    const events = [{ weight: 1, tsMs: 0 }, { weight: 5, tsMs: 2 * H }, { weight: 3, tsMs: H }];
+    const inOrder = sumDecayed([...events].sort((a, b) => a.tsMs - b.tsMs), H);
+    const shuffled = sumDecayed(events, H);
     expect(shuffled.referenceTsMs).toBe(inOrder.referenceTsMs);
     expect(shuffled.score).toBeCloseTo(inOrder.score, 10);
     expect(inOrder.score).toBeCloseTo(1 / 4 + 3 / 2 + 5, 10);
   });
 
-  it('never goes negative on cart removals', () => {
-    expect(addDecayed(addDecayed(undefined, 1, 0, H), -5, 0, H).score).toBe(0);
+  it('keeps a batch of cart removals negative, for the store to take from the stored score', () => {
+    expect(sumDecayed([{ weight: 1, tsMs: 0 }, { weight: -5, tsMs: 0 }], H).score).toBe(-4);
   });
 });
 

@@ -18,16 +18,17 @@ export interface DecayedScore {
 }
 
 /**
- * Adds `weight` at `tsMs` to an exponentially decayed score. The score is kept
- * at the newest time seen, so late events count less, never more, and the
- * result does not depend on delivery order.
+ * A batch's adds to one item's popularity as one decayed sum, kept at the newest
+ * time seen, so late events count less, never more, and the result does not
+ * depend on delivery order. Not clamped: a batch of cart removals is a negative
+ * change, and the store adds it to the stored score and clamps at zero there
+ * (FeatureStore.addPopularity), in one atomic statement.
  */
-export function addDecayed(current: DecayedScore | undefined, weight: number, tsMs: number, halfLifeMs: number): DecayedScore {
-  const decay = (dt: number) => Math.pow(0.5, dt / halfLifeMs);
-  if (!current) return { score: Math.max(0, weight), referenceTsMs: tsMs };
-  const reference = Math.max(current.referenceTsMs, tsMs);
-  const score = current.score * decay(reference - current.referenceTsMs) + weight * decay(reference - tsMs);
-  return { score: Math.max(0, score), referenceTsMs: reference };
+export function sumDecayed(adds: ReadonlyArray<{ weight: number; tsMs: number }>, halfLifeMs: number): DecayedScore {
+  const referenceTsMs = Math.max(...adds.map((a) => a.tsMs));
+  let score = 0;
+  for (const add of adds) score += add.weight * Math.pow(0.5, (referenceTsMs - add.tsMs) / halfLifeMs);
+  return { score, referenceTsMs };
 }
 
 /** Score as seen at `atMs` (for ranking items updated at different times). */

@@ -7,7 +7,7 @@ import {
   SequenceStep,
   UserSequenceEntity,
 } from '../entities/feature-entities';
-import { claimEventIds } from './idempotent-insert';
+import { claimEventIds, insertRows } from './idempotent-insert';
 
 export interface PairIncrement {
   readonly itemA: string;
@@ -17,6 +17,9 @@ export interface PairIncrement {
 }
 
 export type PopularityRow = Omit<ItemPopularityEntity, never>;
+
+/** One batch's change to an item's popularity: its adds as one decayed sum at referenceTsMs (negative for cart removals). */
+export type PopularityChange = PopularityRow;
 
 const CHUNK = 500;
 
@@ -45,47 +48,71 @@ export class FeatureStore {
   async loadSequences(manager: EntityManager, userIds: readonly string[]): Promise<Map<string, SequenceStep[]>> {
     const out = new Map<string, SequenceStep[]>();
     for (let i = 0; i < userIds.length; i += CHUNK) {
-      const rows = await manager.getRepository(UserSequenceEntity).find({ where: { userId: In(userIds.slice(i, i + CHUNK)) } });
-      for (const r of rows) out.set(r.userId, r.steps);
+      const chunk = userIds.slice(i, i + CHUNK);
+      // A plain query: typeorm's find costs more in JavaScript than the lookup does in the database on this path.
+      const rows: Array<{ user_id: string; steps: string }> = await manager.query(`SELECT user_id, steps FROM user_sequences WHERE user_id IN (${chunk.map(() => '?').join(', ')})`, [...chunk]);
+      for (const r of rows) out.set(r.user_id, JSON.parse(r.steps) as SequenceStep[]);
     }
     return out;
   }
 
   async saveSequences(manager: EntityManager, rows: readonly UserSequenceEntity[]): Promise<void> {
-    for (let i = 0; i < rows.length; i += CHUNK) await manager.getRepository(UserSequenceEntity).upsert(rows.slice(i, i + CHUNK) as UserSequenceEntity[], ['userId']);
+    await insertRows(manager, UserSequenceEntity, rows, { replaceExisting: true });
   }
 
   /**
-   * Current popularity rows, locked on MySQL so concurrent instances do not
-   * lose updates. Missing rows are created first (zero score, in key order):
-   * a locking read of a missing row takes a gap lock, and two transactions
-   * that both then insert into the gap deadlock. A zero row adds like none.
+   * Adds each item's change (a batch's adds as one decayed sum, possibly negative) to its stored
+   * decayed score in atomic upserts: no locking read, so concurrent instances neither lose an update
+   * nor hold locks between statements. The sum is brought to the later of the two reference times
+   * (the stored score decays to the change's time, or the change to the stored time), the score never
+   * goes below zero, and interactions add up. Rows go in key order so that transactions touching the
+   * same items queue on their row locks instead of deadlocking. Both dialects evaluate the SET list
+   * against the old row here: MySQL assigns left to right, and score is assigned before
+   * reference_ts_ms; SQLite evaluates every expression before assigning.
    */
-  async loadPopularityForUpdate(manager: EntityManager, itemIds: readonly string[]): Promise<Map<string, PopularityRow>> {
-    const sorted = [...new Set(itemIds)].sort();
-    const out = new Map<string, PopularityRow>();
-    if (this.isMysql) {
-      for (let i = 0; i < sorted.length; i += CHUNK) {
-        const chunk = sorted.slice(i, i + CHUNK);
-        await manager.query(`INSERT IGNORE INTO item_popularity (item_id, score, reference_ts_ms, interactions, leaf_category) VALUES ${chunk.map(() => "(?, 0, 0, 0, '')").join(', ')}`, chunk);
+  async addPopularity(manager: EntityManager, changes: readonly PopularityChange[], halfLifeMs: number): Promise<void> {
+    if (!(Number.isFinite(halfLifeMs) && halfLifeMs > 0)) throw new Error(`popularity half-life must be a positive number of ms, got ${halfLifeMs}`);
+    const mysql = this.isMysql;
+    const incoming = (column: string) => (mysql ? `VALUES(${column})` : `excluded.${column}`);
+    const greatest = mysql ? 'GREATEST' : 'max';
+    const halvings = (older: string, newer: string) => `POW(0.5, (${newer} - ${older}) * 1.0 / ${halfLifeMs})`;
+    const update = (added: string) =>
+      `${mysql ? 'ON DUPLICATE KEY UPDATE' : 'ON CONFLICT(item_id) DO UPDATE SET'} ` +
+      `score = ${greatest}(0, CASE WHEN ${incoming('reference_ts_ms')} >= reference_ts_ms ` +
+      `THEN score * ${halvings('reference_ts_ms', incoming('reference_ts_ms'))} + ${added} ` +
+      `ELSE score + ${added} * ${halvings(incoming('reference_ts_ms'), 'reference_ts_ms')} END), ` +
+      `reference_ts_ms = ${greatest}(reference_ts_ms, ${incoming('reference_ts_ms')}), ` +
+      `interactions = interactions + ${incoming('interactions')}, ` +
+      `leaf_category = CASE WHEN ${incoming('leaf_category')} <> '' THEN ${incoming('leaf_category')} ELSE leaf_category END`;
+    const head = 'INSERT INTO item_popularity (item_id, score, reference_ts_ms, interactions, leaf_category) VALUES ';
+    const sorted = [...changes].sort((a, b) => (a.itemId < b.itemId ? -1 : a.itemId > b.itemId ? 1 : 0));
+    // Runs of gains go as one multi-row statement each, adding the inserted score. A loss (cart
+    // removals) would be clamped on insert, so it goes alone: a new row starts at zero and the loss is
+    // a parameter of the update. Both keep the key order.
+    for (let i = 0; i < sorted.length; ) {
+      if (sorted[i].score < 0) {
+        const c = sorted[i++];
+        await manager.query(`${head}(?, 0, ?, ?, ?) ${update('?')}`, [c.itemId, c.referenceTsMs, c.interactions, c.leafCategory, c.score, c.score]);
+        continue;
       }
+      const run: PopularityChange[] = [];
+      while (i < sorted.length && sorted[i].score >= 0 && run.length < CHUNK) run.push(sorted[i++]);
+      await manager.query(
+        `${head}${run.map(() => '(?, ?, ?, ?, ?)').join(', ')} ${update(incoming('score'))}`,
+        run.flatMap((c) => [c.itemId, c.score, c.referenceTsMs, c.interactions, c.leafCategory]),
+      );
     }
-    for (let i = 0; i < sorted.length; i += CHUNK) {
-      const rows = await manager.getRepository(ItemPopularityEntity).find({
-        where: { itemId: In(sorted.slice(i, i + CHUNK)) },
-        ...(this.isMysql ? { lock: { mode: 'pessimistic_write' as const } } : {}),
-      });
-      for (const r of rows) out.set(r.itemId, r);
-    }
-    return out;
   }
 
+  /** Writes rows as given (seeding, tests); the feature pipeline adds through `addPopularity`. */
   async savePopularity(manager: EntityManager, rows: readonly PopularityRow[]): Promise<void> {
     for (let i = 0; i < rows.length; i += CHUNK) await manager.getRepository(ItemPopularityEntity).upsert(rows.slice(i, i + CHUNK) as ItemPopularityEntity[], ['itemId']);
   }
 
-  /** Adds the increments atomically (several instances may count the same pair). */
-  async incrementPairs(manager: EntityManager, increments: readonly PairIncrement[]): Promise<void> {
+  /** Adds the increments atomically (several instances may count the same pair), in key order so that they queue rather than deadlock. */
+  async incrementPairs(manager: EntityManager, unordered: readonly PairIncrement[]): Promise<void> {
+    const key = (p: PairIncrement) => `${p.itemA}\u0000${p.itemB}`;
+    const increments = [...unordered].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
     const conflict = this.isMysql
       ? 'ON DUPLICATE KEY UPDATE session_count = session_count + VALUES(session_count), order_count = order_count + VALUES(order_count)'
       : 'ON CONFLICT(item_a, item_b) DO UPDATE SET session_count = session_count + excluded.session_count, order_count = order_count + excluded.order_count';

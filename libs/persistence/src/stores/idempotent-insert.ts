@@ -41,15 +41,24 @@ async function execute(manager: EntityManager, sql: string, params: unknown[]): 
 /**
  * Multi-row INSERT of plain rows, hand-built because typeorm's `insert` costs
  * more in JavaScript than the statement does in the database on hot paths.
- * `ignoreExisting` skips rows whose key is taken instead of failing.
- * Returns the number of rows inserted.
+ * `ignoreExisting` skips rows whose key is taken instead of failing;
+ * `replaceExisting` overwrites every other column of such rows (an upsert).
+ * Returns the number of rows the database reports changed.
  */
-export async function insertRows<T extends ObjectLiteral>(manager: EntityManager, entity: EntityTarget<T>, rows: readonly T[], options: { ignoreExisting?: boolean } = {}): Promise<number> {
+export async function insertRows<T extends ObjectLiteral>(manager: EntityManager, entity: EntityTarget<T>, rows: readonly T[], options: { ignoreExisting?: boolean; replaceExisting?: boolean } = {}): Promise<number> {
   if (rows.length === 0) return 0;
   const metadata = manager.connection.getMetadata(entity);
   const driver = manager.connection.driver;
   const columns = metadata.columns;
-  const verb = !options.ignoreExisting ? 'INSERT INTO' : isMysqlSource(manager.connection) ? 'INSERT IGNORE INTO' : 'INSERT OR IGNORE INTO';
+  const mysql = isMysqlSource(manager.connection);
+  const verb = !options.ignoreExisting ? 'INSERT INTO' : mysql ? 'INSERT IGNORE INTO' : 'INSERT OR IGNORE INTO';
+  const others = columns.filter((c) => !c.isPrimary).map((c) => quote(manager, c.databaseName));
+  const keys = metadata.primaryColumns.map((c) => quote(manager, c.databaseName));
+  const tail = !options.replaceExisting
+    ? ''
+    : mysql
+      ? ` ON DUPLICATE KEY UPDATE ${others.map((c) => `${c} = VALUES(${c})`).join(', ')}`
+      : ` ON CONFLICT(${keys.join(', ')}) DO UPDATE SET ${others.map((c) => `${c} = excluded.${c}`).join(', ')}`;
   const head = `${verb} ${quote(manager, metadata.tableName)} (${columns.map((c) => quote(manager, c.databaseName)).join(', ')}) VALUES `;
   const tuple = `(${columns.map(() => '?').join(', ')})`;
   let inserted = 0;
@@ -59,7 +68,7 @@ export async function insertRows<T extends ObjectLiteral>(manager: EntityManager
     for (const row of chunk) {
       for (const column of columns) params.push(driver.preparePersistentValue(column.getEntityValue(row, true), column) ?? null);
     }
-    inserted += await execute(manager, head + chunk.map(() => tuple).join(', '), params);
+    inserted += await execute(manager, head + chunk.map(() => tuple).join(', ') + tail, params);
   }
   return inserted;
 }

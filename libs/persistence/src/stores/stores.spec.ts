@@ -2,6 +2,7 @@ import { DataSource } from 'typeorm';
 import { openStore } from '../data-source';
 import { CatalogStore } from './catalog-store';
 import { ClickstreamEventRow, ClickstreamEventStore } from './clickstream-event-store';
+import { applyPopularityCases } from '../testing/popularity-arithmetic';
 
 const event = (id: string, user = 'u1', sourceOffset = -1): ClickstreamEventRow => ({
   eventId: id,
@@ -26,6 +27,11 @@ describe('stores on the embedded profile', () => {
     ds = await openStore({ kind: 'embedded' });
   });
   afterEach(() => ds.destroy());
+
+  it('adds popularity changes as decayed sums in one statement: newer, late, losses clamped at zero, category kept', async () => {
+    const { actual, expected } = await applyPopularityCases(ds);
+    expect(actual).toEqual(expected);
+  });
 
   it('stores an event once: a copy from another raw-topic position is a duplicate with no effect', async () => {
     const store = new ClickstreamEventStore(ds);
