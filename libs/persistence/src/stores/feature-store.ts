@@ -136,8 +136,9 @@ export class FeatureStore {
 
   // Reads for serving and tests.
 
+  /** A user's sequence; on every Recommend, so the same plain query as the pipeline's. */
   async sequence(userId: string): Promise<SequenceStep[] | undefined> {
-    return (await this.dataSource.getRepository(UserSequenceEntity).findOne({ where: { userId } }))?.steps;
+    return (await this.loadSequences(this.dataSource.manager, [userId])).get(userId);
   }
 
   async popularity(itemId: string): Promise<PopularityRow | null> {
