@@ -6,6 +6,7 @@ import { ConfigError, loadConfig } from '@recmesh/service-config';
 import { CatalogIndex } from '@recmesh/serving-core';
 import { generateSyntheticShop } from '@recmesh/synthetic-shop';
 import { ModelRetrieval } from '@recmesh/vector-retrieval';
+import { Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { RecommendationScorer } from './recommendation-scorer';
 import { ScorerConfigSchema } from './scorer.config';
@@ -26,6 +27,7 @@ describe('RecommendationScorer with HNSW retrieval', () => {
   let exact: RecommendationScorer;
   let ann: RecommendationScorer;
   let retrieval: ModelRetrieval;
+  const metrics = { exact: new Registry(), ann: new Registry() };
 
   beforeAll(async () => {
     model = await SequentialRecommenderModel.load(DEMO_MODEL_DIR, { preferCuda: false });
@@ -45,8 +47,8 @@ describe('RecommendationScorer with HNSW retrieval', () => {
     await catalog.reload();
     const options = { model: () => model, features, catalog, batching: { maxBatchSize: 8, maxWaitMs: 1, maxQueue: 100 }, popularityHalfLifeMs: 3_600_000, clock: () => NOW };
     retrieval = new ModelRetrieval({ mode: 'ann', annMinItems: 1, hnsw: { m: 16, efConstruction: 100, efSearch: 100 } });
-    exact = new RecommendationScorer(options);
-    ann = new RecommendationScorer({ ...options, retrieval });
+    exact = new RecommendationScorer({ ...options, metrics: metrics.exact });
+    ann = new RecommendationScorer({ ...options, retrieval, metrics: metrics.ann });
     expect(await retrieval.ready(model)).toBe('ann');
   });
 
@@ -69,6 +71,17 @@ describe('RecommendationScorer with HNSW retrieval', () => {
     }
     const answered = fromGraph.recommend.items.map((i) => i.itemId);
     for (const seenOrExcluded of [...shop.items.slice(0, 6), shop.items[10]]) expect(answered).not.toContain(seenOrExcluded.itemId);
+  });
+
+  it('counts the query vectors each retrieval answered on /metrics', async () => {
+    const counted = async (registry: Registry) =>
+      Object.fromEntries((await registry.getSingleMetric('recmesh_scorer_topk_queries_total')!.get()).values.map((v) => [v.labels.retrieval, v.value]));
+    const before = { exact: await counted(metrics.exact), ann: await counted(metrics.ann) };
+    const recommend = { userId: 'shopper', k: 5, cartItemIds: [], categories: [], excludeItemIds: [] };
+    await Promise.all([ann.recommend(recommend), ann.recommend(recommend), exact.recommend(recommend)]);
+    expect((await counted(metrics.ann)).ann - (before.ann.ann ?? 0)).toBe(2);
+    expect((await counted(metrics.ann)).exact).toBeUndefined();
+    expect((await counted(metrics.exact)).exact - (before.exact.exact ?? 0)).toBe(1);
   });
 
   it('has its settings in the scorer configuration, validated at start-up', () => {

@@ -18,6 +18,7 @@ import {
   UnknownItemError,
 } from '@recmesh/serving-core';
 import type { ModelRetrieval } from '@recmesh/vector-retrieval';
+import { Counter, Registry } from 'prom-client';
 import { MicroBatcher, MicroBatcherOptions } from './micro-batcher';
 import { historyItems, HistoryItem, personalReason, relatedCosine, unit } from './reason-attribution';
 
@@ -34,6 +35,8 @@ export interface RecommendationScorerOptions {
   readonly ready?: () => boolean;
   /** How top-K is found (exact or an HNSW graph, by SCORER_RETRIEVAL); absent: the model's exact kernel. */
   readonly retrieval?: ModelRetrieval;
+  /** Where recmesh_scorer_topk_queries_total goes; absent: not counted. */
+  readonly metrics?: Registry;
 }
 
 interface ScoreJob {
@@ -71,9 +74,17 @@ export class RecommendationScorer implements RecommendationBackend {
   private readonly batcher: MicroBatcher<ScoreJob, Array<{ itemId: string; score: number }>>;
   private readonly clock: () => number;
   private readonly relatedBars = new WeakMap<SequentialRecommenderModel, number>();
+  private readonly topKQueries?: Counter<'retrieval'>;
 
   constructor(private readonly options: RecommendationScorerOptions) {
     this.clock = options.clock ?? Date.now;
+    // Which retrieval answered: an operator sees when a catalog crossed SCORER_ANN_MIN_ITEMS, or a graph is still building.
+    this.topKQueries = options.metrics && new Counter({
+      name: 'recmesh_scorer_topk_queries_total',
+      help: 'Query vectors whose top-K was found exactly (the model kernel) or in the HNSW graph (ann).',
+      labelNames: ['retrieval'],
+      registers: [options.metrics],
+    });
     this.batcher = new MicroBatcher((jobs) => this.scoreBatch(jobs), options.batching);
   }
 
@@ -106,6 +117,7 @@ export class RecommendationScorer implements RecommendationBackend {
 
   /** Recommend and SimilarItems both find candidates here: the configured retrieval, else the exact kernel. */
   private topK(model: SequentialRecommenderModel, users: Float32Array, k: number, exclude: ReadonlyArray<readonly number[]>) {
+    this.topKQueries?.inc({ retrieval: this.options.retrieval?.kindFor(model) ?? 'exact' }, users.length / model.hidden);
     return this.options.retrieval ? this.options.retrieval.topK(model, users, k, { exclude }) : model.topKBatch(users, k, { exclude });
   }
 

@@ -1,6 +1,8 @@
 import { DynamicModule, Logger, Module } from '@nestjs/common';
 import { FeatureStore } from '@recmesh/persistence';
+import { METRICS_REGISTRY } from '@recmesh/observability';
 import { Config } from '@recmesh/service-config';
+import { Registry } from 'prom-client';
 import { internalGrpcProviders, ServingState } from '@recmesh/serving-core';
 import { Infrastructure, INFRASTRUCTURE } from '@recmesh/service-runtime';
 import { ModelRetrieval, retrievalSettings } from '@recmesh/vector-retrieval';
@@ -10,7 +12,7 @@ import { ScorerConfigSchema } from './scorer.config';
 
 export type ScorerConfig = Config<typeof ScorerConfigSchema>;
 
-export function buildScorer(config: ScorerConfig, state: ServingState, infra: Pick<Infrastructure, 'dataSource'>): RecommendationScorer {
+export function buildScorer(config: ScorerConfig, state: ServingState, infra: Pick<Infrastructure, 'dataSource'>, metrics?: Registry): RecommendationScorer {
   return new RecommendationScorer({
     model: () => state.model.current(),
     versions: state.versions,
@@ -20,6 +22,7 @@ export function buildScorer(config: ScorerConfig, state: ServingState, infra: Pi
     popularityHalfLifeMs: config.POPULARITY_HALF_LIFE_HOURS * 3_600_000,
     ready: () => state.isReady(),
     retrieval: new ModelRetrieval(retrievalSettings(config), new Logger('Retrieval')),
+    metrics,
   });
 }
 
@@ -34,7 +37,7 @@ export class ScorerModule {
     return {
       module: ScorerModule,
       providers: [
-        { provide: RecommendationScorer, useFactory: (state: ServingState, infra: Infrastructure) => buildScorer(config, state, infra), inject: [ServingState, INFRASTRUCTURE] },
+        { provide: RecommendationScorer, useFactory: (state: ServingState, infra: Infrastructure, metrics: Registry) => buildScorer(config, state, infra, metrics), inject: [ServingState, INFRASTRUCTURE, METRICS_REGISTRY] },
         ...(options.grpcPort !== undefined ? internalGrpcProviders(options.grpcPort, RecommendationScorer, scorerGrpcServer) : []),
       ],
       exports: [RecommendationScorer],
