@@ -201,7 +201,10 @@ async function stream(dataDir: string, total: number, every: number, progress: B
       await post(app, posted, to, progress);
       await drained(app, to);
       const now = Date.now();
-      points.push(await sample(app, dataDir, to, (now - started) / 1000, { seconds: (now - began) / 1000, events: to - posted }));
+      const point = await sample(app, dataDir, to, (now - started) / 1000, { seconds: (now - began) / 1000, events: to - posted });
+      points.push(point);
+      // One line per point, so an hour-long run stopped early still leaves its curve in the log.
+      process.stderr.write(`[bench-embedded] ${dataDir === ':memory:' ? 'baseline' : 'durable'} point ${JSON.stringify(point)}\n`);
       posted = to;
     }
     return points;
