@@ -10,15 +10,31 @@ import { CategoryCoPurchaseSnapshot } from './store-complementarity-sources';
 const MIN_RELOAD_INTERVAL_MS = 1000;
 
 /**
+ * The share of the time the database may spend on reloads. The query scans every co-purchased pair,
+ * so it grows with the shop (about 0.4 s at a million pair rows): at one a second it would keep a
+ * database core busy for a figure that changes slowly.
+ */
+const MAX_RELOAD_DUTY = 0.1;
+
+/** How long from `nowMs` until the next reload may start, after one that started at `startedMs` and took `tookMs`. */
+export function reloadDelayMs(last: { startedMs: number; tookMs: number }, nowMs: number): number {
+  return Math.max(0, last.startedMs + Math.max(MIN_RELOAD_INTERVAL_MS, last.tookMs / MAX_RELOAD_DUTY) - nowMs);
+}
+
+/**
  * Keeps the category co-purchase snapshot current: reloads it when
  * feature-builder reports changed co-occurrences on recmesh.features.updated.v1,
- * at most once a second.
+ * at most once a second and at most 10% of the time (reloadDelayMs).
  */
 export class CategorySnapshotFollower {
   private readonly logger = new Logger('CategorySnapshotFollower');
   private subscription?: Subscription;
   private pending?: NodeJS.Timeout;
-  private lastReloadMs = 0;
+  private last = { startedMs: 0, tookMs: 0 };
+  private running = false;
+  private stopped = false;
+  /** A change arrived while a reload ran: schedule the next one when it ends (it may not have seen the change). */
+  private changedWhileRunning = false;
 
   constructor(
     private readonly snapshot: CategoryCoPurchaseSnapshot,
@@ -40,14 +56,20 @@ export class CategorySnapshotFollower {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     clearTimeout(this.pending);
     await this.subscription?.stop();
     this.subscription = undefined;
   }
 
   private scheduleReload(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.changedWhileRunning = true;
+      return;
+    }
     if (this.pending) return;
-    const wait = Math.max(0, this.lastReloadMs + MIN_RELOAD_INTERVAL_MS - Date.now());
+    const wait = reloadDelayMs(this.last, Date.now());
     this.pending = setTimeout(() => {
       this.pending = undefined;
       void this.reload();
@@ -56,11 +78,19 @@ export class CategorySnapshotFollower {
   }
 
   private async reload(): Promise<void> {
-    this.lastReloadMs = Date.now();
+    const startedMs = Date.now();
+    this.running = true;
     try {
       await this.snapshot.reload();
     } catch (error) {
       this.logger.error(`category co-purchase reload failed: ${(error as Error).message}`);
+    } finally {
+      this.last = { startedMs, tookMs: Date.now() - startedMs };
+      this.running = false;
+      if (this.changedWhileRunning) {
+        this.changedWhileRunning = false;
+        this.scheduleReload();
+      }
     }
   }
 }
