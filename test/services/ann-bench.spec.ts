@@ -52,10 +52,13 @@ describe('bench:ann, quick', () => {
       expect(size.annOverExact.queriesPerSecond).toBeCloseTo(size.ann.queriesPerSecond / size.exact.queriesPerSecond, 0);
       expect(size.build.seconds).toBeGreaterThan(0);
       expect(size.build.indexBytesEstimate).toBeGreaterThan(20_000 * 64 * 4); // the graph holds a copy of every vector
-      // Each checked insert is an outlier (20x the norm, a random direction): measured 1.0 at 20k items, 0.9 at 1M.
+      // Each checked insert is an outlier (20x the norm, a random direction) the graph alone missed 10-15%
+      // of at 1M-3M items; every row inserted since the build is also scored exactly, so all are found.
       expect(size.insert.items).toBe(10_000);
-      expect(size.insert.foundAsTop1).toBeGreaterThanOrEqual(0.95);
+      expect(size.insert.recentRowsScannedExactly).toBe(10_000);
+      expect(size.insert.foundAsTop1).toBe(1);
       expect(size.insert.itemsPerSecond).toBeGreaterThan(0);
+      expect(size.insert.annAfterInserts.queriesPerSecond).toBeGreaterThan(0);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

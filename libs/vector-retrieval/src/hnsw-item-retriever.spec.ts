@@ -1,7 +1,7 @@
 import { exactTopK } from '@recmesh/model-runtime';
 import { gaussianSource, mulberry32 } from '@recmesh/numerics';
 import { ExactItemRetriever } from './exact-item-retriever';
-import { HnswItemRetriever, HnswParams } from './hnsw-item-retriever';
+import { HnswItemRetriever, HnswParams, RECENT_EXACT_ROWS } from './hnsw-item-retriever';
 import type { VectorSource } from './item-retriever';
 import { clusterCentres, recallAtK, syntheticVectors, withPaddingRow } from './synthetic-vectors';
 
@@ -132,6 +132,30 @@ describe('HnswItemRetriever', () => {
     expect(ann.stats().liveRows).toBe(500);
     const answers = await ann.topK(queries, 1);
     answers.forEach(({ rows }, i) => expect(rows[0]).toBe(201 + i));
+  });
+
+  it('finds every item inserted after the build as its query\'s top 1 even where the graph cannot reach it (recent rows are scanned exactly)', async () => {
+    // A sparse graph searched greedily (M 2, ef 1) misses most far-away inserts; the exact scan of recent rows must not.
+    const sparse: HnswParams = { m: 2, efConstruction: 4, efSearch: 1, seed: 7 };
+    const base = syntheticVectors({ count: 5000, hidden: HIDDEN, clusters: 50, seed: 12 });
+    const grown: VectorSource = { hidden: HIDDEN, rowCount: 5001, matrix: new Float32Array(5401 * HIDDEN) };
+    grown.matrix.set(base, HIDDEN);
+    const ann = await HnswItemRetriever.build(grown, sparse);
+    const queries = syntheticVectors({ count: 400, hidden: HIDDEN, clusters: 0, seed: 13 });
+    for (let i = 0; i < 400; i++) for (let j = 0; j < HIDDEN; j++) grown.matrix[(5001 + i) * HIDDEN + j] = 20 * queries[i * HIDDEN + j];
+    (grown as { rowCount: number }).rowCount = 5401;
+    ann.insert(5001, 5400);
+    expect(ann.recentlyInserted).toBe(400);
+    const answers = await ann.topK(queries, 3);
+    answers.forEach(({ rows }, i) => {
+      expect(rows[0]).toBe(5001 + i);
+      expect(new Set(rows).size).toBe(rows.length); // a recent row found by the graph too is returned once
+    });
+    // Removed recent rows are neither scanned nor returned.
+    await ann.remove([5001]);
+    expect(ann.recentlyInserted).toBe(399);
+    expect((await ann.topK(queries.subarray(0, HIDDEN), 3))[0].rows).not.toContain(5001);
+    expect(RECENT_EXACT_ROWS).toBeGreaterThanOrEqual(400);
   });
 
   it('never returns removed rows until they are upserted again', async () => {
