@@ -53,9 +53,9 @@ describe('bench:ann, quick', () => {
       expect(size.build.seconds).toBeGreaterThan(0);
       expect(size.build.indexBytesEstimate).toBeGreaterThan(20_000 * 64 * 4); // the graph holds a copy of every vector
       // Each checked insert is an outlier (20x the norm, a random direction) the graph alone missed 10-15%
-      // of at 1M-3M items; every row inserted since the build is also scored exactly, so all are found.
+      // of at 1M-3M items; an insert the graph does not find for its own vector is scored exactly, so all are found.
       expect(size.insert.items).toBe(10_000);
-      expect(size.insert.recentRowsScannedExactly).toBe(10_000);
+      expect(size.insert.recentRowsScannedExactly).toBeLessThanOrEqual(10_000);
       expect(size.insert.foundAsTop1).toBe(1);
       expect(size.insert.itemsPerSecond).toBeGreaterThan(0);
       expect(size.insert.annAfterInserts.queriesPerSecond).toBeGreaterThan(0);

@@ -33,11 +33,12 @@ const EXACT_MIN_FETCH = 2048;
 /** Users searched between two yields to the event loop. */
 const USERS_PER_YIELD = 16;
 /**
- * Rows inserted after the build, newest kept, that every query also scores exactly: an inserted
- * row is linked to the neighbours the graph finds for it, and one far from the rest (a large norm)
- * can stay out of reach of the greedy search (bench:ann: 10-15% of such inserts missed as top 1 at
- * 1M-3M items). These are the new items a shop waits to see recommended, until the next build. At
- * hidden 64, 10,000 rows cost about 0.6 ms per query on one core of the bench machine.
+ * Rows inserted after the build that the graph does not find for their own vector, newest kept,
+ * which every query also scores exactly: an inserted row is linked to the neighbours the graph finds
+ * for it, and one far from the rest (a large norm) can stay out of reach of the greedy search
+ * (bench:ann: 10-15% of such inserts missed as top 1 at 1M-3M items). Each insert is checked with one
+ * search for its own vector; rows the graph finds cost queries nothing. These are new items a shop
+ * waits to see recommended, so they are kept until the next build or until newer ones push them out.
  */
 export const RECENT_EXACT_ROWS = 10_000;
 
@@ -56,9 +57,9 @@ export class HnswItemRetriever implements ItemRetriever {
   private indexed: Uint8Array;
   private indexedCount = 0;
   private highestRow = 0;
-  /** Set at the end of the build: inserts after it are also scanned exactly (RECENT_EXACT_ROWS). */
+  /** Set at the end of the build: inserts after it are checked for reach (RECENT_EXACT_ROWS). */
   private built = false;
-  /** Rows inserted since the build, oldest first (a Set keeps insertion order). */
+  /** Rows inserted since the build that the graph did not reach, oldest first (a Set keeps insertion order). */
   private readonly recent = new Set<number>();
   private recentRows?: Int32Array;
 
@@ -130,10 +131,13 @@ export class HnswItemRetriever implements ItemRetriever {
   }
 
   async upsert(rows: Iterable<number>): Promise<void> {
+    const upserted: number[] = [];
     for (const row of rows) {
       checkRow(row, this.source);
       this.insertRow(row);
+      upserted.push(row);
     }
+    this.checkReach(upserted);
   }
 
   async remove(rows: Iterable<number>): Promise<void> {
@@ -149,9 +153,10 @@ export class HnswItemRetriever implements ItemRetriever {
   /** Inserts rows first..last of the source (an appended range, e.g. new cold items). */
   insert(first: number, last: number): void {
     for (let row = first; row <= last; row++) this.insertRow(row);
+    if (this.built) this.checkReach(Array.from({ length: last - first + 1 }, (_, i) => first + i));
   }
 
-  /** Rows inserted since the build that every query scores exactly (at most RECENT_EXACT_ROWS, newest). */
+  /** Rows inserted since the build that the graph did not reach, which every query scores exactly (at most RECENT_EXACT_ROWS, newest). */
   get recentlyInserted(): number {
     return this.recent.size;
   }
@@ -184,12 +189,26 @@ export class HnswItemRetriever implements ItemRetriever {
     }
     this.removed.delete(row);
     this.highestRow = Math.max(this.highestRow, row);
-    if (this.built) {
+  }
+
+  /**
+   * After inserts into the built graph: each inserted row the graph does not return as the top 1 for
+   * its own vector is kept for the exact scan. Checked once the call's rows are all in, since
+   * inserting a row can re-link (and cut off) one inserted just before it.
+   */
+  private checkReach(rows: Iterable<number>): void {
+    if (!this.built) return;
+    const { hidden, matrix } = this.source;
+    this.index.setEf(this.params.efSearch);
+    for (const row of rows) {
+      if (this.removed.has(row)) continue;
       this.recent.delete(row);
-      this.recent.add(row);
-      if (this.recent.size > RECENT_EXACT_ROWS) this.recent.delete(this.recent.values().next().value as number);
-      this.recentRows = undefined;
+      if (this.index.searchKnn(Array.from(matrix.subarray(row * hidden, (row + 1) * hidden)), 1).neighbors[0] !== row) {
+        this.recent.add(row);
+        if (this.recent.size > RECENT_EXACT_ROWS) this.recent.delete(this.recent.values().next().value as number);
+      }
     }
+    this.recentRows = undefined;
   }
 
   private recentList(): Int32Array {

@@ -218,7 +218,7 @@ async function writeReport(results: unknown[], partial: boolean): Promise<void> 
       ann: 'HnswItemRetriever: hnswlib inner-product graph, fetch 2k (+ exclusions), ef = max(efSearch, fetch), exact float64 re-score',
       recall: 'recall@10 of ANN against the exact kernel on the first exactQueries queries',
       latency: 'queries one at a time (p50/p99 of a lone request), then batches of 16',
-      insert: `${NEW_ITEMS} new items inserted into the built graph (no rebuild); foundAsTop1: 200 of them, each aligned with one query, must be that query's top 1; rows inserted since the build (up to RECENT_EXACT_ROWS) are also scored exactly on every query, and annAfterInserts times the same queries again with them`,
+      insert: `${NEW_ITEMS} new items inserted into the built graph (no rebuild); foundAsTop1: 200 of them, each aligned with one query, must be that query's top 1; inserted rows the graph does not find for their own vector (up to RECENT_EXACT_ROWS) are also scored exactly on every query (recentRowsScannedExactly), and annAfterInserts times the same queries again with them`,
     },
     sizes: results,
   };
