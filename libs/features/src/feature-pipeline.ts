@@ -121,7 +121,9 @@ export class FeaturePipeline {
         const step: SequenceStep = { i: e.itemId, a: e.action, t: tsMs, s: e.sessionId };
         pairs.push(...sessionPairs(before, step));
         sequences.set(e.userId, appendStep(before, step, sequenceLength));
-        weights.set(e.itemId, [...(weights.get(e.itemId) ?? []), { weight: ActionWeight[e.action] * Math.max(1, e.quantity), tsMs }]);
+        const adds = weights.get(e.itemId) ?? [];
+        adds.push({ weight: ActionWeight[e.action] * Math.max(1, e.quantity), tsMs });
+        weights.set(e.itemId, adds);
         touch(changedUsers, e.userId, 'sequence', tsMs);
         touch(changedItems, e.itemId, 'popularity', tsMs);
       }

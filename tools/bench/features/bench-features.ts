@@ -54,7 +54,11 @@ async function liveStream(): Promise<Array<{ userId: string; itemId: string; act
   const dir = path.resolve(ROOT, '..', 'shared', 'datasets', DATASET, 'normalized');
   const { events } = await readDatasetDir(dir);
   const byUser = new Map<string, typeof events>();
-  for (const e of events.slice(0, EVENTS)) byUser.set(e.userId, [...(byUser.get(e.userId) ?? []), e]);
+  for (const e of events.slice(0, EVENTS)) {
+    const steps = byUser.get(e.userId) ?? [];
+    steps.push(e);
+    byUser.set(e.userId, steps);
+  }
   const sessions = [...byUser.values()].map((steps) => [...steps].sort((a, b) => a.ts - b.ts));
   const out: Array<{ userId: string; itemId: string; action: Action; tsMs: number }> = [];
   const start = Date.now() - 3_600_000;

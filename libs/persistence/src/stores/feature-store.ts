@@ -23,6 +23,9 @@ export type PopularityChange = PopularityRow;
 
 const CHUNK = 500;
 
+/** Key order (the order InnoDB locks rows in): plain code-unit comparison, as the binary collation sorts. */
+const byKey = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
 /**
  * Tables behind recommendations: user sequences, decayed item popularity,
  * item-pair co-occurrence and text embeddings. Writes happen inside one
@@ -85,7 +88,7 @@ export class FeatureStore {
       `interactions = interactions + ${incoming('interactions')}, ` +
       `leaf_category = CASE WHEN ${incoming('leaf_category')} <> '' THEN ${incoming('leaf_category')} ELSE leaf_category END`;
     const head = 'INSERT INTO item_popularity (item_id, score, reference_ts_ms, interactions, leaf_category) VALUES ';
-    const sorted = [...changes].sort((a, b) => (a.itemId < b.itemId ? -1 : a.itemId > b.itemId ? 1 : 0));
+    const sorted = [...changes].sort((a, b) => byKey(a.itemId, b.itemId));
     // Runs of gains go as one multi-row statement each, adding the inserted score. A loss (cart
     // removals) would be clamped on insert, so it goes alone: a new row starts at zero and the loss is
     // a parameter of the update. Both keep the key order.
@@ -111,8 +114,7 @@ export class FeatureStore {
 
   /** Adds the increments atomically (several instances may count the same pair), in key order so that they queue rather than deadlock. */
   async incrementPairs(manager: EntityManager, unordered: readonly PairIncrement[]): Promise<void> {
-    const key = (p: PairIncrement) => `${p.itemA}\u0000${p.itemB}`;
-    const increments = [...unordered].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+    const increments = [...unordered].sort((a, b) => byKey(a.itemA, b.itemA) || byKey(a.itemB, b.itemB));
     const conflict = this.isMysql
       ? 'ON DUPLICATE KEY UPDATE session_count = session_count + VALUES(session_count), order_count = order_count + VALUES(order_count)'
       : 'ON CONFLICT(item_a, item_b) DO UPDATE SET session_count = session_count + excluded.session_count, order_count = order_count + excluded.order_count';
