@@ -70,6 +70,11 @@ suite('the demo storefront in a real browser (headless Chromium, embedded defaul
 
   const cardIds = (section: string) => page.$$eval(`${section} .card`, (cards) => cards.map((c) => c.getAttribute('data-item-id') ?? ''));
   const listRecId = (section: string) => page.$eval(section, (el) => el.getAttribute('data-rec-id') ?? '');
+  /** No request in flight and nothing still loading: a section that fills in later (bundles) moves what is below it, and a click aimed before that move lands elsewhere. */
+  const settled = async () => {
+    await page.waitForNetworkIdle({ idleTime: 200 });
+    await page.waitForFunction(() => document.querySelector('.loading') === null);
+  };
   const shot = async (name: string) => {
     await page.waitForNetworkIdle({ idleTime: 200 });
     await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`) });
@@ -167,9 +172,11 @@ suite('the demo storefront in a real browser (headless Chromium, embedded defaul
     expect(await page.$$eval('#recommended .reason', (els) => els.map((e) => e.textContent ?? ''))).toContainEqual(expect.stringMatching(/\w/));
 
     // Three products of one category, one after the other from "Similar items".
+    await settled();
     await page.click('#recommended .card:last-child');
     for (let i = 0; i < 2; i++) {
       await page.waitForSelector('#similar .card');
+      await settled();
       const next = (await cardIds('#similar'))[0];
       await page.click(`#similar .card[data-item-id="${next}"]`);
       await page.waitForSelector(`article.product[data-item-id="${next}"]`);
