@@ -73,7 +73,7 @@ suite('the demo storefront in a real browser (headless Chromium, embedded defaul
   /** No request in flight and nothing still loading: a section that fills in later (bundles) moves what is below it, and a click aimed before that move lands elsewhere. */
   const settled = async () => {
     await page.waitForNetworkIdle({ idleTime: 200 });
-    await page.waitForFunction(() => document.querySelector('.loading') === null);
+    await page.waitForFunction("document.querySelector('.loading') === null");
   };
   const shot = async (name: string) => {
     await page.waitForNetworkIdle({ idleTime: 200 });

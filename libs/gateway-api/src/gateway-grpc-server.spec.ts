@@ -135,7 +135,9 @@ interface Harness {
   stop(): Promise<void>;
 }
 
-async function startHarness(overrides: { defaultDeadlineMs?: number; servedTopic?: string; bundles?: BundleBackend; experiments?: ExperimentAssigner } = {}): Promise<Harness> {
+async function startHarness(
+  overrides: { defaultDeadlineMs?: number; servedTopic?: string; bundles?: BundleBackend; experiments?: ExperimentAssigner; maxStreamsPerConnection?: number } = {},
+): Promise<Harness> {
   const bus = new InMemoryMessageBus();
   await bus.ensureTopics([{ name: topics.recommendationsServed, partitions: 6 }]);
   const backend = new FakeBackend();
@@ -150,6 +152,7 @@ async function startHarness(overrides: { defaultDeadlineMs?: number; servedTopic
     defaultDeadlineMs: overrides.defaultDeadlineMs ?? 2000,
     healthWatchIntervalMs: 20,
     experiments: overrides.experiments,
+    maxStreamsPerConnection: overrides.maxStreamsPerConnection,
   });
   const port = await server.start(0, '127.0.0.1');
   // The client is built from the same proto files the server serves.
@@ -569,6 +572,34 @@ describe('GatewayGrpcServer on its own', () => {
       expect(Date.now() - started).toBeLessThan(1000);
       expect(h.server.callsInFlight).toBe(0);
     } finally {
+      await h.stop();
+    }
+  });
+
+  it('lets one connection hold GATEWAY_MAX_STREAMS_PER_CONNECTION calls: the rest wait in the client, none is refused', async () => {
+    const h = await startHarness({ maxStreamsPerConnection: 2 });
+    const original = h.backend.onRecommend;
+    const releases: Array<() => void> = [];
+    h.backend.onRecommend = (q) => new Promise<void>((resolve) => releases.push(resolve)).then(() => original(q));
+    try {
+      // Five calls on one channel against MAX_IN_FLIGHT = 3: without the cap, two would be refused.
+      const calls = Array.from({ length: 5 }, (_, i) => unary(h.client, 'Recommend', { userId: `u-${i}` }, 10_000));
+      await waitFor(() => releases.length === 2);
+      await new Promise((r) => setTimeout(r, 200));
+      expect(releases.length).toBe(2);
+      expect(h.server.callsInFlight).toBe(2);
+      // Each answer frees a stream for a waiting call.
+      while (releases.length < 5) {
+        const before = releases.length;
+        releases.forEach((release) => release());
+        await waitFor(() => releases.length > before);
+      }
+      releases.forEach((release) => release());
+      const answers = await Promise.all(calls);
+      expect(answers.map((a) => a.error?.code ?? 'OK')).toEqual(['OK', 'OK', 'OK', 'OK', 'OK']);
+      expect(await metricValue(h.registry, 'recmesh_gateway_requests_total', { code: 'RESOURCE_EXHAUSTED' })).toBe(0);
+    } finally {
+      h.backend.onRecommend = original;
       await h.stop();
     }
   });

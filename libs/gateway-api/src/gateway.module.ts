@@ -88,6 +88,7 @@ export class GatewayModule {
         metrics: new GatewayMetrics(registry),
         maxInFlight: config.GATEWAY_MAX_IN_FLIGHT,
         admission: admissionOptions(config),
+        maxStreamsPerConnection: config.GATEWAY_MAX_STREAMS_PER_CONNECTION,
         defaultDeadlineMs: config.GATEWAY_DEFAULT_DEADLINE_MS,
         pseudonymize: config.RECMESH_PSEUDONYM_KEY ? pseudonymizer(config.RECMESH_PSEUDONYM_KEY) : undefined,
         security,

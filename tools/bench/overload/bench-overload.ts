@@ -5,9 +5,12 @@
 // bound) and once with the adaptive limiter (every other setting its default), in the same run.
 // Per step: OK/s, rejected/s, other failures, admitted (OK) p50/p99, and the server-side cost of an
 // admission rejection (recmesh_gateway_admission_rejection_seconds). Writes reports/bench-overload.json.
-//   npm run bench:overload                 (100k items; 16..1024 workers; 3 s warm-up + 10 s per step)
-//   npm run bench:overload -- --short      (10k items; 32, 256, 1024 workers; 2 s + 3 s per step; about a minute)
-//   [--items N] [--levels 16,64,256] [--warmup-s S] [--measure-s S] [--out reports/x.json]
+// Each step runs --repeat times (interleaved with the other mode); the curve is the median run, with every run's OK/s beside it.
+//   npm run bench:overload                 (100k items; 16..1024 workers; 3 s warm-up + 10 s per step; 3 repeats; about 10 minutes)
+//   npm run bench:overload -- --short      (10k items; 32, 256, 1024 workers; 2 s + 3 s per step; once; about a minute)
+//   [--items N] [--levels 16,64,256] [--warmup-s S] [--measure-s S] [--repeat N] [--out reports/x.json]
+//   [--busy N]   N busy-looping processes beside the bench for its whole run: a loaded host, as a noisy neighbour makes it
+import { spawn } from 'child_process';
 import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -41,6 +44,8 @@ const items = Number(arg('items', SHORT ? '10000' : '100000'));
 const levels = arg('levels', SHORT ? '32,256,1024' : '16,32,64,128,256,512,1024').split(',').map(Number);
 const warmupS = Number(arg('warmup-s', SHORT ? '2' : '3'));
 const measureS = Number(arg('measure-s', SHORT ? '3' : '10'));
+const repeats = Number(arg('repeat', SHORT ? '1' : '3'));
+const busy = Number(arg('busy', '0'));
 const reportFile = arg('out', SHORT ? 'reports/bench-overload-short.json' : 'reports/bench-overload.json');
 const GHZ_DATA = JSON.stringify({ user_id: `user-{{randomInt 0 ${USERS}}}`, k: K });
 const log = (msg: string) => console.error(`[bench-overload ${new Date().toISOString()}] ${msg}`);
@@ -62,6 +67,14 @@ interface Step {
   rejection: { count: number; meanMs: number; shareUnder1ms: number };
   /** The adaptive limit at the end of the step (GATEWAY_MAX_IN_FLIGHT in fixed mode). */
   limitAtEnd: number;
+  /** OK/s of every repeat of this step, in run order; the fields above are the median run's. */
+  okPerSRuns?: number[];
+}
+
+/** The run with the median OK/s (the lower middle of an even count), with every run's OK/s. */
+function medianStep(runs: Step[]): Step {
+  const sorted = [...runs].sort((a, b) => a.okPerS - b.okPerS);
+  return { ...sorted[Math.floor((sorted.length - 1) / 2)], okPerSRuns: runs.map((r) => r.okPerS) };
 }
 
 async function histogramOf(registry: Registry, name: string): Promise<{ count: number; sum: number; under1ms: number }> {
@@ -96,6 +109,8 @@ async function step(mode: Mode, concurrency: number, ghz: string, model: Sequent
   const server = new GatewayGrpcServer({
     backend: scorer, bus, servedTopic: topics.recommendationsServed, metrics: new GatewayMetrics(registry),
     maxInFlight: gatewayConfig.GATEWAY_MAX_IN_FLIGHT, admission: admissionOptions(gatewayConfig), defaultDeadlineMs: gatewayConfig.GATEWAY_DEFAULT_DEADLINE_MS,
+    // The old behaviour had no stream cap; today's default has one.
+    maxStreamsPerConnection: mode === 'fixed' ? 0 : gatewayConfig.GATEWAY_MAX_STREAMS_PER_CONNECTION,
   });
   const port = await server.start(0, '127.0.0.1');
   try {
@@ -144,6 +159,7 @@ async function main(): Promise<void> {
   progress.phase(`${items} items: synthetic model and store`);
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'recmesh-bench-overload-'));
   const ds = await openStore({ kind: 'embedded' });
+  const neighbours = Array.from({ length: busy }, () => spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }));
   const loadavgBefore = os.loadavg();
   const curves: Record<Mode, Step[]> = { fixed: [], adaptive: [] };
   try {
@@ -154,20 +170,26 @@ async function main(): Promise<void> {
     await catalog.reload();
     const features = new FeatureStore(ds);
     try {
-      // Interleaved by level (fixed then adaptive at each), so a neighbour's load spike hits both curves alike.
+      // Interleaved by level and repeat (fixed then adaptive, alternating which goes first), so a neighbour's load spike hits both curves alike.
       for (const c of levels) {
-        for (const mode of ['fixed', 'adaptive'] as const) {
-          progress.phase(`${mode} at ${c} concurrent calls`);
-          const s = await step(mode, c, ghz.bin, model, features, catalog);
-          curves[mode].push(s);
-          log(`${mode.padEnd(8)} c=${String(c).padStart(4)}: ${s.okPerS.toFixed(0)} OK/s, ${s.rejectedPerS.toFixed(0)} rejected/s, ${s.otherFailedPerS.toFixed(1)} other failed/s, ` +
-            `p50 ${s.admittedP50Ms.toFixed(0)} ms p99 ${s.admittedP99Ms.toFixed(0)} ms, rejection ${s.rejection.meanMs.toFixed(3)} ms mean, limit ${s.limitAtEnd}`);
+        const runs: Record<Mode, Step[]> = { fixed: [], adaptive: [] };
+        for (let r = 0; r < repeats; r++) {
+          for (const mode of r % 2 === 0 ? (['fixed', 'adaptive'] as const) : (['adaptive', 'fixed'] as const)) {
+            progress.phase(`${mode} at ${c} concurrent calls (run ${r + 1} of ${repeats})`);
+            const s = await step(mode, c, ghz.bin, model, features, catalog);
+            runs[mode].push(s);
+            log(`${mode.padEnd(8)} c=${String(c).padStart(4)} run ${r + 1}: ${s.okPerS.toFixed(0)} OK/s, ${s.rejectedPerS.toFixed(0)} rejected/s, ${s.otherFailedPerS.toFixed(1)} other failed/s, ` +
+              `p50 ${s.admittedP50Ms.toFixed(0)} ms p99 ${s.admittedP99Ms.toFixed(0)} ms, rejection ${s.rejection.meanMs.toFixed(3)} ms mean, limit ${s.limitAtEnd}`);
+          }
         }
+        curves.fixed.push(medianStep(runs.fixed));
+        curves.adaptive.push(medianStep(runs.adaptive));
       }
     } finally {
       await model.release();
     }
   } finally {
+    neighbours.forEach((p) => p.kill('SIGKILL'));
     await ds.destroy();
     await fs.rm(dir, { recursive: true, force: true });
   }
@@ -197,11 +219,14 @@ async function main(): Promise<void> {
       note: 'shared machine; ghz, gateway and scorer share the same cores; the load average includes other users',
     },
     settings: {
-      items, levels, warmupS, measureS, k: K, users: USERS,
+      items, levels, warmupS, measureS, repeats, k: K, users: USERS,
+      busyNeighbours: busy ? `${busy} busy-looping node processes ran beside the bench the whole time (--busy ${busy}): a loaded host` : 'none',
       ghz: `closed loop, C workers on 1 connection, --timeout 2s (the default deadline), --duration ${measureS}s after a ${warmupS}s warm-up run on the same server; ` +
-        'a refused worker retries at once (no backoff); latency percentiles are of OK calls (admitted and answered)',
-      fixed: `GATEWAY_ADMISSION=fixed, GATEWAY_MAX_IN_FLIGHT=${SHORT_BOUNDS.GATEWAY_MAX_IN_FLIGHT ?? 256} (the old behaviour)`,
-      adaptive: SHORT ? 'GATEWAY_ADMISSION=adaptive, GATEWAY_ADMISSION_MAX_QUEUE=64, other GATEWAY_ADMISSION_* defaults; hard ceiling GATEWAY_MAX_IN_FLIGHT=32' : 'GATEWAY_ADMISSION=adaptive with every GATEWAY_ADMISSION_* default; hard ceiling GATEWAY_MAX_IN_FLIGHT=256',
+        'a refused worker retries at once (no backoff); latency percentiles are of OK calls (admitted and answered); ' +
+        `each step run ${repeats} time(s), the curve shows the run with the median OK/s and okPerSRuns every run's`,
+      fixed: `GATEWAY_ADMISSION=fixed, GATEWAY_MAX_IN_FLIGHT=${SHORT_BOUNDS.GATEWAY_MAX_IN_FLIGHT ?? 256}, GATEWAY_MAX_STREAMS_PER_CONNECTION=0 (the old behaviour)`,
+      adaptive: (SHORT ? 'GATEWAY_ADMISSION=adaptive, GATEWAY_ADMISSION_MAX_QUEUE=64, other GATEWAY_ADMISSION_* defaults; hard ceiling GATEWAY_MAX_IN_FLIGHT=32' : 'GATEWAY_ADMISSION=adaptive with every GATEWAY_ADMISSION_* default; hard ceiling GATEWAY_MAX_IN_FLIGHT=256') +
+        `; GATEWAY_MAX_STREAMS_PER_CONNECTION=${loadConfig(GatewayConfigSchema, {}).GATEWAY_MAX_STREAMS_PER_CONNECTION} (the default): today's defaults`,
       scorer: 'ScorerConfigSchema defaults (SCORER_MAX_BATCH, SCORER_MAX_WAIT_MS, SCORER_MAX_QUEUE), CPU onnxruntime, a fresh gateway and scorer per step',
       sustainableConcurrency: 'the concurrency at which the fixed curve peaks; 2x and 4x ratios read the curve at 2x and 4x that concurrency (null if not run)',
       rejectionCost: 'server side: recmesh_gateway_admission_rejection_seconds (receipt of the call to the refusal), mean and share under 1 ms',

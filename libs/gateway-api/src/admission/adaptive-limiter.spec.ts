@@ -102,6 +102,25 @@ describe('AdmissionLimiter', () => {
     expect(limiter.waiting).toBe(0);
   });
 
+  it('doubles the limit per window while the calls fill it at no-load latency (slow start), then grows by about sqrt(limit) once latency has passed the target', async () => {
+    const limiter = new AdmissionLimiter(adaptive({ initialLimit: 16, maxLimit: 1024 }), undefined, () => Date.now());
+    let latency = 10;
+    await drive(limiter, 200, 1500, () => latency);
+    // Additive growth alone would be near 16 + 2 x sqrt(16) x 1.5 s, about 30, after 1.5 s; doubling reaches the 200 clients.
+    expect(limiter.limit).toBeGreaterThanOrEqual(200);
+    expect(limiter.limit).toBeLessThanOrEqual(1024);
+
+    latency = 60; // past the 2x tolerance: the limit shrinks and slow start is over
+    await drive(limiter, 200, 2000, () => latency);
+    const shrunk = limiter.limit;
+    expect(shrunk).toBeLessThan(100);
+    latency = 10;
+    await drive(limiter, 200, 1000, () => latency);
+    // About ten windows of + 0.2 x sqrt(limit) each, not ten doublings.
+    expect(limiter.limit).toBeGreaterThan(shrunk);
+    expect(limiter.limit).toBeLessThan(shrunk + 40);
+  });
+
   it('dropped calls (deadline passed, backend overloaded) shrink the limit even at unchanged latency', async () => {
     const limiter = new AdmissionLimiter(adaptive({ initialLimit: 32, maxLimit: 32, maxQueue: 0 }), undefined, () => Date.now());
     const end = Date.now() + 2000;

@@ -92,7 +92,8 @@ const DROP_SHARE = 0.05;
  * measured by probes (at start, then every `probeIntervalMs`: the limit pinned to minLimit for a
  * few calls, as Envoy does), never learned from loaded windows, which would let it drift up under
  * sustained overload. Each window compares its mean latency with the target, max(`latencyTolerance`
- * x no-load, `minTargetLatencyMs`): above it the limit shrinks, below it grows by about sqrt(limit). Calls over the
+ * x no-load, `minTargetLatencyMs`): above it the limit shrinks, below it grows by about sqrt(limit)
+ * (doubling per window at first, until latency first passes the target: slow start). Calls over the
  * limit wait in a bounded FIFO queue, but only when the expected wait (position / measured
  * throughput) plus the expected service time fits their remaining deadline; otherwise they are
  * rejected synchronously, so a rejection costs microseconds and no work is wasted on calls that
@@ -111,6 +112,12 @@ export class AdmissionLimiter {
   private window = { startMs: 0, samples: 0, sumMs: 0, drops: 0, peakRunning: 0 };
   private readonly windowMs: number;
   private readonly minWindowSamples: number;
+  /**
+   * Until the first window over target (or with drops), a window that used the whole limit at
+   * no-load latency doubles it, as TCP's slow start does: growing by sqrt(limit) per window alone
+   * takes a fresh gateway about 6 s to go from 32 to 128 calls, seconds of queueing at a load it can carry.
+   */
+  private slowStart: boolean;
 
   constructor(
     private readonly options: AdmissionOptions,
@@ -120,6 +127,7 @@ export class AdmissionLimiter {
     this.windowMs = options.windowMs ?? 100;
     this.minWindowSamples = options.minWindowSamples ?? 10;
     this.limitValue = options.mode === 'fixed' ? options.maxLimit : clamp(options.initialLimit, this.floor(), options.maxLimit);
+    this.slowStart = options.mode === 'adaptive';
     this.window.startMs = clock();
     this.nextProbeMs = options.mode === 'adaptive' ? clock() : Number.POSITIVE_INFINITY;
     this.publish();
@@ -295,6 +303,12 @@ export class AdmissionLimiter {
     this.expectedServiceMs = this.expectedServiceMs === 0 ? meanMs : this.expectedServiceMs * (1 - SMOOTHING) + meanMs * SMOOTHING;
     const targetMs = Math.max(this.options.latencyTolerance * this.baselineMs, this.options.minTargetLatencyMs);
     const gradient = clamp(targetMs / meanMs, 0.5, 1);
+    const dropping = w.drops > DROP_SHARE * w.samples;
+    if (gradient < 1 || dropping) this.slowStart = false;
+    if (this.slowStart && w.peakRunning >= Math.floor(this.limitValue)) {
+      this.moveTo(this.limitValue * 2, now);
+      return;
+    }
     // Growing while the calls don't use the limit would let it run away from anything measured.
     const appLimited = w.peakRunning < this.limitValue / 2;
     const next = appLimited && gradient === 1 ? this.limitValue : this.limitValue * gradient + Math.sqrt(this.limitValue);
@@ -303,8 +317,13 @@ export class AdmissionLimiter {
     // A stray timeout (a noisy neighbour, a call admitted late from the queue) is no trend: only
     // windows with more than DROP_SHARE of their calls dropped count.
     let moved = next < this.limitValue ? next : this.limitValue * (1 - SMOOTHING) + next * SMOOTHING;
-    if (w.drops > DROP_SHARE * w.samples) moved = Math.min(moved, this.limitValue * DROP_BACKOFF);
-    this.limitValue = clamp(moved, this.floor(), this.options.maxLimit);
+    if (dropping) moved = Math.min(moved, this.limitValue * DROP_BACKOFF);
+    this.moveTo(moved, now);
+  }
+
+  /** Sets the limit within its bounds and starts the next window. */
+  private moveTo(limit: number, now: number): void {
+    this.limitValue = clamp(limit, this.floor(), this.options.maxLimit);
     this.window = { startMs: now, samples: 0, sumMs: 0, drops: 0, peakRunning: this.running };
     // A higher limit may let waiting calls in.
     this.drain(now);
