@@ -109,7 +109,7 @@ export interface GatewayGrpcServerOptions {
    * A client past it queues its calls in its own channel: under overload that costs the gateway
    * nothing, where a refused call that comes straight back costs it a call's worth of HTTP/2 and gRPC
    * work each time, CPU the calls being served no longer get (bench:overload on a loaded host:
-   * 1,024 calls on one connection fell to 206 OK/s without the cap, 706 with it).
+   * 1,024 calls on one connection fell to 206 OK/s without the cap, 439-706 with it).
    */
   readonly maxStreamsPerConnection?: number;
   /** Deadline for calls without one (and the cap for later client deadlines). */
