@@ -1,11 +1,12 @@
-import { INestApplication, Logger } from '@nestjs/common';
+import { BadRequestException, INestApplication, Logger } from '@nestjs/common';
+import * as fc from 'fast-check';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { resolveTopicNames, topicDeclarations } from '@recmesh/contracts';
 import { InMemoryMessageBus } from '@recmesh/messaging';
 import { createMetricsRegistry } from '@recmesh/observability';
 import { serviceRootModule } from '@recmesh/service-runtime';
-import { intakeFormat } from './raw-intake.controller';
+import { intakeFormat, NDJSON_MAX_EVENTS, ndjsonLines } from './raw-intake.controller';
 import { configureRawIntake, RawIntakeModule } from './raw-intake.module';
 
 const topics = resolveTopicNames();
@@ -65,10 +66,30 @@ describe('the HTTP intake', () => {
     expect(intake.bus.read(topics.clickstreamRaw)[0].headers).toEqual({ 'content-type': 'application/x-protobuf' });
   });
 
+  it('takes an NDJSON batch as one JSON record per line, each as sent, in one append', async () => {
+    const events = Array.from({ length: 3 }, (_, i) => JSON.stringify({ event_id: `e-${i}`, user_id: `u-${i}`, item_id: 'sku-1', action: 'view', ts_ms: i }));
+    const publish = jest.spyOn(intake.bus, 'publish');
+    const body = `${events[0]}\r\n\n${events[1]}\n  \n${events[2]}\n`;
+    expect(await intake.post('/v1/clickstream', body, 'application/x-ndjson')).toEqual({ status: 202, body: { topic: topics.clickstreamRaw, events: 3 } });
+    expect(publish).toHaveBeenCalledTimes(1);
+    const records = intake.bus.read(topics.clickstreamRaw);
+    expect(records.map((r) => r.value!.toString())).toEqual(events);
+    expect(records.every((r) => r.headers?.['content-type'] === 'application/json')).toBe(true);
+  });
+
+  it('refuses a whole NDJSON batch, naming the line, when a line is not JSON, is empty, or holds too many events', async () => {
+    const bad = await intake.post('/v1/clickstream', `${event}\n{"event_id":\n${event}`, 'application/x-ndjson');
+    expect(bad).toMatchObject({ status: 400, body: { message: expect.stringMatching(/^NDJSON line 2 is not JSON .*nothing in this batch was taken$/) } });
+    expect((await intake.post('/v1/clickstream', '\n \n', 'application/x-ndjson')).body).toMatchObject({ statusCode: 400, message: 'the NDJSON body holds no event' });
+    const tooMany = Array.from({ length: NDJSON_MAX_EVENTS + 1 }, () => '{}').join('\n');
+    expect((await intake.post('/v1/clickstream', tooMany, 'application/x-ndjson')).body).toMatchObject({ statusCode: 400, message: expect.stringMatching(/at most 1000 events/) });
+    expect(intake.bus.read(topics.clickstreamRaw)).toHaveLength(0);
+  });
+
   it('answers 415 naming the content types it takes for any other, or none', async () => {
     expect(await intake.post('/v1/clickstream', '<event/>', 'application/xml')).toEqual({
       status: 415,
-      body: { statusCode: 415, error: 'Unsupported Media Type', message: 'content-type "application/xml": send application/json (text/plain is read as JSON) or application/x-protobuf' },
+      body: { statusCode: 415, error: 'Unsupported Media Type', message: 'content-type "application/xml": send application/json (text/plain is read as JSON), application/x-ndjson (one JSON event per line) or application/x-protobuf' },
     });
     expect((await intake.post('/v1/clickstream', event, 'application/x-www-form-urlencoded')).status).toBe(415);
     expect((await intake.post('/v1/clickstream', Buffer.from(event))).body).toMatchObject({ statusCode: 415, message: expect.stringMatching(/^content-type missing: send application\/json/) });
@@ -95,10 +116,33 @@ describe('the HTTP intake', () => {
   });
 });
 
+describe('ndjsonLines', () => {
+  it('on any bytes either returns JSON lines that rebuild the body, or refuses the batch with a BadRequestException', () => {
+    const line = fc.oneof(fc.json(), fc.string(), fc.constantFrom('', ' ', '\t', '{', '\r', '\u00a0'));
+    const body = fc.oneof(fc.array(line, { maxLength: 20 }).map((lines) => Buffer.from(lines.join('\n'))), fc.uint8Array({ maxLength: 200 }).map((b) => Buffer.from(b)));
+    fc.assert(
+      fc.property(body, (bytes) => {
+        let lines: Buffer[];
+        try {
+          lines = ndjsonLines(bytes);
+        } catch (err) {
+          expect(err).toBeInstanceOf(BadRequestException);
+          return;
+        }
+        expect(lines.length).toBeGreaterThan(0);
+        for (const l of lines) expect(() => JSON.parse(l.toString('utf8'))).not.toThrow();
+        const kept = bytes.toString('utf8').split('\n').map((l) => l.replace(/\r$/, '')).filter((l) => !/^[ \t\r]*$/.test(l));
+        expect(lines.map((l) => l.toString('utf8'))).toEqual(kept);
+      }),
+      { numRuns: 2_000, seed: 1303 },
+    );
+  });
+});
+
 describe('intakeFormat', () => {
   it.each([
     ['application/json', 'json'], ['Application/JSON; charset=utf-8', 'json'], ['text/plain', 'json'], ['application/vnd.shop+json', 'json'],
-    ['application/x-protobuf', 'protobuf'], ['application/xml', undefined], ['multipart/form-data; boundary=x', undefined], [undefined, undefined],
+    ['application/x-protobuf', 'protobuf'], ['application/x-ndjson; charset=utf-8', 'ndjson'], ['application/xml', undefined], ['multipart/form-data; boundary=x', undefined], [undefined, undefined],
   ])('%s is %s', (contentType, format) => {
     expect(intakeFormat(contentType)).toBe(format);
   });

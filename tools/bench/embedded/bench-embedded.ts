@@ -10,7 +10,8 @@
  * alone: one fdatasync per record against one per batch. Writes reports/bench-embedded.json; exits 1
  * when RSS goes over --ceiling-mb (see README, "Embedded default": what the ceiling is made of).
  *   npm run bench:embedded [-- --events 1000000] [--users 500000] [--every 100000] [--baseline <every>]
- *                          [--concurrency 32] [--ceiling-mb 800] [--out reports/bench-embedded.json]
+ *                          [--concurrency 32] [--batch 1] [--ceiling-mb 800] [--out reports/bench-embedded.json]
+ *   npm run bench:embedded -- --batch 100   (the full size in minutes rather than an hour: NDJSON batches)
  *   npm run bench:embedded -- --events 20000 --users 10000 --every 5000 --baseline 5000   (CI size, about a minute)
  */
 import { ChildProcess, spawn } from 'child_process';
@@ -35,6 +36,8 @@ const EVERY = Number(flag('every', String(Math.max(1, Math.round(EVENTS / 10))))
 /** Same size as a stretch of the durable run by default, so the first stretches of both compare like for like (both from a cold start). */
 const BASELINE = Number(flag('baseline', String(EVERY)));
 const CONCURRENCY = Number(flag('concurrency', '32'));
+/** Events per POST: 1 posts each as application/json, as a storefront does; more posts NDJSON batches, as a shop's server-side forwarder would. */
+const BATCH = Number(flag('batch', '1'));
 /**
  * The stated ceiling (README, "The embedded default on disk"), from the measured composition: the idle
  * process after /ready (~450 MB: Node, NestJS, onnxruntime and the model), the V8 heap's garbage between
@@ -145,16 +148,20 @@ const body = (i: number, now: number) =>
     ts_ms: now,
   });
 
-/** Posts events [from, to), CONCURRENCY at a time; any answer but 202 stops the bench. */
+/** Posts events [from, to), CONCURRENCY requests of BATCH events at a time; any answer but 202 stops the bench. */
 async function post(app: App, from: number, to: number, progress: BenchProgress): Promise<void> {
   let next = from;
   const worker = async () => {
     while (next < to) {
-      const i = next++;
-      const res = await fetch(`http://127.0.0.1:${app.port}/v1/clickstream`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: body(i, Date.now()) });
+      const first = next;
+      next = Math.min(to, next + BATCH);
+      const now = Date.now();
+      const events = Array.from({ length: next - first }, (_, k) => body(first + k, now));
+      const [contentType, payload] = BATCH === 1 ? ['application/json', events[0]] : ['application/x-ndjson', events.join('\n')];
+      const res = await fetch(`http://127.0.0.1:${app.port}/v1/clickstream`, { method: 'POST', headers: { 'content-type': contentType }, body: payload });
       const text = await res.text();
-      if (res.status !== 202) throw new Error(`event ${i}: ${res.status} ${text}`);
-      if (i % 500 === 0) progress.step(i + 1, EVENTS, 'events');
+      if (res.status !== 202) throw new Error(`events ${first}-${next - 1}: ${res.status} ${text}`);
+      if (Math.floor(first / 500) !== Math.floor(next / 500)) progress.step(next, EVENTS, 'events');
     }
   };
   await Promise.all(Array.from({ length: CONCURRENCY }, worker));
@@ -258,9 +265,10 @@ async function main(): Promise<void> {
       bench: 'embedded',
       generatedAt: new Date().toISOString(),
       machine: { cpus: os.cpus().length, memory_gb: Math.round(os.totalmem() / 1024 ** 3), node: process.version },
-      config: { events: EVENTS, users: USERS, every: EVERY, baseline_events: BASELINE, concurrency: CONCURRENCY, items: ITEMS, ceiling_mb: CEILING_MB },
+      config: { events: EVENTS, users: USERS, every: EVERY, baseline_events: BASELINE, concurrency: CONCURRENCY, batch: BATCH, items: ITEMS, ceiling_mb: CEILING_MB },
       method:
-        'apps/standalone as a child process (embedded profile, RECMESH_DEMO_SEED=false, LOG_LEVEL=warn); one event per POST /v1/clickstream, ' +
+        'apps/standalone as a child process (embedded profile, RECMESH_DEMO_SEED=false, LOG_LEVEL=warn); ' +
+        `${BATCH === 1 ? 'one event per POST /v1/clickstream (application/json)' : `${BATCH} events per POST /v1/clickstream (application/x-ndjson)`}, ` +
         `${CONCURRENCY} requests in flight; a point is taken once ingest_events_accepted_total and features_events_applied_total reach the events posted; ` +
         'RSS and peak RSS from /proc/<pid>/status, heap and external memory from the app\'s /metrics; no forced GC',
       curve,
