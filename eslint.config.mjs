@@ -19,7 +19,7 @@ const libScopes = {
   features: ['contracts', 'messaging', 'persistence', 'observability', 'service-config', 'service-runtime', 'model-runtime'],
   ingestion: ['contracts', 'messaging', 'persistence', 'observability', 'service-config', 'service-runtime'],
   bundling: ['numerics'],
-  'bundle-service': ['contracts', 'serving-core', 'bundling', 'model-runtime', 'messaging', 'persistence', 'observability', 'service-config', 'service-runtime'],
+  'bundle-service': ['contracts', 'serving-core', 'bundling', 'model-runtime', 'messaging', 'persistence', 'observability', 'service-config', 'service-runtime', 'vector-retrieval'],
   'gateway-api': ['contracts', 'serving-core', 'messaging', 'observability', 'service-config', 'service-runtime'],
   // Retraining on the shop's own data: the promotion gate over the model registry (the trainer job grows here).
   training: ['bundling', 'contracts', 'experiment-stats', 'experiments', 'model-runtime', 'serving-core', 'numerics', 'observability', 'persistence', 'service-config', 'service-runtime'],

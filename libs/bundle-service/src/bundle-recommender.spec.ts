@@ -8,6 +8,7 @@ import { generateSyntheticShop } from '@recmesh/synthetic-shop';
 import { Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { BundleQuery } from '@recmesh/serving-core';
+import { ModelRetrieval } from '@recmesh/vector-retrieval';
 import { BundleRecommender, InvalidBundleQueryError } from './bundle-recommender';
 import { CategoryCoPurchaseSnapshot } from './store-complementarity-sources';
 
@@ -31,10 +32,10 @@ describe('BundleRecommender on the demo model, the demo bundle model and the emb
   let bundleModel: BundleModel;
 
   const query = (q: Partial<BundleQuery>): BundleQuery => ({ anchorItemIds: [phone.itemId], size: 3, count: 5, requireCategoryDiversity: false, categories: [], excludeItemIds: [], ...q });
-  const make = (maxConcurrent = 8) =>
+  const make = (maxConcurrent = 8, retrieval?: ModelRetrieval) =>
     new BundleRecommender({
       model: () => model, bundleModel: () => bundleModel, features, catalog, categories, optimizer: new BundleOptimizer({ beamWidth: 64 }),
-      candidates: 200, maxConcurrent, popularityHalfLifeMs: 72 * 3_600_000, metrics: new Registry(), clock: () => NOW,
+      candidates: 200, maxConcurrent, popularityHalfLifeMs: 72 * 3_600_000, metrics: new Registry(), clock: () => NOW, retrieval,
     });
 
   beforeAll(async () => {
@@ -96,6 +97,20 @@ describe('BundleRecommender on the demo model, the demo bundle model and the emb
     const fitting = added.find((i) => byId.get(i.itemId)!.attributes['fits'] === phone.itemId);
     if (fitting) expect(fitting.reason).toBe(`Fits your ${phone.title}`);
     expect(new Set(bundles.map((b) => b.items.map((i) => i.itemId).sort().join())).size).toBe(5);
+  });
+
+  it("finds its model-space candidates through the scorer's retrieval: an HNSW graph gives the exact kernel's bundles", async () => {
+    const retrieval = new ModelRetrieval({ mode: 'ann', annMinItems: 1, hnsw: { m: 16, efConstruction: 100, efSearch: 200 } });
+    expect(await retrieval.ready(model)).toBe('ann');
+    const searched = jest.spyOn(retrieval, 'topK');
+    const kernel = jest.spyOn(model, 'topKBatch');
+    const viaGraph = await make(8, retrieval).compose(query({ userId: 'earbud-fan' }));
+    // Anchor vector and the shopper's vector: both searched in the graph, neither scanned by the kernel.
+    expect(searched).toHaveBeenCalledTimes(2);
+    expect(kernel).not.toHaveBeenCalled();
+    kernel.mockRestore();
+    const exact = await recommender.compose(query({ userId: 'earbud-fan' }));
+    expect(viaGraph.bundles.map((b) => b.items.map((i) => i.itemId))).toEqual(exact.bundles.map((b) => b.items.map((i) => i.itemId)));
   });
 
   it('keeps the budget, stock, diversity, filters and exclusions', async () => {

@@ -1,10 +1,13 @@
 import { CommonConfigSchema, ConfigSchema, PopularityConfigSchema } from '@recmesh/service-config';
 import { ServingModelConfigSchema } from '@recmesh/serving-core';
+import { VectorRetrievalConfigSchema } from '@recmesh/vector-retrieval';
 
 export const BundlerConfigSchema = {
   ...CommonConfigSchema,
   // The bundler serves the scorer's model (user vectors, item vectors), so it reads the same settings.
   ...ServingModelConfigSchema,
+  // Its model-space candidates come from the same retrieval as the scorer's (HNSW past SCORER_ANN_MIN_ITEMS).
+  ...VectorRetrievalConfigSchema,
   ...PopularityConfigSchema,
   BUNDLER_PORT: { type: 'int', default: 3004, min: 1, max: 65535, description: 'HTTP port for /health, /ready, /metrics' },
   BUNDLER_GRPC_PORT: { type: 'int', default: 50053, min: 1, max: 65535, description: 'internal gRPC port (recmesh.bundler.v1.BundlerService)' },

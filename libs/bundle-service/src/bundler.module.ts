@@ -6,6 +6,7 @@ import { FeatureStore } from '@recmesh/persistence';
 import { Config } from '@recmesh/service-config';
 import { internalGrpcProviders, ServingState } from '@recmesh/serving-core';
 import { Infrastructure, INFRASTRUCTURE } from '@recmesh/service-runtime';
+import { retrievalSettings, sharedModelRetrieval } from '@recmesh/vector-retrieval';
 import { Registry } from 'prom-client';
 import { BundleRecommender } from './bundle-recommender';
 import { bundlerGrpcServer } from './bundler-grpc';
@@ -74,6 +75,7 @@ export class BundlerModule {
         popularityHalfLifeMs: config.POPULARITY_HALF_LIFE_HOURS * 3_600_000,
         metrics,
         ready: () => state.isReady(),
+        retrieval: sharedModelRetrieval(retrievalSettings(config), new Logger('Retrieval')),
       });
       return { recommender, bundleModel, modelDir: () => state.model.currentLocation(), follower: new CategorySnapshotFollower(categories, infra.bus, resolveTopicNames(config.RECMESH_TOPIC_PREFIX)) };
     };

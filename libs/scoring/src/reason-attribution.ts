@@ -24,9 +24,9 @@ export interface Support {
  */
 export function historyItems(steps: readonly SequenceStep[], window: number, known: (itemId: string) => boolean): HistoryItem[] {
   const encoded = steps.filter((s) => known(s.i)).slice(-window);
-  const order: string[] = [];
-  for (let i = encoded.length - 1; i >= 0; i--) if (!order.includes(encoded[i].i)) order.push(encoded[i].i);
-  const wanted = new Set(order);
+  const wanted = new Set<string>();
+  for (let i = encoded.length - 1; i >= 0; i--) wanted.add(encoded[i].i);
+  const order = [...wanted];
   const bought = new Set<string>();
   const rated = new Set<string>();
   const inCart = new Set<string>();

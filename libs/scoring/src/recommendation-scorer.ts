@@ -258,9 +258,12 @@ export class RecommendationScorer implements RecommendationBackend {
     const titleOf = (item: HistoryItem) => titles.get(item.itemId) ?? item.itemId; // only titled items are in `history`
     const bar = this.relatedBar(model);
     const leafOf = (id: string) => this.options.catalog.get(id)?.leafCategory || undefined;
+    // Looked up once per request, not once per history item and candidate (k x window catalog reads).
+    const historyLeaves = history.map((h) => leafOf(h.item.itemId));
     return (itemId) => {
       const leaf = leafOf(itemId);
-      const sameCategory = new Set(leaf ? history.filter((h) => leafOf(h.item.itemId) === leaf).map((h) => h.item.itemId) : []);
+      const sameCategory = new Set<string>();
+      if (leaf) history.forEach((h, i) => historyLeaves[i] === leaf && sameCategory.add(h.item.itemId));
       const why = personalReason(model.itemVector(itemId), history, bar, orders.get(itemId), sameCategory);
       switch (why.kind) {
         case 'similar':

@@ -5,7 +5,7 @@ import { Config } from '@recmesh/service-config';
 import { Registry } from 'prom-client';
 import { internalGrpcProviders, ServingState } from '@recmesh/serving-core';
 import { Infrastructure, INFRASTRUCTURE } from '@recmesh/service-runtime';
-import { ModelRetrieval, retrievalSettings } from '@recmesh/vector-retrieval';
+import { retrievalSettings, sharedModelRetrieval } from '@recmesh/vector-retrieval';
 import { RecommendationScorer } from './recommendation-scorer';
 import { scorerGrpcServer } from './scorer-grpc';
 import { ScorerConfigSchema } from './scorer.config';
@@ -21,7 +21,7 @@ export function buildScorer(config: ScorerConfig, state: ServingState, infra: Pi
     batching: { maxBatchSize: config.SCORER_MAX_BATCH, maxWaitMs: config.SCORER_MAX_WAIT_MS, maxQueue: config.SCORER_MAX_QUEUE },
     popularityHalfLifeMs: config.POPULARITY_HALF_LIFE_HOURS * 3_600_000,
     ready: () => state.isReady(),
-    retrieval: new ModelRetrieval(retrievalSettings(config), new Logger('Retrieval')),
+    retrieval: sharedModelRetrieval(retrievalSettings(config), new Logger('Retrieval')),
     metrics,
   });
 }

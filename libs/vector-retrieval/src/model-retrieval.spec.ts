@@ -1,6 +1,6 @@
 import * as path from 'path';
 import { SequentialRecommenderModel } from '@recmesh/model-runtime';
-import { ModelRetrieval } from './model-retrieval';
+import { ModelRetrieval, sharedModelRetrieval } from './model-retrieval';
 import type { RetrievalSettings } from './retrieval.config';
 
 jest.setTimeout(60_000);
@@ -89,5 +89,13 @@ describe('ModelRetrieval on the demo model', () => {
     // As good as the exact kernel's ten best of the backlog (items of one category share a vector: ties, so scores are compared).
     const [exact] = await model.topKBatch(query, 10, { mask });
     answer.forEach((s, i) => expect(s.score).toBeCloseTo(exact[i].score, 4));
+  });
+});
+
+describe('sharedModelRetrieval', () => {
+  it('gives the scorer and the bundler of one process the same instance (one graph per model) for the same settings only', () => {
+    const settings: RetrievalSettings = { mode: 'auto', annMinItems: 200_000, hnsw: HNSW };
+    expect(sharedModelRetrieval(settings)).toBe(sharedModelRetrieval({ ...settings, hnsw: { ...HNSW } }));
+    expect(sharedModelRetrieval({ ...settings, annMinItems: 1 })).not.toBe(sharedModelRetrieval(settings));
   });
 });

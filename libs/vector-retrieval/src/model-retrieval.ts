@@ -115,6 +115,19 @@ export class ModelRetrieval {
   }
 }
 
+const shared = new Map<string, ModelRetrieval>();
+
+/**
+ * One ModelRetrieval per settings in the process: the scorer and the bundler of one process
+ * (`npm start`) then search one HNSW graph per model instead of building and holding two.
+ */
+export function sharedModelRetrieval(settings: RetrievalSettings, logger?: RetrievalLogger): ModelRetrieval {
+  const key = JSON.stringify(settings);
+  let retrieval = shared.get(key);
+  if (!retrieval) shared.set(key, (retrieval = new ModelRetrieval(settings, logger)));
+  return retrieval;
+}
+
 /** The model's item matrix as a live source: cold items append rows and may move the matrix. */
 export function modelSource(model: RetrievableModel): VectorSource {
   return {

@@ -10,6 +10,7 @@
 //   npm run bench:overload -- --short      (10k items; 32, 256, 1024 workers; 2 s + 3 s per step; once; about a minute)
 //   [--items N] [--levels 16,64,256] [--warmup-s S] [--measure-s S] [--repeat N] [--out reports/x.json]
 //   [--busy N]   N busy-looping processes beside the bench for its whole run: a loaded host, as a noisy neighbour makes it
+//   [--adaptive KEY=VALUE,...]   GATEWAY_* settings for the adaptive gateway only, e.g. --adaptive GATEWAY_ADMISSION_MIN_TARGET_LATENCY_MS=150
 import { spawn } from 'child_process';
 import { promises as fs } from 'fs';
 import * as os from 'os';
@@ -46,6 +47,10 @@ const warmupS = Number(arg('warmup-s', SHORT ? '2' : '3'));
 const measureS = Number(arg('measure-s', SHORT ? '3' : '10'));
 const repeats = Number(arg('repeat', SHORT ? '1' : '3'));
 const busy = Number(arg('busy', '0'));
+/** --adaptive KEY=VALUE,...: GATEWAY_* settings for the adaptive gateway only (to compare a setting against the defaults). */
+const ADAPTIVE_OVERRIDES: Record<string, string> = Object.fromEntries(
+  arg('adaptive', '').split(',').filter(Boolean).map((pair) => pair.split('=', 2) as [string, string]),
+);
 const reportFile = arg('out', SHORT ? 'reports/bench-overload-short.json' : 'reports/bench-overload.json');
 const GHZ_DATA = JSON.stringify({ user_id: `user-{{randomInt 0 ${USERS}}}`, k: K });
 const log = (msg: string) => console.error(`[bench-overload ${new Date().toISOString()}] ${msg}`);
@@ -101,7 +106,7 @@ async function step(mode: Mode, concurrency: number, ghz: string, model: Sequent
   const scorerConfig = loadConfig(ScorerConfigSchema, {});
   const batching = { maxBatchSize: scorerConfig.SCORER_MAX_BATCH, maxWaitMs: scorerConfig.SCORER_MAX_WAIT_MS, maxQueue: scorerConfig.SCORER_MAX_QUEUE };
   const scorer = new RecommendationScorer({ model: () => model, features, catalog, batching, popularityHalfLifeMs: 72 * 3_600_000 });
-  const gatewayConfig = loadConfig(GatewayConfigSchema, { GATEWAY_ADMISSION: mode, ...SHORT_BOUNDS });
+  const gatewayConfig = loadConfig(GatewayConfigSchema, { GATEWAY_ADMISSION: mode, ...SHORT_BOUNDS, ...(mode === 'adaptive' ? ADAPTIVE_OVERRIDES : {}) });
   const bus = new InMemoryMessageBus();
   const topics = resolveTopicNames('');
   await bus.ensureTopics([{ name: topics.recommendationsServed, partitions: 6 }]);
@@ -226,7 +231,8 @@ async function main(): Promise<void> {
         `each step run ${repeats} time(s), the curve shows the run with the median OK/s and okPerSRuns every run's`,
       fixed: `GATEWAY_ADMISSION=fixed, GATEWAY_MAX_IN_FLIGHT=${SHORT_BOUNDS.GATEWAY_MAX_IN_FLIGHT ?? 256}, GATEWAY_MAX_STREAMS_PER_CONNECTION=0 (the old behaviour)`,
       adaptive: (SHORT ? 'GATEWAY_ADMISSION=adaptive, GATEWAY_ADMISSION_MAX_QUEUE=64, other GATEWAY_ADMISSION_* defaults; hard ceiling GATEWAY_MAX_IN_FLIGHT=32' : 'GATEWAY_ADMISSION=adaptive with every GATEWAY_ADMISSION_* default; hard ceiling GATEWAY_MAX_IN_FLIGHT=256') +
-        `; GATEWAY_MAX_STREAMS_PER_CONNECTION=${loadConfig(GatewayConfigSchema, {}).GATEWAY_MAX_STREAMS_PER_CONNECTION} (the default): today's defaults`,
+        `; GATEWAY_MAX_STREAMS_PER_CONNECTION=${loadConfig(GatewayConfigSchema, {}).GATEWAY_MAX_STREAMS_PER_CONNECTION} (the default): today's defaults` +
+        (Object.keys(ADAPTIVE_OVERRIDES).length ? `; overridden: ${Object.entries(ADAPTIVE_OVERRIDES).map(([k, v]) => `${k}=${v}`).join(', ')}` : ''),
       scorer: 'ScorerConfigSchema defaults (SCORER_MAX_BATCH, SCORER_MAX_WAIT_MS, SCORER_MAX_QUEUE), CPU onnxruntime, a fresh gateway and scorer per step',
       sustainableConcurrency: 'the concurrency at which the fixed curve peaks; 2x and 4x ratios read the curve at 2x and 4x that concurrency (null if not run)',
       rejectionCost: 'server side: recmesh_gateway_admission_rejection_seconds (receipt of the call to the refusal), mean and share under 1 ms',
