@@ -1,6 +1,6 @@
 // Overload bench (issue 13, part 5): does the gateway degrade gracefully past its capacity? An in-process
 // GatewayGrpcServer over the RecommendationScorer (synthetic model, embedded store, batching as the
-// scorer's defaults), driven by ghz (closed loop, C workers, 1 connection, --timeout = the default 2 s
+// scorer's defaults), driven by ghz (closed loop, C workers, 1 connection unless --connections, --timeout = the default 2 s
 // deadline) at rising concurrency, once with GATEWAY_ADMISSION=fixed (the old GATEWAY_MAX_IN_FLIGHT=256
 // bound) and once with the adaptive limiter (every other setting its default), in the same run.
 // Per step: OK/s, rejected/s, other failures, admitted (OK) p50/p99, and the server-side cost of an
@@ -9,6 +9,7 @@
 //   npm run bench:overload                 (100k items; 16..1024 workers; 3 s warm-up + 10 s per step; 3 repeats; about 10 minutes)
 //   npm run bench:overload -- --short      (10k items; 32, 256, 1024 workers; 2 s + 3 s per step; once; about a minute)
 //   [--items N] [--levels 16,64,256] [--warmup-s S] [--measure-s S] [--repeat N] [--out reports/x.json]
+//   [--connections N]   spread the workers over N connections (default 1), as N storefront servers would
 //   [--busy N]   N busy-looping processes beside the bench for its whole run: a loaded host, as a noisy neighbour makes it
 //   [--adaptive KEY=VALUE,...]   GATEWAY_* settings for the adaptive gateway only, e.g. --adaptive GATEWAY_ADMISSION_MIN_TARGET_LATENCY_MS=150
 import { spawn } from 'child_process';
@@ -47,6 +48,8 @@ const warmupS = Number(arg('warmup-s', SHORT ? '2' : '3'));
 const measureS = Number(arg('measure-s', SHORT ? '3' : '10'));
 const repeats = Number(arg('repeat', SHORT ? '1' : '3'));
 const busy = Number(arg('busy', '0'));
+/** HTTP/2 connections ghz spreads its workers over: storefront servers each with a channel of their own; past 1, the per-connection stream cap no longer bounds the total. */
+const connections = Number(arg('connections', '1'));
 /** --adaptive KEY=VALUE,...: GATEWAY_* settings for the adaptive gateway only (to compare a setting against the defaults). */
 const ADAPTIVE_OVERRIDES: Record<string, string> = Object.fromEntries(
   arg('adaptive', '').split(',').filter(Boolean).map((pair) => pair.split('=', 2) as [string, string]),
@@ -96,7 +99,7 @@ async function gaugeOf(registry: Registry, name: string): Promise<number> {
 
 function ghzArgs(port: number, concurrency: number, seconds: number): string[] {
   return [
-    '--insecure', '--call', RECOMMEND_METHOD, '--data', GHZ_DATA, '--concurrency', String(concurrency), '--connections', '1',
+    '--insecure', '--call', RECOMMEND_METHOD, '--data', GHZ_DATA, '--concurrency', String(concurrency), '--connections', String(connections),
     '--duration', `${seconds}s`, '--timeout', '2s', `127.0.0.1:${port}`,
   ];
 }
@@ -226,7 +229,8 @@ async function main(): Promise<void> {
     settings: {
       items, levels, warmupS, measureS, repeats, k: K, users: USERS,
       busyNeighbours: busy ? `${busy} busy-looping node processes ran beside the bench the whole time (--busy ${busy}): a loaded host` : 'none',
-      ghz: `closed loop, C workers on 1 connection, --timeout 2s (the default deadline), --duration ${measureS}s after a ${warmupS}s warm-up run on the same server; ` +
+      connections,
+      ghz: `closed loop, C workers on ${connections} connection(s), --timeout 2s (the default deadline), --duration ${measureS}s after a ${warmupS}s warm-up run on the same server; ` +
         'a refused worker retries at once (no backoff); latency percentiles are of OK calls (admitted and answered); ' +
         `each step run ${repeats} time(s), the curve shows the run with the median OK/s and okPerSRuns every run's`,
       fixed: `GATEWAY_ADMISSION=fixed, GATEWAY_MAX_IN_FLIGHT=${SHORT_BOUNDS.GATEWAY_MAX_IN_FLIGHT ?? 256}, GATEWAY_MAX_STREAMS_PER_CONNECTION=0 (the old behaviour)`,
