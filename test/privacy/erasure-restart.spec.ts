@@ -6,7 +6,7 @@ import { produce } from '../support/kafka-io';
 import { freePort, ServiceProcess } from '../support/service-process';
 import { until } from '../support/until';
 
-/** Enough rows that erasing them takes thousands of DELETE batches' worth of time to cut into (1,000 rows a statement). */
+/** Enough rows that an erasure (200 DELETE statements of 1,000 rows) can be caught part-way. */
 const ROWS = 200_000;
 
 /**

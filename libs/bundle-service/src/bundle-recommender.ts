@@ -2,7 +2,7 @@ import { actionName } from '@recmesh/contracts';
 import { BundleCandidate, BundleModel, BundleOptimizer, BundleProblemError, ComposedBundle, cosine } from '@recmesh/bundling';
 import { SequentialRecommenderModel } from '@recmesh/model-runtime';
 import { FeatureStore } from '@recmesh/persistence';
-import type { ModelRetrieval } from '@recmesh/vector-retrieval';
+import { ModelRetrieval, retrieveTopK } from '@recmesh/vector-retrieval';
 import { Counter, Histogram, Registry } from 'prom-client';
 import {
   BundleAnswer,
@@ -183,8 +183,7 @@ export class BundleRecommender implements BundleBackend {
     for (const anchor of anchors) for (const p of await features.coPurchasePartners(anchor.itemId, PER_SOURCE)) add(p.itemId);
     const anchorVector = sumOfUnitVectors(anchors.map((a) => model.itemVector(a.itemId)));
     const anchorRows = anchors.map((a) => model.rowOf(a.itemId)).filter((r): r is number => r !== undefined);
-    const nearest = (vector: Float32Array, k: number) =>
-      this.options.retrieval ? this.options.retrieval.topK(model, vector, k, { exclude: [anchorRows] }) : model.topKBatch(vector, k, { exclude: [anchorRows] });
+    const nearest = (vector: Float32Array, k: number) => retrieveTopK(this.options.retrieval, model, vector, k, { exclude: [anchorRows] });
     if (anchorVector) for (const s of (await nearest(anchorVector, PER_SOURCE))[0]) add(s.itemId);
     if (user) for (const s of (await nearest(user, PER_SOURCE / 2))[0]) add(s.itemId);
     const complementCategories = new Set(anchors.flatMap((a) => this.options.categories.complementsOf(a.leafCategory, COMPLEMENT_CATEGORIES)));

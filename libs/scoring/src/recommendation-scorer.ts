@@ -17,7 +17,7 @@ import {
   SimilarQuery,
   UnknownItemError,
 } from '@recmesh/serving-core';
-import type { ModelRetrieval } from '@recmesh/vector-retrieval';
+import { ModelRetrieval, retrieveTopK } from '@recmesh/vector-retrieval';
 import { Counter, Registry } from 'prom-client';
 import { MicroBatcher, MicroBatcherOptions } from './micro-batcher';
 import { historyItems, HistoryItem, personalReason, relatedCosine, unit } from './reason-attribution';
@@ -118,7 +118,7 @@ export class RecommendationScorer implements RecommendationBackend {
   /** Recommend and SimilarItems both find candidates here: the configured retrieval, else the exact kernel. */
   private topK(model: SequentialRecommenderModel, users: Float32Array, k: number, exclude: ReadonlyArray<readonly number[]>) {
     this.topKQueries?.inc({ retrieval: this.options.retrieval?.kindFor(model) ?? 'exact' }, users.length / model.hidden);
-    return this.options.retrieval ? this.options.retrieval.topK(model, users, k, { exclude }) : model.topKBatch(users, k, { exclude });
+    return retrieveTopK(this.options.retrieval, model, users, k, { exclude });
   }
 
   async recommend(request: RecommendQuery): Promise<Recommendations> {

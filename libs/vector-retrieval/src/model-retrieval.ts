@@ -115,6 +115,11 @@ export class ModelRetrieval {
   }
 }
 
+/** Top-K through `retrieval`, or straight through the model's exact kernel for a caller built without one (tests, benches). */
+export function retrieveTopK(retrieval: ModelRetrieval | undefined, model: RetrievableModel, users: Float32Array, k: number, options: ModelTopKOptions = {}): Promise<ScoredItem[][]> {
+  return retrieval ? retrieval.topK(model, users, k, options) : model.topKBatch(users, k, options);
+}
+
 const shared = new Map<string, ModelRetrieval>();
 
 /**

@@ -235,7 +235,7 @@ async function main(): Promise<void> {
         `each step run ${repeats} time(s), the curve shows the run with the median OK/s and okPerSRuns every run's`,
       fixed: `GATEWAY_ADMISSION=fixed, GATEWAY_MAX_IN_FLIGHT=${SHORT_BOUNDS.GATEWAY_MAX_IN_FLIGHT ?? 256}, GATEWAY_MAX_STREAMS_PER_CONNECTION=0 (the old behaviour)`,
       adaptive: (SHORT ? 'GATEWAY_ADMISSION=adaptive, GATEWAY_ADMISSION_MAX_QUEUE=64, other GATEWAY_ADMISSION_* defaults; hard ceiling GATEWAY_MAX_IN_FLIGHT=32' : 'GATEWAY_ADMISSION=adaptive with every GATEWAY_ADMISSION_* default; hard ceiling GATEWAY_MAX_IN_FLIGHT=256') +
-        `; GATEWAY_MAX_STREAMS_PER_CONNECTION=${loadConfig(GatewayConfigSchema, {}).GATEWAY_MAX_STREAMS_PER_CONNECTION} (the default): today's defaults` +
+        `; GATEWAY_MAX_STREAMS_PER_CONNECTION=${GatewayConfigSchema.GATEWAY_MAX_STREAMS_PER_CONNECTION.default} (the default): today's defaults` +
         (Object.keys(ADAPTIVE_OVERRIDES).length ? `; overridden: ${Object.entries(ADAPTIVE_OVERRIDES).map(([k, v]) => `${k}=${v}`).join(', ')}` : ''),
       scorer: 'ScorerConfigSchema defaults (SCORER_MAX_BATCH, SCORER_MAX_WAIT_MS, SCORER_MAX_QUEUE), CPU onnxruntime, a fresh gateway and scorer per step',
       sustainableConcurrency: 'the concurrency at which the fixed curve peaks; 2x and 4x ratios read the curve at 2x and 4x that concurrency (null if not run)',
