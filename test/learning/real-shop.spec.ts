@@ -194,8 +194,15 @@ describe('a real shop learns its own model (Amazon Industrial & Scientific)', ()
           }));
         }
       };
+      // The clickstream as a shop's server-side forwarder sends it: NDJSON batches of the shop's own events and ids.
+      const postBatches = async (records: ReadonlyArray<{ value: Buffer }>) => {
+        for (let i = 0; i < records.length; i += 500) {
+          const res = await fetch(`http://127.0.0.1:${port}/v1/clickstream`, { method: 'POST', headers: { 'content-type': 'application/x-ndjson' }, body: records.slice(i, i + 500).map((r) => r.value.toString()).join('\n') });
+          if (res.status !== 202) throw new Error(`POST /v1/clickstream (NDJSON) answered ${res.status}: ${await res.text()}`);
+        }
+      };
       await post('catalog', data.catalog);
-      await post('clickstream', data.clickstream);
+      await postBatches(data.clickstream);
       // Every event stored (a few catalog items with over-long fields are dead-lettered, as ingest should).
       const accepted = async () => Number(/recmesh_ingest_events_accepted_total\{stream="clickstream"[^}]*\} (\d+)/.exec(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text())?.[1] ?? 0);
       await until('shop taken in', async () => ((await accepted()) >= data.clickstream.length ? true : undefined), 300_000);
