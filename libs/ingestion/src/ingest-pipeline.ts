@@ -32,8 +32,6 @@ export interface IngestPipelineOptions {
   readonly pseudonymize?: Pseudonymize;
 }
 
-const sourcePosition = (m: BusMessage) => ({ sourcePartition: m.partition, sourceOffset: Number(m.offset) });
-
 interface Accepted<T> {
   readonly source: BusMessage;
   readonly eventId: string;
@@ -99,13 +97,14 @@ export class IngestPipeline {
       recId: e.recId,
       context: e.context ? storedContext(e.context) : null,
       ingestedAtMs: now,
-      ...sourcePosition(source),
+      sourcePartition: source.partition,
+      sourceOffset: Number(source.offset),
     }));
     const stored = await this.timedWrite('clickstream', () => this.options.clickstreamStore.storeBatch(rows));
     const forward = accepted.filter((a) => stored.toForward.has(a.eventId));
     await this.publish(
       this.topics.clickstreamNormalized,
-      forward.map((a) => this.normalizedRecord(a.event.userId, a.eventId, toBinary(ClickstreamEventSchema, a.event))),
+      forward.map((a) => this.normalizedRecord(a.event.userId, toBinary(ClickstreamEventSchema, a.event))),
       rejected,
     );
     this.count('clickstream', forward.length, stored.duplicates.length);
@@ -122,7 +121,8 @@ export class IngestPipeline {
       tsMs: Number(e.tsMs),
       payload: toJsonString(CatalogEventSchema, e),
       ingestedAtMs: now,
-      ...sourcePosition(source),
+      sourcePartition: source.partition,
+      sourceOffset: Number(source.offset),
     }));
     const changes: CatalogChange[] = accepted.map(({ event: e }) => {
       const tsMs = Number(e.tsMs);
@@ -144,7 +144,7 @@ export class IngestPipeline {
     const forward = accepted.filter((a) => stored.toForward.has(a.eventId));
     await this.publish(
       this.topics.catalogNormalized,
-      forward.map((a) => this.normalizedRecord(itemIdOf(a.event), a.eventId, toBinary(CatalogEventSchema, a.event))),
+      forward.map((a) => this.normalizedRecord(itemIdOf(a.event), toBinary(CatalogEventSchema, a.event))),
       rejected,
     );
     this.count('catalog', forward.length, stored.duplicates.length);
@@ -192,11 +192,11 @@ export class IngestPipeline {
     };
   }
 
-  private normalizedRecord(key: string, eventId: string, value: Uint8Array): OutgoingMessage {
+  private normalizedRecord(key: string, value: Uint8Array): OutgoingMessage {
     return {
       key,
       value: Buffer.from(value.buffer, value.byteOffset, value.byteLength),
-      headers: { [ContentTypeHeader]: ContentTypes.protobuf, 'recmesh.event_id': eventId },
+      headers: { [ContentTypeHeader]: ContentTypes.protobuf },
     };
   }
 

@@ -1,7 +1,7 @@
 import { DataSource, EntityManager, In, MoreThan } from 'typeorm';
 import { CatalogEventEntity } from '../entities/catalog-event.entity';
 import { CatalogItemEntity } from '../entities/catalog-item.entity';
-import { IdempotentInsertResult, NO_SOURCE_POSITION, SourcePosition, storeIdempotently } from './idempotent-insert';
+import { IdempotentInsertResult, SourcePosition, storeIdempotently, withSourcePosition } from './idempotent-insert';
 
 /** A change to log; without a raw-topic position a copy arriving again is a duplicate. */
 export type CatalogEventRow = Omit<CatalogEventEntity, keyof SourcePosition> & Partial<SourcePosition>;
@@ -27,7 +27,7 @@ export class CatalogStore {
     return storeIdempotently(
       this.dataSource,
       CatalogEventEntity,
-      events.map((e) => ({ ...NO_SOURCE_POSITION, ...e })),
+      events.map(withSourcePosition),
       (manager, inserted) => this.applyChanges(manager, changes.filter((c) => inserted.has(c.eventId))),
     );
   }

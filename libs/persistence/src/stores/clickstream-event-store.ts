@@ -1,6 +1,6 @@
 import { DataSource, MoreThanOrEqual } from 'typeorm';
 import { ClickstreamEventEntity } from '../entities/clickstream-event.entity';
-import { IdempotentInsertResult, NO_SOURCE_POSITION, SourcePosition, storeIdempotently } from './idempotent-insert';
+import { IdempotentInsertResult, SourcePosition, storeIdempotently, withSourcePosition } from './idempotent-insert';
 
 /** An event to store; without a raw-topic position (fixtures, imports) a copy arriving again is a duplicate. */
 export type ClickstreamEventRow = Omit<ClickstreamEventEntity, keyof SourcePosition> & Partial<SourcePosition>;
@@ -23,7 +23,7 @@ export class ClickstreamEventStore {
   /** Stores a batch in one transaction; duplicates of stored events are skipped (storeIdempotently). */
   storeBatch(rows: readonly ClickstreamEventRow[]): Promise<IdempotentInsertResult> {
     if (rows.length === 0) return Promise.resolve({ inserted: [], toForward: new Set(), duplicates: [] });
-    return storeIdempotently(this.dataSource, ClickstreamEventEntity, rows.map((r) => ({ ...NO_SOURCE_POSITION, ...r })));
+    return storeIdempotently(this.dataSource, ClickstreamEventEntity, rows.map(withSourcePosition));
   }
 
   count(): Promise<number> {

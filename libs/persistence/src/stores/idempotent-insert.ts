@@ -19,6 +19,15 @@ export interface SourcePosition {
 /** The position of a row that did not come from a raw topic (also the columns' default). */
 export const NO_SOURCE_POSITION: SourcePosition = { sourcePartition: -1, sourceOffset: -1 };
 
+/**
+ * The row as given when it carries its raw-topic position, else a copy with NO_SOURCE_POSITION.
+ * Not `{ ...NO_SOURCE_POSITION, ...row }` for every row: V8 copies a second spread property by
+ * property, about 7 µs a row, which was a tenth of ingest's CPU.
+ */
+export function withSourcePosition<R extends ObjectLiteral & Partial<SourcePosition>>(row: R): R & SourcePosition {
+  return row.sourcePartition !== undefined && row.sourceOffset !== undefined ? (row as R & SourcePosition) : { ...row, ...NO_SOURCE_POSITION };
+}
+
 export type SourcedEventRow = ObjectLiteral & { eventId: string } & SourcePosition;
 
 const CHUNK = 1000;

@@ -45,6 +45,18 @@ describe('stores on the embedded profile', () => {
     expect(await store.count()).toBe(3);
   });
 
+  it('stores the raw-topic position given, and -1/-1 for a row without one (fixtures, imports)', async () => {
+    const store = new ClickstreamEventStore(ds);
+    await store.storeBatch([event('e1', 'u1', 10), event('e2')]);
+    const rows: Array<{ event_id: string; source_partition: number; source_offset: number }> = await ds.query(
+      'SELECT event_id, source_partition, source_offset FROM clickstream_events ORDER BY event_id',
+    );
+    expect(rows.map((r) => [r.event_id, Number(r.source_partition), Number(r.source_offset)])).toEqual([
+      ['e1', 2, 10],
+      ['e2', -1, -1],
+    ]);
+  });
+
   it('forwards again an event redelivered from the same raw-topic position (the attempt that stored it may have died before publishing)', async () => {
     const store = new ClickstreamEventStore(ds);
     await store.storeBatch([event('e1', 'u1', 10)]);
