@@ -48,6 +48,8 @@ export class CategorySnapshotFollower {
       groupId: `recmesh-bundler-features-${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`,
       topics: [this.topics.featuresUpdated],
       fromBeginning: false,
+      // A reload runs at most once a second: fetching sooner only costs the broker and this process.
+      fetch: { minBytes: 1 << 20, maxWaitMs: MIN_RELOAD_INTERVAL_MS },
       handler: async (batch) => {
         if (batch.messages.some((m) => changesCoOccurrence(m.value))) this.scheduleReload();
       },

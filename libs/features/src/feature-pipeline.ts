@@ -10,7 +10,7 @@ import {
   FeatureUpdatedSchema,
   TopicNames,
 } from '@recmesh/contracts';
-import { MessageBatch, MessageBus, OutgoingMessage } from '@recmesh/messaging';
+import { BatchCoalescer, BusMessage, MessageBatch, MessageBus, OutgoingMessage } from '@recmesh/messaging';
 import { CatalogStore, FeatureStore, PairIncrement, PopularityChange, SequenceStep } from '@recmesh/persistence';
 import { categoryLabel, itemTextForEncoder } from '@recmesh/model-runtime';
 import { createHash } from 'crypto';
@@ -72,32 +72,45 @@ export class FeaturePipeline {
     this.clock = options.clock ?? Date.now;
   }
 
-  async handle(batch: MessageBatch): Promise<void> {
-    const end = this.options.metrics.batchSeconds.startTimer({ topic: batch.topic === this.options.topics.catalogNormalized ? 'catalog' : 'clickstream' });
+  /**
+   * Handles one partition's batch; the batches of other partitions handed over in the same turn
+   * of the event loop share its transaction and produce request (BatchCoalescer).
+   */
+  readonly handle: (batch: MessageBatch) => Promise<void> = new BatchCoalescer((batches) => this.handleAll(batches)).handle;
+
+  /** Handles batches of any partitions of both normalized topics: one transaction per topic. */
+  async handleAll(batches: readonly MessageBatch[]): Promise<void> {
+    const catalogTopic = this.options.topics.catalogNormalized;
+    const messagesOf = (catalog: boolean) => batches.filter((b) => (b.topic === catalogTopic) === catalog).flatMap((b) => b.messages);
+    await Promise.all([this.timed('clickstream', messagesOf(false), (ms) => this.handleClickstream(ms)), this.timed('catalog', messagesOf(true), (ms) => this.handleCatalog(ms))]);
+  }
+
+  private async timed(topic: 'clickstream' | 'catalog', messages: readonly BusMessage[], handle: (messages: readonly BusMessage[]) => Promise<void>): Promise<void> {
+    if (messages.length === 0) return;
+    const end = this.options.metrics.batchSeconds.startTimer({ topic });
     try {
-      if (batch.topic === this.options.topics.catalogNormalized) await this.handleCatalog(batch);
-      else await this.handleClickstream(batch);
+      await handle(messages);
     } finally {
       end();
     }
   }
 
-  private decode(batch: MessageBatch): ClickstreamEvent[] {
+  private decode(messages: readonly BusMessage[]): ClickstreamEvent[] {
     const events: ClickstreamEvent[] = [];
-    for (const m of batch.messages) {
+    for (const m of messages) {
       try {
         events.push(fromBinary(ClickstreamEventSchema, m.value ?? new Uint8Array()));
       } catch (error) {
         // Ingest wrote this topic; an undecodable record is a bug upstream, not a reason to stall.
         this.options.metrics.skipped.inc();
-        this.logger.error(`skipping undecodable record ${batch.topic}[${batch.partition}]@${m.offset}: ${(error as Error).message}`);
+        this.logger.error(`skipping undecodable record ${m.topic}[${m.partition}]@${m.offset}: ${(error as Error).message}`);
       }
     }
     return events;
   }
 
-  private async handleClickstream(batch: MessageBatch): Promise<void> {
-    const decoded = this.decode(batch);
+  private async handleClickstream(messages: readonly BusMessage[]): Promise<void> {
+    const decoded = this.decode(messages);
     if (decoded.length === 0) return;
     // Ingest forwards at least once, so one batch may carry an event twice: the claim alone would let both copies through.
     const events = firstOfEachEventId(decoded);
@@ -148,15 +161,15 @@ export class FeaturePipeline {
     this.options.metrics.redelivered.inc(decoded.length - applied);
     const newest = Math.max(...events.map((e) => Number(e.tsMs)));
     this.options.metrics.freshnessSeconds.set(Math.max(0, (this.clock() - newest) / 1000));
-    await this.publishUpdates(changedUsers, EntityType.USER);
-    await this.publishUpdates(changedItems, EntityType.ITEM);
+    // One produce request for both kinds.
+    await this.options.bus.publish(this.options.topics.featuresUpdated, [...this.updates(changedUsers, EntityType.USER), ...this.updates(changedItems, EntityType.ITEM)]);
   }
 
-  private async handleCatalog(batch: MessageBatch): Promise<void> {
+  private async handleCatalog(messages: readonly BusMessage[]): Promise<void> {
     const embedder = this.options.textEmbedder;
     if (!embedder) return;
     const texts = new Map<string, { text: string; tsMs: number }>();
-    for (const m of batch.messages) {
+    for (const m of messages) {
       try {
         const event = fromBinary(CatalogEventSchema, m.value ?? new Uint8Array());
         const text = event.change.case === 'upsert' ? itemText(event.change.value) : undefined;
@@ -181,15 +194,14 @@ export class FeaturePipeline {
     this.options.metrics.textEmbeddings.inc(todo.length);
     const changed: Changed = new Map();
     for (const [itemId, { tsMs }] of todo) touch(changed, itemId, 'text_embedding', tsMs);
-    await this.publishUpdates(changed, EntityType.ITEM);
+    await this.options.bus.publish(this.options.topics.featuresUpdated, this.updates(changed, EntityType.ITEM));
   }
 
-  private async publishUpdates(changed: Changed, entityType: EntityType): Promise<void> {
-    const records: OutgoingMessage[] = [...changed].map(([id, { features, tsMs }]) => ({
+  private updates(changed: Changed, entityType: EntityType): OutgoingMessage[] {
+    return [...changed].map(([id, { features, tsMs }]) => ({
       key: id,
       value: Buffer.from(toBinary(FeatureUpdatedSchema, create(FeatureUpdatedSchema, { entityType, entityId: id, features: [...features].sort(), tsMs: BigInt(tsMs) }))),
       headers: { [ContentTypeHeader]: ContentTypes.protobuf },
     }));
-    await this.options.bus.publish(this.options.topics.featuresUpdated, records);
   }
 }

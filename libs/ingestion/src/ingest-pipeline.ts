@@ -11,7 +11,7 @@ import {
   resolveTopicNames,
   TopicNames,
 } from '@recmesh/contracts';
-import { BusMessage, MessageBatch, MessageBus, OutgoingMessage } from '@recmesh/messaging';
+import { BatchCoalescer, BusMessage, MessageBatch, MessageBus, OutgoingMessage } from '@recmesh/messaging';
 import { CatalogChange, CatalogEventRow, CatalogStore, ClickstreamEventRow, ClickstreamEventStore } from '@recmesh/persistence';
 import { CatalogEventValidator } from './catalog-event-validator';
 import { ClickstreamEventValidator, storedContext } from './clickstream-event-validator';
@@ -60,20 +60,35 @@ export class IngestPipeline {
     this.catalogValidator = new CatalogEventValidator(options.limits, this.clock);
   }
 
-  async handle(batch: MessageBatch): Promise<void> {
-    const stream: Stream = batch.topic === this.topics.catalogRaw ? 'catalog' : 'clickstream';
+  /**
+   * Handles one partition's batch; the batches of other partitions handed over in the same turn
+   * of the event loop share its store transaction and produce request (BatchCoalescer).
+   */
+  readonly handle: (batch: MessageBatch) => Promise<void> = new BatchCoalescer((batches) => this.handleAll(batches)).handle;
+
+  /** Handles batches of any partitions of both raw topics: one transaction and one publish per stream. */
+  async handleAll(batches: readonly MessageBatch[]): Promise<void> {
+    const clickstream = batches.filter((b) => b.topic !== this.topics.catalogRaw);
+    const catalog = batches.filter((b) => b.topic === this.topics.catalogRaw);
+    await Promise.all([
+      clickstream.length > 0 ? this.handleStream('clickstream', clickstream, (ms) => this.handleClickstream(ms)) : undefined,
+      catalog.length > 0 ? this.handleStream('catalog', catalog, (ms) => this.handleCatalog(ms)) : undefined,
+    ]);
+  }
+
+  private async handleStream(stream: Stream, batches: readonly MessageBatch[], handle: (messages: BusMessage[]) => Promise<void>): Promise<void> {
     try {
-      if (stream === 'catalog') await this.handleCatalog(batch);
-      else await this.handleClickstream(batch);
+      await handle(batches.flatMap((b) => b.messages));
     } catch (error) {
       this.options.metrics.batchFailures.inc({ stream });
-      this.logger.error(`batch ${batch.topic}[${batch.partition}] failed, will be redelivered: ${(error as Error).message}`);
+      const where = batches.map((b) => `${b.topic}[${b.partition}]`).join(', ');
+      this.logger.error(`batch of ${where} failed, will be redelivered: ${(error as Error).message}`);
       throw error;
     }
   }
 
-  private async handleClickstream(batch: MessageBatch): Promise<void> {
-    const { accepted, rejected } = this.sort(batch, 'clickstream', (m) => this.clickstreamValidator.parse(m.value, m.headers));
+  private async handleClickstream(messages: readonly BusMessage[]): Promise<void> {
+    const { accepted, rejected } = this.sort(messages, 'clickstream', (m) => this.clickstreamValidator.parse(m.value, m.headers));
     const pseudonymize = this.options.pseudonymize;
     if (pseudonymize) {
       // Before anything is stored or forwarded: with a key, raw ids reach no table and no downstream topic.
@@ -110,8 +125,8 @@ export class IngestPipeline {
     this.count('clickstream', forward.length, stored.duplicates.length);
   }
 
-  private async handleCatalog(batch: MessageBatch): Promise<void> {
-    const { accepted, rejected } = this.sort(batch, 'catalog', (m) => this.catalogValidator.parse(m.value, m.headers));
+  private async handleCatalog(messages: readonly BusMessage[]): Promise<void> {
+    const { accepted, rejected } = this.sort(messages, 'catalog', (m) => this.catalogValidator.parse(m.value, m.headers));
     const now = this.clock();
     const itemIdOf = (e: CatalogEvent) => (e.change.case === 'upsert' || e.change.case === 'delete' ? e.change.value.itemId : '');
     const rows: CatalogEventRow[] = accepted.map(({ source, event: e }) => ({
@@ -150,9 +165,9 @@ export class IngestPipeline {
     this.count('catalog', forward.length, stored.duplicates.length);
   }
 
-  /** Splits a batch into accepted events (first occurrence per event_id) and dead letters. */
+  /** Splits records into accepted events (first occurrence per event_id) and dead letters. */
   private sort<T extends { eventId: string }>(
-    batch: MessageBatch,
+    messages: readonly BusMessage[],
     stream: Stream,
     parse: (m: BusMessage) => T | Rejection,
   ): { accepted: Accepted<T>[]; rejected: OutgoingMessage[] } {
@@ -160,7 +175,7 @@ export class IngestPipeline {
     const rejected: OutgoingMessage[] = [];
     const seen = new Set<string>();
     let inBatchDuplicates = 0;
-    for (const message of batch.messages) {
+    for (const message of messages) {
       const result = parse(message);
       if (result instanceof Rejection) {
         this.options.metrics.rejected.inc({ stream, reason: result.code });

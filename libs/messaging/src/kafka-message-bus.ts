@@ -191,6 +191,7 @@ export class KafkaMessageBus implements MessageBus {
       sessionTimeout: 30_000,
       heartbeatInterval: 3_000,
       maxBytesPerPartition: 4 * 1024 * 1024,
+      ...(options.fetch ? { minBytes: options.fetch.minBytes, maxWaitTimeInMs: options.fetch.maxWaitMs } : {}),
     });
     const running: RunningConsumer = {
       consumer,

@@ -51,6 +51,17 @@ export interface SubscriptionOptions {
   readonly maxBatchMessages?: number;
   /** Partitions whose batches may be handled at the same time (each partition stays in order). Default 1. */
   readonly partitionsConcurrently?: number;
+  /**
+   * Kafka only: a fetch waits up to `maxWaitMs` for `minBytes` to arrive, so a consumer that needs
+   * no answer sooner (a once-a-second reload) makes a few requests a second instead of one per record.
+   * Default: kafkajs's (a fetch returns as soon as one record is there).
+   */
+  readonly fetch?: FetchPacing;
+}
+
+export interface FetchPacing {
+  readonly minBytes: number;
+  readonly maxWaitMs: number;
 }
 
 export interface Subscription {
