@@ -10,7 +10,7 @@ import {
   FeatureUpdatedSchema,
   TopicNames,
 } from '@recmesh/contracts';
-import { BatchCoalescer, BusMessage, MessageBatch, MessageBus, OutgoingMessage } from '@recmesh/messaging';
+import { Coalescer, BusMessage, MessageBatch, MessageBus, OutgoingMessage } from '@recmesh/messaging';
 import { CatalogStore, FeatureStore, PairIncrement, PopularityChange, SequenceStep } from '@recmesh/persistence';
 import { categoryLabel, itemTextForEncoder } from '@recmesh/model-runtime';
 import { createHash } from 'crypto';
@@ -74,9 +74,9 @@ export class FeaturePipeline {
 
   /**
    * Handles one partition's batch; the batches of other partitions handed over in the same turn
-   * of the event loop share its transaction and produce request (BatchCoalescer).
+   * of the event loop share its transaction and produce request (Coalescer).
    */
-  readonly handle: (batch: MessageBatch) => Promise<void> = new BatchCoalescer((batches) => this.handleAll(batches)).handle;
+  readonly handle: (batch: MessageBatch) => Promise<void> = new Coalescer<MessageBatch>((batches) => this.handleAll(batches)).handle;
 
   /** Handles batches of any partitions of both normalized topics: one transaction per topic. */
   async handleAll(batches: readonly MessageBatch[]): Promise<void> {

@@ -11,7 +11,7 @@ import {
   resolveTopicNames,
   TopicNames,
 } from '@recmesh/contracts';
-import { BatchCoalescer, BusMessage, MessageBatch, MessageBus, OutgoingMessage } from '@recmesh/messaging';
+import { Coalescer, BusMessage, MessageBatch, MessageBus, OutgoingMessage } from '@recmesh/messaging';
 import { CatalogChange, CatalogEventRow, CatalogStore, ClickstreamEventRow, ClickstreamEventStore } from '@recmesh/persistence';
 import { CatalogEventValidator } from './catalog-event-validator';
 import { ClickstreamEventValidator, storedContext } from './clickstream-event-validator';
@@ -62,9 +62,9 @@ export class IngestPipeline {
 
   /**
    * Handles one partition's batch; the batches of other partitions handed over in the same turn
-   * of the event loop share its store transaction and produce request (BatchCoalescer).
+   * of the event loop share its store transaction and produce request (Coalescer).
    */
-  readonly handle: (batch: MessageBatch) => Promise<void> = new BatchCoalescer((batches) => this.handleAll(batches)).handle;
+  readonly handle: (batch: MessageBatch) => Promise<void> = new Coalescer<MessageBatch>((batches) => this.handleAll(batches)).handle;
 
   /** Handles batches of any partitions of both raw topics: one transaction and one publish per stream. */
   async handleAll(batches: readonly MessageBatch[]): Promise<void> {

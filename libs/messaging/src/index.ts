@@ -8,7 +8,7 @@ export * from './bus-storage';
 export * from './file-bus-storage';
 export * from './segment-log';
 export * from './consumer-worker';
-export * from './batch-coalescer';
+export * from './coalescer';
 export * from './with-timeout';
 export * from './stall-watchdog';
 export * from './consumer-supervisor';

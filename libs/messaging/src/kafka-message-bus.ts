@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { Admin, Consumer, Kafka, KafkaConfig, logLevel, Producer, CompressionTypes, EachBatchPayload } from 'kafkajs';
+import { Admin, Consumer, Kafka, KafkaConfig, logLevel, Producer, CompressionTypes, EachBatchPayload, TopicPartitionOffsetAndMetadata } from 'kafkajs';
 import { BrokerHealth, BusHealth } from './broker-health';
 import {
   BusMessage,
@@ -14,6 +14,7 @@ import {
 import { ConsumerSupervisor, SupervisedConsumer } from './consumer-supervisor';
 import { PartitionPosition } from './stall-watchdog';
 import { withTimeout } from './with-timeout';
+import { Coalescer } from './coalescer';
 
 export interface KafkaMessageBusOptions {
   readonly brokers: readonly string[];
@@ -217,6 +218,11 @@ export class KafkaMessageBus implements MessageBus {
     }
     this.consumers.add(consumer);
     this.connected = true;
+    // The partitions' batches of one fetch end together: one commit request for all of them.
+    const commit = new Coalescer<TopicPartitionOffsetAndMetadata>(async (offsets) => {
+      const where = offsets.map((o) => `${o.topic}[${o.partition}]`).join(', ');
+      await withTimeout(consumer.commitOffsets([...offsets]), this.operationTimeoutMs, `offset commit of ${where}`);
+    }).handle;
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
@@ -239,7 +245,7 @@ export class KafkaMessageBus implements MessageBus {
           const last = chunk[chunk.length - 1].offset;
           const next = (BigInt(last) + 1n).toString();
           // Commit only after the handler made the batch durable: at-least-once. A commit that hangs fails the batch (redelivered).
-          await withTimeout(consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next }]), this.operationTimeoutMs, `offset commit of ${batch.topic}[${batch.partition}]`);
+          await commit({ topic: batch.topic, partition: batch.partition, offset: next });
           resolveOffset(last);
           const lag = Number(BigInt(batch.highWatermark) - BigInt(next));
           for (const listener of this.lagListeners) {

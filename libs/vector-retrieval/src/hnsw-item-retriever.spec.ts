@@ -57,6 +57,21 @@ describe('HnswItemRetriever', () => {
     expect(recallAtK(exact, await randomAnn.topK(users, 10), 10)).toBeGreaterThanOrEqual(0.95);
   });
 
+  it('trades speed for recall through efSearch without a rebuild: a narrow search (ef = the fetch of 2k) finds less than a wide one', async () => {
+    const users = usersNearCentres(200, 50, 5);
+    const exact = exactTopK(clustered.matrix, clustered.rowCount, HIDDEN, users, 10);
+    const ann = await HnswItemRetriever.build(clustered, PARAMS);
+    const recallAt = async (efSearch: number) => {
+      ann.setEfSearch(efSearch);
+      return recallAtK(exact, await ann.topK(users, 10), 10);
+    };
+    const narrow = await recallAt(1);
+    const wide = await recallAt(400);
+    expect(wide).toBeGreaterThan(narrow);
+    expect(wide).toBeGreaterThanOrEqual(0.95);
+    expect(() => ann.setEfSearch(0)).toThrow('efSearch must be a positive integer (got 0)');
+  });
+
   it('scores candidates exactly: every returned score is the exact dot product, best first', async () => {
     const users = usersNearCentres(20, 50, 4);
     const exact = exactTopK(clustered.matrix, clustered.rowCount, HIDDEN, users, 10);

@@ -62,6 +62,7 @@ export class HnswItemRetriever implements ItemRetriever {
   /** Rows inserted since the build that the graph did not reach, oldest first (a Set keeps insertion order). */
   private readonly recent = new Set<number>();
   private recentRows?: Int32Array;
+  private efSearch: number;
 
   private constructor(
     private readonly source: VectorSource,
@@ -70,6 +71,13 @@ export class HnswItemRetriever implements ItemRetriever {
     private readonly exact: ExactSearch,
   ) {
     this.indexed = new Uint8Array(Math.max(16, source.rowCount));
+    this.efSearch = params.efSearch;
+  }
+
+  /** The search breadth of later queries, changed without a rebuild: more finds more and costs more. */
+  setEfSearch(efSearch: number): void {
+    checkParams({ ...this.params, efSearch });
+    this.efSearch = efSearch;
   }
 
   /** Builds the graph over every item row of the source, yielding to the event loop as it goes. */
@@ -116,13 +124,13 @@ export class HnswItemRetriever implements ItemRetriever {
       const query = Array.from(users.subarray(u * hidden, (u + 1) * hidden));
       const excluded = excludeRows?.[u];
       const fetch = fetchOf(u);
-      this.index.setEf(Math.max(this.params.efSearch, fetch));
+      this.index.setEf(Math.max(this.efSearch, fetch));
       let passed = recent.length > 0 ? offerCandidates(selection, source, users, u, recent, mask, excluded) : 0;
       passed += offerCandidates(selection, source, users, u, graphOnly(this.index.searchKnn(query, fetch).neighbors), mask, excluded);
       if (passed < k && fetch < live) {
         // Most of what the graph offered was masked or excluded: let the search skip those rows itself.
         const want = Math.min(live, k);
-        this.index.setEf(Math.max(this.params.efSearch, want));
+        this.index.setEf(Math.max(this.efSearch, want));
         const filter = (row: number) => !isMasked(mask, row) && !excluded?.has(row) && !this.recent.has(row);
         offerCandidates(selection, source, users, u, this.index.searchKnn(query, want, filter).neighbors, mask, excluded);
       }
@@ -199,7 +207,7 @@ export class HnswItemRetriever implements ItemRetriever {
   private checkReach(rows: Iterable<number>): void {
     if (!this.built) return;
     const { hidden, matrix } = this.source;
-    this.index.setEf(this.params.efSearch);
+    this.index.setEf(this.efSearch);
     for (const row of rows) {
       if (this.removed.has(row)) continue;
       this.recent.delete(row);

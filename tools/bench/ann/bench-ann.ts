@@ -5,7 +5,7 @@
 // Clustered vectors (hidden 64) so that recall means something; queries are drawn near the centres.
 // Other processes share the cores: speeds are reported as ANN/exact ratios measured back to back,
 // with os.loadavg() at the start and end of each phase.
-//   npm run bench:ann -- [--quick] [--sizes 1000000,2000000] [--ann-queries 2000] [--exact-queries 40] [--out FILE]
+//   npm run bench:ann -- [--quick] [--sizes 1000000,2000000] [--ann-queries 2000] [--exact-queries 40] [--ef-sweep 200,400] [--out FILE]
 // HNSW settings: SCORER_ANN_M, SCORER_ANN_EF_CONSTRUCTION, SCORER_ANN_EF_SEARCH (the scorer's defaults).
 import { promises as fs } from 'fs';
 import * as os from 'os';
@@ -43,6 +43,8 @@ const sizes = (flag('sizes') ?? (quick ? '20000' : '1000000,2000000')).split(','
 const annQueries = Number(flag('ann-queries') ?? (quick ? 300 : 2000));
 const exactQueries = Number(flag('exact-queries') ?? (quick ? 50 : 40));
 const out = flag('out') ?? path.join(ROOT, 'reports/bench-ann.json');
+/** Other efSearch values measured on the same graph and queries (recall against speed, no rebuild). */
+const efSweep = (flag('ef-sweep') ?? '').split(',').filter(Boolean).map(Number);
 const settings = retrievalSettings(loadConfig(VectorRetrievalConfigSchema, process.env));
 const progress = new BenchProgress('bench-ann');
 
@@ -148,6 +150,14 @@ async function benchSize(items: number, kernel: ItemScoreKernel) {
   progress.phase(`${items} items: ann`);
   const annRun = await measure((users, k) => ann.topK(users, k), queries, annQueries);
   const recall = recallAtK(exactRun.answers, annRun.answers.slice(0, exactQueries), K);
+  const sweep = [];
+  for (const efSearch of efSweep) {
+    progress.phase(`${items} items: ann at efSearch ${efSearch}`);
+    ann.setEfSearch(efSearch);
+    const run = await measure((users, k) => ann.topK(users, k), queries, annQueries);
+    sweep.push({ efSearch, recallAt10: round(recallAtK(exactRun.answers, run.answers.slice(0, exactQueries), K), 4), ...run.latency });
+  }
+  ann.setEfSearch(settings.hnsw.efSearch);
 
   // 10k new items, each pointing at one query with a large norm: its top 1 once inserted.
   progress.phase(`${items} items: insert ${NEW_ITEMS}`);
@@ -177,6 +187,7 @@ async function benchSize(items: number, kernel: ItemScoreKernel) {
     recallAt10: round(recall, 4),
     exact: exactRun.latency,
     ann: annRun.latency,
+    efSweep: sweep,
     annOverExact: {
       queriesPerSecond: round(annRun.latency.queriesPerSecond / exactRun.latency.queriesPerSecond, 1),
       batch16QueriesPerSecond: round(annRun.latency.batch16QueriesPerSecond / exactRun.latency.batch16QueriesPerSecond, 1),

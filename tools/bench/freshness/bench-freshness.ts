@@ -9,7 +9,7 @@
  * Writes reports/bench-freshness.json.
  * Also: CPU seconds per background event of each process during the loaded phase, and the
  * feature-builder's applied events/s at that load.
- * Usage: npm run bench:freshness [-- --rate 5000 --probes 300 --idle-probes 60]
+ * Usage: npm run bench:freshness [-- --rate 5000 --probes 300 --idle-probes 60 --out reports/bench-freshness.json]
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -110,6 +110,8 @@ async function main(): Promise<void> {
   const idleProbes = arg('idle-probes', 60);
   const pollMs = arg('poll-ms', 10);
   const warmupS = arg('warmup-s', 5);
+  const outAt = process.argv.indexOf('--out');
+  const outPath = outAt > 0 ? path.resolve(process.argv[outAt + 1]) : undefined;
   const probeTimeoutMs = 30_000;
   const progress = new BenchProgress('bench-freshness');
   progress.phase('set up (synthetic shop, topics, scratch database)');
@@ -268,8 +270,9 @@ async function main(): Promise<void> {
       raw_ms: { idle, loaded },
       notes: `Percentiles are nearest-rank over ${idle.length} idle and ${loaded.length} loaded probes, so p99 is close to the max. Latency includes the produce round trip (acks=-1), ingest (validate, MariaDB, forward), feature-builder, the scorer and gateway, and up to one poll interval. ${probeEvents} probe events in all. The machine is shared with other work while this runs.`,
     };
-    fs.mkdirSync(path.join(ROOT, 'reports'), { recursive: true });
-    fs.writeFileSync(path.join(ROOT, 'reports/bench-freshness.json'), JSON.stringify(report, null, 2) + '\n');
+    const out = outPath ?? path.join(ROOT, 'reports/bench-freshness.json');
+    fs.mkdirSync(path.dirname(out), { recursive: true });
+    fs.writeFileSync(out, JSON.stringify(report, null, 2) + '\n');
     console.log(JSON.stringify({ ...report, raw_ms: undefined }, null, 2));
     progress.phase('clean up');
   } finally {

@@ -1,12 +1,12 @@
-import { BatchCoalescer } from './batch-coalescer';
+import { Coalescer } from './coalescer';
 import { MessageBatch } from './message-bus';
 
 const batch = (partition: number): MessageBatch => ({ topic: 't', partition, messages: [] });
 
-describe('BatchCoalescer', () => {
+describe('Coalescer', () => {
   it('hands the batches of one turn of the event loop over together, and later ones in a group of their own', async () => {
     const groups: number[][] = [];
-    const coalescer = new BatchCoalescer(async (batches) => {
+    const coalescer = new Coalescer<MessageBatch>(async (batches) => {
       groups.push(batches.map((b) => b.partition));
     });
     await Promise.all([0, 1, 2].map((p) => coalescer.handle(batch(p))));
@@ -16,7 +16,7 @@ describe('BatchCoalescer', () => {
 
   it('fails every batch of a group whose handling failed (all are redelivered), and handles the next group afresh', async () => {
     let calls = 0;
-    const coalescer = new BatchCoalescer(async () => {
+    const coalescer = new Coalescer<MessageBatch>(async () => {
       if (calls++ === 0) throw new Error('store down');
     });
     const outcomes = await Promise.allSettled([coalescer.handle(batch(0)), coalescer.handle(batch(1))]);
@@ -29,7 +29,7 @@ describe('BatchCoalescer', () => {
     let release!: () => void;
     const first = new Promise<void>((r) => (release = r));
     const seen: number[][] = [];
-    const coalescer = new BatchCoalescer(async (batches) => {
+    const coalescer = new Coalescer<MessageBatch>(async (batches) => {
       seen.push(batches.map((b) => b.partition));
       if (seen.length === 1) await first;
     });
