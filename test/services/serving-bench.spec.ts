@@ -10,6 +10,7 @@ interface Phase {
   errors: number;
   durationS: number;
   p99Ms: number;
+  rps: number;
   loadavg: { start: number[]; end: number[] };
 }
 interface Roofline {
@@ -32,7 +33,8 @@ interface Spread {
  * MatMul calls per batch size; here with --runs 2, about a minute): the bench serves Recommend
  * with batching on and off for the whole phase, times the roofline call by call, records the load
  * average of every phase, and reports each ratio's median/min/max over the runs. Speed is not
- * asserted here: the full bench reports it (reports/bench-serving.json).
+ * asserted here: the full bench reports it (reports/bench-serving.json). It also serves the same calls
+ * from a canned backend (the transport floor) the serving ratios are taken against.
  */
 describe('bench:serving, quick', () => {
   it('runs timed load phases and a repeated roofline, and reports the spread over runs', async () => {
@@ -48,6 +50,7 @@ describe('bench:serving, quick', () => {
       expect({ code: result.code, stderr: result.code === 0 ? '' : result.stderr }).toEqual({ code: 0, stderr: '' });
       const report = JSON.parse(fs.readFileSync(out, 'utf8')) as {
         settings: { phaseSeconds: number; rooflineSeconds: number; runs: number };
+        transportFloor: { rps: Spread; runs: Phase[] };
         results: Array<{ catalogSize: number; runs: Array<{ batchingOn: Phase; batchingOff: Phase; gemm: Roofline[]; ratios: Record<string, number> }>; overRuns: Record<string, Spread> }>;
       };
       expect(report.settings).toMatchObject({ phaseSeconds: 3, rooflineSeconds: 0.5, runs: 2 });
@@ -79,6 +82,15 @@ describe('bench:serving, quick', () => {
       expect(ratio.min).toBe(Math.min(...ratio.values));
       expect(ratio.max).toBe(Math.max(...ratio.values));
       expect(ratio.median).toBeCloseTo((ratio.values[0] + ratio.values[1]) / 2, 9);
+      // The request path with a canned backend, timed like the serving phases; the serving ratios are taken against its median.
+      expect(report.transportFloor.runs).toHaveLength(2);
+      for (const phase of report.transportFloor.runs) {
+        expect(phase.ok).toBeGreaterThan(0);
+        expect(phase.errors).toBe(0);
+        expect(phase.durationS).toBeGreaterThanOrEqual(2.5);
+      }
+      expect(report.transportFloor.rps.values).toEqual(report.transportFloor.runs.map((r) => r.rps));
+      for (const run of size.runs) expect(run.ratios.batchingOnRps_over_transportFloorRps).toBeCloseTo(run.batchingOn.rps / report.transportFloor.rps.median, 9);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

@@ -25,7 +25,7 @@ import { InMemoryMessageBus } from '@recmesh/messaging';
 import { ExecutionProvider, SequentialRecommenderModel } from '@recmesh/model-runtime';
 import { CatalogStore, FeatureStore, openStore } from '@recmesh/persistence';
 import { RecommendationScorer } from '@recmesh/scoring';
-import { CatalogIndex } from '@recmesh/serving-core';
+import { CatalogIndex, RecommendationBackend } from '@recmesh/serving-core';
 import type { LoadResult } from './load-client';
 import { writeSyntheticModel } from './synthetic-model';
 import { HIDDEN, HISTORY, K, MAX_SEQ_LEN, seedServingStore, USERS } from './bench-store';
@@ -151,28 +151,44 @@ interface ServingRun extends LoadResult {
   loadavg: { start: number[]; end: number[] };
 }
 
-async function serve(gen: LoadGenerator, model: SequentialRecommenderModel, features: FeatureStore, catalog: CatalogIndex, maxBatchSize: number): Promise<ServingRun> {
-  const batching = { maxBatchSize, maxWaitMs, maxQueue: 10_000 };
-  const scorer = new RecommendationScorer({ model: () => model, features, catalog, batching, popularityHalfLifeMs: 72 * 3_600_000 });
+/** The gateway's gRPC server over `backend`, in this process, under the run's load generator. */
+async function serveBackend(gen: LoadGenerator, backend: RecommendationBackend): Promise<LoadResult & { loadavg: { start: number[]; end: number[] } }> {
   const bus = new InMemoryMessageBus();
   const topics = resolveTopicNames('');
   await bus.ensureTopics([{ name: topics.recommendationsServed, partitions: 6 }]);
   const server = new GatewayGrpcServer({
-    backend: scorer, bus, servedTopic: topics.recommendationsServed, metrics: new GatewayMetrics(new Registry()),
+    backend, bus, servedTopic: topics.recommendationsServed, metrics: new GatewayMetrics(new Registry()),
     maxInFlight: 10_000, defaultDeadlineMs: 60_000,
   });
   const port = await server.start(0, '127.0.0.1');
   try {
     const start = os.loadavg();
     const result = await runLoad(gen, port);
-    const loadavg = { start, end: os.loadavg() };
-    const sizesSeen = scorer.batchSizes();
-    const meanBatchSize = sizesSeen.length ? sizesSeen.reduce((a, b) => a + b, 0) / sizesSeen.length : 1;
-    return { ...result, batching, meanBatchSize, maxBatchSizeSeen: sizesSeen.length ? Math.max(...sizesSeen) : 0, loadavg };
+    return { ...result, loadavg: { start, end: os.loadavg() } };
   } finally {
     await server.stop(500);
     await bus.close();
   }
+}
+
+async function serve(gen: LoadGenerator, model: SequentialRecommenderModel, features: FeatureStore, catalog: CatalogIndex, maxBatchSize: number): Promise<ServingRun> {
+  const batching = { maxBatchSize, maxWaitMs, maxQueue: 10_000 };
+  const scorer = new RecommendationScorer({ model: () => model, features, catalog, batching, popularityHalfLifeMs: 72 * 3_600_000 });
+  const result = await serveBackend(gen, scorer);
+  const sizesSeen = scorer.batchSizes();
+  const meanBatchSize = sizesSeen.length ? sizesSeen.reduce((a, b) => a + b, 0) / sizesSeen.length : 1;
+  return { ...result, batching, meanBatchSize, maxBatchSizeSeen: sizesSeen.length ? Math.max(...sizesSeen) : 0 };
+}
+
+/**
+ * The same gateway server and load with a backend that answers every call with the same K items and
+ * reasons, no model and no store: the most this request path (grpc-js, protobuf, the gateway's checks,
+ * admission and served-list event, the load generator beside it) can carry here, whatever scoring costs.
+ */
+async function transportFloor(gen: LoadGenerator): Promise<LoadResult & { loadavg: { start: number[]; end: number[] } }> {
+  const items = Array.from({ length: K }, (_, i) => ({ itemId: `item-${i + 1}`, score: 1 - i / K, reason: 'Because you viewed item-0', reasonCode: 'sequence' as const }));
+  const answer = async () => ({ items, modelVersion: 'canned' });
+  return serveBackend(gen, { recommend: answer, similarItems: answer, isReady: () => true });
 }
 
 interface RunResult {
@@ -183,19 +199,24 @@ interface RunResult {
   ratios: Record<string, number>;
 }
 
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+function spreadOf(values: number[]): { median: number; min: number; max: number; values: number[] } {
+  return { median: median(values), min: Math.min(...values), max: Math.max(...values), values };
+}
+
 /** Each ratio's (and batching ON p99's) median, min and max over the runs of one size. */
 function spread(measured: readonly RunResult[]): Record<string, { median: number; min: number; max: number; values: number[] }> {
   const series: Record<string, number[]> = { batchingOnP99Ms: measured.map((r) => r.batchingOn.p99Ms), batchingOnRps: measured.map((r) => r.batchingOn.rps) };
   for (const key of Object.keys(measured[0].ratios)) series[key] = measured.map((r) => r.ratios[key]);
-  return Object.fromEntries(Object.entries(series).map(([key, values]) => {
-    const sorted = [...values].sort((a, b) => a - b);
-    const mid = sorted.length >> 1;
-    const median = sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-    return [key, { median, min: sorted[0], max: sorted[sorted.length - 1], values }];
-  }));
+  return Object.fromEntries(Object.entries(series).map(([key, values]) => [key, spreadOf(values)]));
 }
 
-async function benchSize(gen: LoadGenerator, n: number, provider: ExecutionProvider): Promise<Record<string, unknown>> {
+async function benchSize(gen: LoadGenerator, n: number, provider: ExecutionProvider, floorRps: number): Promise<Record<string, unknown>> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), `recmesh-bench-serving-${n}-`));
   try {
     const [, writeS] = await timed(() => writeSyntheticModel(dir, n, HIDDEN, MAX_SEQ_LEN));
@@ -233,6 +254,9 @@ async function benchSize(gen: LoadGenerator, n: number, provider: ExecutionProvi
           batchingOnRps_over_gemmRooflineRps_atMeanBatch_p10: on.rps / (roofline.batch / (roofline.msPerCall.p10 / 1000)),
           batchingOffRps_over_gemmRooflineRps_atB1: off.rps / roofline1.impliedMaxRps,
           batchingOnP99_over_batchingOffP99: on.p99Ms / off.p99Ms,
+          batchingOnRps_over_transportFloorRps: on.rps / floorRps,
+          // Above 1: half the roofline is more than the request path carries with no scoring at all.
+          halfGemmRooflineRps_over_transportFloorRps: (0.5 * roofline.impliedMaxRps) / floorRps,
         };
         log(`n=${n} run ${run}/${runs}: serving/roofline ${ratios.batchingOnRps_over_gemmRooflineRps_atMeanBatch.toFixed(3)}, batching on/off ${ratios.batchingOnRps_over_batchingOffRps.toFixed(2)}x`);
         measured.push({ run, batchingOn: on, batchingOff: off, gemm, ratios });
@@ -265,11 +289,20 @@ async function main(): Promise<void> {
   const gen = resolveLoadGenerator();
   log(`load generator: ${gen.label}${gen.kind === 'ghz' ? ` (${gen.bin})` : ` (${gen.reason})`}`);
   const progress = new BenchProgress('bench-serving');
+  progress.phase('transport floor: the gateway server over a canned backend');
+  const floorRuns: Array<Awaited<ReturnType<typeof transportFloor>>> = [];
+  for (let run = 1; run <= runs; run++) {
+    const floor = await transportFloor(gen);
+    log(`transport floor run ${run}/${runs}: ${floor.rps.toFixed(1)} req/s p50 ${floor.p50Ms.toFixed(1)} ms p99 ${floor.p99Ms.toFixed(1)} ms errors ${floor.errors}`);
+    checkErrors(0, 'transport floor', floor);
+    floorRuns.push(floor);
+  }
+  const floorRps = median(floorRuns.map((r) => r.rps));
   const results: Array<Record<string, unknown>> = [];
   for (const n of sizes) {
     for (const provider of providers) {
       progress.phase(`${n} items on ${provider}: synthetic model, store, Recommend with batching on and off, GEMM ceiling`);
-      results.push(await benchSize(gen, n, provider));
+      results.push(await benchSize(gen, n, provider, floorRps));
     }
   }
   progress.done();
@@ -300,6 +333,12 @@ async function main(): Promise<void> {
         `single MatMul [B,64]x[64,N] with the item matrix as an initializer, B = round(mean batch size with batching ON) and B = 1, each timed call by call for ${rooflineSeconds} s (at least 20 calls) after 5 warm-up calls; ` +
         'implied max req/s = B / median time per call (p10/p90 reported)',
       storeSeeding: 'catalog_items inserted with a bulk TypeORM insert (not CatalogStore.applyBatch, too slow at 1M on the embedded store); sequences via FeatureStore.saveSequences',
+    },
+    transportFloor: {
+      what: `the same GatewayGrpcServer and load generator over a backend answering every call with the same ${K} items (no model, no store), ${runs} run(s): the most req/s this request path carries here whatever scoring costs`,
+      rps: spreadOf(floorRuns.map((r) => r.rps)),
+      p99Ms: spreadOf(floorRuns.map((r) => r.p99Ms)),
+      runs: floorRuns,
     },
     results,
     ...(providerComparison ? { providerComparison } : {}),
