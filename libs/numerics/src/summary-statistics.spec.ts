@@ -1,4 +1,4 @@
-import { latencySummary, meanAndStd, percentile } from './summary-statistics';
+import { latencySummary, meanAndStd, median, percentile } from './summary-statistics';
 
 describe('meanAndStd', () => {
   it('gives the per-key mean and sample standard deviation', () => {
@@ -23,5 +23,13 @@ describe('percentile and latencySummary', () => {
     expect(percentile([...values].sort((a, b) => a - b), 50)).toBe(51);
     expect(latencySummary(values)).toEqual({ n: 100, p50: 51, p95: 96, p99: 100, max: 100, mean: 51 });
     expect(latencySummary([])).toBeNull();
+  });
+});
+
+describe('median', () => {
+  it('takes the middle value of an odd count and the mean of the two middle ones of an even count, in any order', () => {
+    expect(median([3, 1, 2])).toBe(2);
+    expect(median([4, 1, 3, 2])).toBe(2.5);
+    expect(median([7])).toBe(7);
   });
 });

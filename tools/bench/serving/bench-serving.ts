@@ -25,6 +25,7 @@ import { InMemoryMessageBus } from '@recmesh/messaging';
 import { ExecutionProvider, SequentialRecommenderModel } from '@recmesh/model-runtime';
 import { CatalogStore, FeatureStore, openStore } from '@recmesh/persistence';
 import { RecommendationScorer } from '@recmesh/scoring';
+import { median } from '@recmesh/numerics';
 import { CatalogIndex, RecommendationBackend } from '@recmesh/serving-core';
 import type { LoadResult } from './load-client';
 import { writeSyntheticModel } from './synthetic-model';
@@ -197,12 +198,6 @@ interface RunResult {
   batchingOff: ServingRun;
   gemm: RooflinePoint[];
   ratios: Record<string, number>;
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 function spreadOf(values: number[]): { median: number; min: number; max: number; values: number[] } {

@@ -10,6 +10,7 @@ import { ChildProcess, execFileSync, spawn } from 'child_process';
 import { promises as fs, readFileSync } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { median } from '@recmesh/numerics';
 /* eslint-disable-next-line @nx/enforce-module-boundaries -- the apps' ports and a free port, as the integration-test harness (test/, type:test) starts them */
 import { APP_PORTS, freePort } from '../../../test/support/service-process';
 
@@ -90,12 +91,6 @@ async function startOnce(app: string, mode: Mode): Promise<Sample> {
     await stop(child);
     await fs.rm(dataDir, { recursive: true, force: true });
   }
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 const round = (x: number, digits = 0) => Number(x.toFixed(digits));
